@@ -120,10 +120,10 @@ impl fmt::Display for Duration {
         if us == 0 {
             return f.write_str("0s");
         }
-        if us % 1_000 != 0 {
+        if !us.is_multiple_of(1_000) {
             return write!(f, "{us}us");
         }
-        if us % 1_000_000 != 0 {
+        if !us.is_multiple_of(1_000_000) {
             return write!(f, "{}ms", us / 1_000);
         }
         let secs = us / 1_000_000;

@@ -6,7 +6,10 @@ fn every_shipped_example_loads() {
     let mut count = 0;
     for entry in std::fs::read_dir(&dir).expect("examples/ exists") {
         let path = entry.expect("readable entry").path();
-        if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")) {
+        if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "json")
+        ) {
             if let Err(e) = faultline_spec::load(&path) {
                 panic!("{}: {e}", path.display());
             }

@@ -1,0 +1,348 @@
+//! Writing a record incrementally while a run goes on.
+
+use std::collections::VecDeque;
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::histogram::LatencyHistogram;
+use crate::layout;
+use crate::types::*;
+
+/// A series registered with a [`Recorder`]: `client` or a component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SeriesId(usize);
+
+#[derive(Debug, Default, Clone)]
+struct Accumulator {
+    started: u64,
+    ok: u64,
+    failed: FailureCounts,
+    latency: Option<LatencyHistogram>,
+}
+
+impl Accumulator {
+    fn is_empty(&self) -> bool {
+        self.started == 0 && self.ok == 0 && self.failed.total() == 0
+    }
+}
+
+/// Writes a run record into a folder as the run goes on.
+///
+/// Buckets stay open until [`Recorder::flush_before`] closes them (the engine promises
+/// nothing more will be recorded before that time); markers and ledger entries are
+/// written at once. Everything is flushed to the OS on every bucket close, so a run
+/// that crashes leaves a readable record whose `run.json` still says `running`.
+pub struct Recorder {
+    dir: PathBuf,
+    meta: RunMeta,
+    series_names: Vec<String>,
+    /// Open buckets, oldest first; `open[0]` is bucket number `first_open`.
+    open: VecDeque<Vec<Accumulator>>,
+    first_open: u64,
+    buckets: BufWriter<File>,
+    markers: BufWriter<File>,
+    ledger: BufWriter<File>,
+    final_state: BufWriter<File>,
+    line: Vec<u8>,
+}
+
+/// Why a record could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the run record in {dir}: {source}")]
+pub struct WriteError {
+    /// The record's folder.
+    pub dir: PathBuf,
+    /// The I/O error.
+    #[source]
+    pub source: io::Error,
+}
+
+impl Recorder {
+    /// Creates the record's folder (and parents) and its files, copying the experiment
+    /// file's text into it. Existing record files in the folder are replaced.
+    pub fn create(dir: &Path, meta: RunMeta, experiment_text: &str) -> Result<Self, WriteError> {
+        let fail = |source| WriteError {
+            dir: dir.to_path_buf(),
+            source,
+        };
+        fs::create_dir_all(dir).map_err(fail)?;
+        fs::write(dir.join(layout::EXPERIMENT), experiment_text).map_err(fail)?;
+        write_json_atomically(&dir.join(layout::RUN), &meta).map_err(fail)?;
+        let open = |name: &str| File::create(dir.join(name)).map(BufWriter::new);
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            meta,
+            series_names: Vec::new(),
+            open: VecDeque::new(),
+            first_open: 0,
+            buckets: open(layout::BUCKETS).map_err(fail)?,
+            markers: open(layout::MARKERS).map_err(fail)?,
+            ledger: open(layout::LEDGER).map_err(fail)?,
+            final_state: open(layout::FINAL_STATE).map_err(fail)?,
+            line: Vec::with_capacity(256),
+        })
+    }
+
+    /// The record's folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Registers a series (idempotent) and returns its id.
+    pub fn series(&mut self, name: &str) -> SeriesId {
+        if let Some(i) = self.series_names.iter().position(|n| n == name) {
+            return SeriesId(i);
+        }
+        self.series_names.push(name.to_string());
+        let slots = self.series_names.len() * 2;
+        for bucket in &mut self.open {
+            bucket.resize(slots, Accumulator::default());
+        }
+        SeriesId(self.series_names.len() - 1)
+    }
+
+    fn slot(&mut self, t_us: u64, series: SeriesId, op: OpKind) -> &mut Accumulator {
+        let bucket = t_us / BUCKET_US;
+        // A time before the flushed horizon is an engine bug; count it in the oldest
+        // open bucket rather than lose it.
+        debug_assert!(bucket >= self.first_open, "recorded into a closed bucket");
+        let bucket = bucket.max(self.first_open);
+        let offset = (bucket - self.first_open) as usize;
+        let slots = self.series_names.len() * 2;
+        while self.open.len() <= offset {
+            self.open.push_back(vec![Accumulator::default(); slots]);
+        }
+        &mut self.open[offset][series.0 * 2 + op.index()]
+    }
+
+    /// Counts an operation whose intended start is `t_intended_us` (the offered load).
+    pub fn op_started(&mut self, series: SeriesId, op: OpKind, t_intended_us: u64) {
+        self.slot(t_intended_us, series, op).started += 1;
+    }
+
+    /// Counts an operation that completed at `t_end_us`, with its latency measured from
+    /// its intended start.
+    pub fn op_finished(
+        &mut self,
+        series: SeriesId,
+        op: OpKind,
+        t_intended_us: u64,
+        t_end_us: u64,
+        outcome: Result<(), FailureClass>,
+    ) {
+        let latency_us = t_end_us.saturating_sub(t_intended_us);
+        let acc = self.slot(t_end_us, series, op);
+        match outcome {
+            Ok(()) => acc.ok += 1,
+            Err(class) => acc.failed.add(class, 1),
+        }
+        acc.latency
+            .get_or_insert_with(LatencyHistogram::new)
+            .record(latency_us);
+    }
+
+    /// Writes a marker.
+    pub fn marker(&mut self, marker: &Marker) -> Result<(), WriteError> {
+        write_line(&mut self.markers, &mut self.line, marker).map_err(|e| self.error(e))
+    }
+
+    /// Writes a ledger entry (once the write's outcome is known).
+    pub fn ledger(&mut self, entry: &LedgerEntry) -> Result<(), WriteError> {
+        write_line(&mut self.ledger, &mut self.line, entry).map_err(|e| self.error(e))
+    }
+
+    /// Writes what verification read back for a key.
+    pub fn final_read(&mut self, read: &FinalRead) -> Result<(), WriteError> {
+        write_line(&mut self.final_state, &mut self.line, read).map_err(|e| self.error(e))
+    }
+
+    /// Closes every bucket that ends at or before `t_us` and writes it out.
+    pub fn flush_before(&mut self, t_us: u64) -> Result<(), WriteError> {
+        let horizon = t_us / BUCKET_US;
+        let mut wrote = false;
+        while self.first_open < horizon {
+            let accumulators = self.open.pop_front();
+            if let Some(accumulators) = accumulators {
+                self.write_bucket(self.first_open, accumulators)?;
+                wrote = true;
+            }
+            self.first_open += 1;
+            if self.open.is_empty() {
+                self.first_open = self.first_open.max(horizon);
+            }
+        }
+        if wrote {
+            self.flush_files()?;
+        }
+        Ok(())
+    }
+
+    fn write_bucket(
+        &mut self,
+        index: u64,
+        accumulators: Vec<Accumulator>,
+    ) -> Result<(), WriteError> {
+        for (slot, acc) in accumulators.into_iter().enumerate() {
+            if acc.is_empty() {
+                continue;
+            }
+            let bucket = Bucket {
+                index,
+                series: self.series_names[slot / 2].clone(),
+                op: OpKind::ALL[slot % 2],
+                started: acc.started,
+                ok: acc.ok,
+                failed: acc.failed,
+                latency_us: acc.latency.map(|h| h.to_sparse()).unwrap_or_default(),
+            };
+            write_line(&mut self.buckets, &mut self.line, &bucket).map_err(|e| WriteError {
+                dir: self.dir.clone(),
+                source: e,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn flush_files(&mut self) -> Result<(), WriteError> {
+        for file in [
+            &mut self.buckets,
+            &mut self.markers,
+            &mut self.ledger,
+            &mut self.final_state,
+        ] {
+            file.flush().map_err(|e| WriteError {
+                dir: self.dir.clone(),
+                source: e,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Closes every bucket, flushes every file and rewrites `run.json` with the end.
+    pub fn finish(
+        mut self,
+        status: RunStatus,
+        end_us: u64,
+        abort_reason: Option<String>,
+    ) -> Result<RunMeta, WriteError> {
+        let horizon_us = (self.first_open + self.open.len() as u64) * BUCKET_US;
+        self.flush_before(horizon_us.max(end_us))?;
+        self.flush_files()?;
+        self.meta.status = status;
+        self.meta.end_us = Some(end_us);
+        self.meta.abort_reason = abort_reason;
+        write_json_atomically(&self.dir.join(layout::RUN), &self.meta)
+            .map_err(|e| self.error(e))?;
+        Ok(self.meta)
+    }
+
+    fn error(&self, source: io::Error) -> WriteError {
+        WriteError {
+            dir: self.dir.clone(),
+            source,
+        }
+    }
+}
+
+fn write_line<T: Serialize>(
+    file: &mut BufWriter<File>,
+    line: &mut Vec<u8>,
+    value: &T,
+) -> io::Result<()> {
+    line.clear();
+    serde_json::to_writer(&mut *line, value)?;
+    line.push(b'\n');
+    file.write_all(line)
+}
+
+/// Writes JSON to a temporary file and renames it over `path`, so readers never see
+/// half a file.
+pub fn write_json_atomically<T: Serialize>(path: &Path, value: &T) -> io::Result<()> {
+    let tmp = path.with_extension("json.tmp");
+    let mut text = serde_json::to_vec_pretty(value)?;
+    text.push(b'\n');
+    fs::write(&tmp, text)?;
+    fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reader::RunRecord;
+
+    fn recorder(dir: &Path) -> Recorder {
+        Recorder::create(dir, RunMeta::new("t", Engine::Sim, 7), "name: t\n").unwrap()
+    }
+
+    #[test]
+    fn offered_load_goes_by_intended_start_and_completions_by_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rec = recorder(dir.path());
+        let client = rec.series(CLIENT_SERIES);
+        // Started in bucket 0, finished in bucket 3 after 350 ms.
+        rec.op_started(client, OpKind::Write, 50_000);
+        rec.op_finished(
+            client,
+            OpKind::Write,
+            50_000,
+            350_000,
+            Err(FailureClass::Timeout),
+        );
+        rec.finish(RunStatus::Completed, 400_000, None).unwrap();
+        let record = RunRecord::load(dir.path()).unwrap();
+        assert_eq!(record.buckets.len(), 2);
+        assert_eq!((record.buckets[0].index, record.buckets[0].started), (0, 1));
+        assert_eq!(record.buckets[0].completed(), 0);
+        assert_eq!(record.buckets[1].index, 3);
+        assert_eq!(record.buckets[1].failed.timeout, 1);
+        let mut h = LatencyHistogram::new();
+        h.add_sparse(&record.buckets[1].latency_us);
+        let latency = h.quantile_us(0.5).unwrap();
+        // Two significant digits: within 1% of the true 300 ms.
+        assert!((297_000..=303_000).contains(&latency), "{latency}");
+    }
+
+    #[test]
+    fn a_crashed_run_leaves_a_readable_record_that_says_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rec = recorder(dir.path());
+        let client = rec.series(CLIENT_SERIES);
+        for i in 0..25u64 {
+            rec.op_started(client, OpKind::Read, i * 10_000);
+            rec.op_finished(client, OpKind::Read, i * 10_000, i * 10_000 + 5_000, Ok(()));
+        }
+        rec.flush_before(200_000).unwrap();
+        rec.marker(&Marker {
+            t_us: 150_000,
+            kind: MarkerKind::FaultInjected,
+            source: "fault:0".into(),
+            component: Some("db.primary".into()),
+            detail: None,
+        })
+        .unwrap();
+        rec.flush_before(300_000).unwrap();
+        // The process dies here: the recorder is never finished.
+        std::mem::forget(rec);
+        let record = RunRecord::load(dir.path()).unwrap();
+        assert_eq!(record.meta.status, RunStatus::Running);
+        assert_eq!(record.buckets.iter().map(|b| b.ok).sum::<u64>(), 25);
+        assert_eq!(record.markers.len(), 1);
+    }
+
+    #[test]
+    fn a_half_written_last_line_is_skipped_but_a_bad_middle_line_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let rec = recorder(dir.path());
+        rec.finish(RunStatus::Completed, 0, None).unwrap();
+        let markers = dir.path().join(crate::layout::MARKERS);
+        let good = r#"{"t_us":1,"kind":"note","source":"x"}"#;
+        fs::write(&markers, format!("{good}\n{{\"t_us\":2,\"ki")).unwrap();
+        assert_eq!(RunRecord::load(dir.path()).unwrap().markers.len(), 1);
+        fs::write(&markers, format!("{good}\nnot json\n{good}\n")).unwrap();
+        let err = RunRecord::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("markers.jsonl:2:"), "{err}");
+    }
+}

@@ -1,0 +1,4 @@
+//! Built-in problem domains, each a heuristic family with an exact benchmark.
+
+pub mod binpack;
+pub mod te;

@@ -1,0 +1,384 @@
+//! The code-aware guided search.
+//!
+//! It reads every evaluation's decision [`Trace`](crate::Trace):
+//!
+//! - **paths**: inputs are grouped by path signature (the sequence of
+//!   branches taken); an archive keeps the best input of up to
+//!   [`ARCHIVE_PATHS_MAX`] paths, and parents are drawn from it, so the
+//!   search climbs within several paths at once instead of one basin;
+//! - **boundaries**: a decision that names its input coordinate
+//!   (`decision!(t, "site", input = i, lhs <= rhs)`) gives the boundary
+//!   value of that coordinate (`x_i + margin`). *Snap* moves put inputs
+//!   exactly on the boundary on the side they are on (the most extreme
+//!   input that still takes the same branch); *flip* moves put them just
+//!   across it, preferring the decisions closest to their threshold;
+//! - **across paths**: crossover mixes the elites of two different paths;
+//! - **within a path**: Gaussian steps and moves to the ends of ranges.
+//!
+//! Move kinds are chosen with probabilities that adapt to how often each
+//! kind improved on its parent.
+
+use super::{perturb, Evaluated, Evaluator};
+use crate::{trace::Decision, Rng};
+
+/// Most paths kept in the elite archive.
+pub const ARCHIVE_PATHS_MAX: usize = 64;
+/// Share of the budget spent on the initial (random and corner) seeds.
+const SEED_SHARE: f64 = 0.05;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Move {
+    Flip,
+    Snap,
+    Local,
+    Extreme,
+    Cross,
+}
+
+const MOVES: [Move; 5] = [
+    Move::Flip,
+    Move::Snap,
+    Move::Local,
+    Move::Extreme,
+    Move::Cross,
+];
+const MOVE_WEIGHTS_BASE: [f64; 5] = [0.25, 0.25, 0.25, 0.10, 0.15];
+
+struct Elite {
+    x: Vec<f64>,
+    value: f64,
+    signature: u64,
+    /// The decisions of its trace that name an input coordinate.
+    tagged: Vec<Decision>,
+}
+
+struct State {
+    archive: Vec<Elite>,
+    wins: [f64; 5],
+    trials: [f64; 5],
+    step_scale: f64,
+}
+
+pub(super) fn run(ev: &mut Evaluator<'_>, rng: &mut Rng) {
+    let bounds = ev.bounds();
+    let mut state = State {
+        archive: Vec::new(),
+        wins: [0.0; 5],
+        trials: [0.0; 5],
+        step_scale: 0.1,
+    };
+    // Seeds: the given inputs, the corners and the middle of the box, random points.
+    let mut seeds: Vec<Vec<f64>> = ev.initial().to_vec();
+    seeds.push(bounds.iter().map(|b| b.lo).collect());
+    seeds.push(bounds.iter().map(|b| b.hi).collect());
+    seeds.push(bounds.iter().map(|b| b.lo + b.width() / 2.0).collect());
+    let seeds_n = ((ev.budget() as f64 * SEED_SHARE) as usize).max(ev.batch_size());
+    while seeds.len() < seeds_n {
+        seeds.push(ev.random_point(rng));
+    }
+    for chunk in seeds.chunks(ev.batch_size().max(1)) {
+        for e in ev.eval_batch(chunk.to_vec()) {
+            state.insert(e);
+        }
+    }
+    while !ev.done() {
+        if state.archive.is_empty() {
+            // Nothing evaluated successfully yet: keep sampling.
+            let batch = (0..ev.batch_size()).map(|_| ev.random_point(rng)).collect();
+            let results = ev.eval_batch(batch);
+            if results.is_empty() {
+                break;
+            }
+            results.into_iter().for_each(|e| state.insert(e));
+            continue;
+        }
+        let mut proposals = Vec::with_capacity(ev.batch_size());
+        let mut origins = Vec::with_capacity(ev.batch_size());
+        for _ in 0..ev.batch_size() {
+            let parent = state.pick_parent(rng);
+            let mv = state.pick_move(rng);
+            let child = state.propose(parent, mv, bounds, rng);
+            origins.push((mv, state.archive[parent].value));
+            proposals.push(child);
+        }
+        let results = ev.eval_batch(proposals);
+        if results.is_empty() {
+            break;
+        }
+        for (e, (mv, parent_value)) in results.into_iter().zip(origins) {
+            let k = MOVES.iter().position(|m| *m == mv).unwrap_or(0);
+            state.trials[k] += 1.0;
+            let won = e.value > parent_value;
+            if won {
+                state.wins[k] += 1.0;
+            }
+            if mv == Move::Local {
+                state.step_scale = if won {
+                    (state.step_scale * 1.5).min(0.5)
+                } else {
+                    (state.step_scale * 0.95).max(0.002)
+                };
+            }
+            state.insert(e);
+        }
+        // Forget slowly, so the move mix follows the phase of the search.
+        for k in 0..MOVES.len() {
+            state.wins[k] *= 0.98;
+            state.trials[k] *= 0.98;
+        }
+    }
+}
+
+impl State {
+    fn insert(&mut self, e: Evaluated) {
+        if !e.value.is_finite() {
+            return;
+        }
+        if let Some(el) = self
+            .archive
+            .iter_mut()
+            .find(|el| el.signature == e.signature)
+        {
+            if e.value > el.value {
+                *el = elite(e);
+            }
+            return;
+        }
+        if self.archive.len() < ARCHIVE_PATHS_MAX {
+            self.archive.push(elite(e));
+            return;
+        }
+        let (worst, worst_value) =
+            self.archive
+                .iter()
+                .enumerate()
+                .fold((0, f64::INFINITY), |acc, (i, el)| {
+                    if el.value < acc.1 {
+                        (i, el.value)
+                    } else {
+                        acc
+                    }
+                });
+        if e.value > worst_value {
+            self.archive[worst] = elite(e);
+        }
+    }
+
+    /// Half the time the best elite, else a 3-way tournament.
+    fn pick_parent(&self, rng: &mut Rng) -> usize {
+        let best = self
+            .archive
+            .iter()
+            .enumerate()
+            .fold((0, f64::NEG_INFINITY), |acc, (i, el)| {
+                if el.value > acc.1 {
+                    (i, el.value)
+                } else {
+                    acc
+                }
+            })
+            .0;
+        if rng.chance(0.5) {
+            return best;
+        }
+        let mut pick = rng.below(self.archive.len());
+        for _ in 0..2 {
+            let other = rng.below(self.archive.len());
+            if self.archive[other].value > self.archive[pick].value {
+                pick = other;
+            }
+        }
+        pick
+    }
+
+    fn pick_move(&self, rng: &mut Rng) -> Move {
+        let weights: Vec<f64> = (0..MOVES.len())
+            .map(|k| MOVE_WEIGHTS_BASE[k] * (0.2 + (self.wins[k] + 1.0) / (self.trials[k] + 2.0)))
+            .collect();
+        let total: f64 = weights.iter().sum();
+        let mut r = rng.unit() * total;
+        for (k, w) in weights.iter().enumerate() {
+            if r < *w {
+                return MOVES[k];
+            }
+            r -= w;
+        }
+        Move::Local
+    }
+
+    fn propose(&self, parent: usize, mv: Move, bounds: &[crate::Bound], rng: &mut Rng) -> Vec<f64> {
+        let el = &self.archive[parent];
+        let mut x = el.x.clone();
+        let tagged: Vec<&Decision> = el
+            .tagged
+            .iter()
+            .filter(|d| d.input.is_some_and(|i| i < bounds.len()))
+            .collect();
+        match mv {
+            Move::Flip | Move::Snap if !tagged.is_empty() => {
+                let snap = mv == Move::Snap;
+                if snap && rng.chance(0.15) {
+                    // Every decision of one site onto its boundary, same side.
+                    let site = tagged[rng.below(tagged.len())].site;
+                    for d in tagged.iter().filter(|d| d.site == site) {
+                        move_to_boundary(&mut x, d, bounds, false);
+                    }
+                    return x;
+                }
+                let mut count = 1;
+                while count < tagged.len() && rng.chance(0.5) {
+                    count += 1;
+                }
+                for _ in 0..count {
+                    // Prefer the decision nearest its threshold among a few.
+                    let mut pick = tagged[rng.below(tagged.len())];
+                    if !snap {
+                        for _ in 0..3 {
+                            let other = tagged[rng.below(tagged.len())];
+                            if normalized_margin(other, bounds) < normalized_margin(pick, bounds) {
+                                pick = other;
+                            }
+                        }
+                    }
+                    move_to_boundary(&mut x, pick, bounds, !snap);
+                }
+                x
+            }
+            Move::Flip | Move::Snap | Move::Local => perturb(&x, bounds, self.step_scale, rng),
+            Move::Extreme => {
+                let k = 1 + rng.below(3.min(x.len()));
+                for _ in 0..k {
+                    let i = rng.below(x.len());
+                    x[i] = if rng.chance(0.5) {
+                        bounds[i].lo
+                    } else {
+                        bounds[i].hi
+                    };
+                }
+                x
+            }
+            Move::Cross => {
+                if self.archive.len() < 2 {
+                    return perturb(&x, bounds, self.step_scale, rng);
+                }
+                let mut other = rng.below(self.archive.len());
+                if other == parent {
+                    other = (other + 1) % self.archive.len();
+                }
+                let y = &self.archive[other].x;
+                for (xi, yi) in x.iter_mut().zip(y) {
+                    if rng.chance(0.5) {
+                        *xi = *yi;
+                    }
+                }
+                x
+            }
+        }
+    }
+}
+
+fn elite(e: Evaluated) -> Elite {
+    Elite {
+        tagged: e
+            .trace
+            .decisions()
+            .iter()
+            .filter(|d| d.input.is_some())
+            .cloned()
+            .collect(),
+        x: e.x,
+        value: e.value,
+        signature: e.signature,
+    }
+}
+
+/// `|margin|` relative to the width of the decision's input range.
+fn normalized_margin(d: &Decision, bounds: &[crate::Bound]) -> f64 {
+    let w = d
+        .input
+        .and_then(|i| bounds.get(i))
+        .map_or(1.0, |b| b.width().max(1e-12));
+    d.margin.abs() / w
+}
+
+/// Moves the decision's input onto its boundary: on the side it is on
+/// (`cross == false`: the most extreme input still taking the same branch)
+/// or just across (`cross == true`: the nearest input taking the other).
+///
+/// Assumes the left side grows with the input at slope one (exact when the
+/// left side *is* the input); the boundary is `x_i + margin` for `<`/`<=`
+/// and `x_i - margin` for `>`/`>=`.
+fn move_to_boundary(x: &mut [f64], d: &Decision, bounds: &[crate::Bound], cross: bool) {
+    let Some(i) = d.input else { return };
+    let b = &bounds[i];
+    let upper = d.op.is_upper_bound();
+    let boundary = if upper {
+        x[i] + d.margin
+    } else {
+        x[i] - d.margin
+    };
+    // The comparison holds below the boundary for `<`/`<=`, above it for `>`/`>=`.
+    let want_holds = d.taken != cross;
+    let want_below = want_holds == upper;
+    // Whether the point *at* the boundary satisfies the wanted side.
+    let equality_ok = if want_holds {
+        d.op.holds_at_equality()
+    } else {
+        !d.op.holds_at_equality()
+    };
+    let delta = b.step_min();
+    let target = if b.integer {
+        match (want_below, equality_ok) {
+            (true, true) => boundary.floor(),
+            (true, false) => boundary.ceil() - 1.0,
+            (false, true) => boundary.ceil(),
+            (false, false) => boundary.floor() + 1.0,
+        }
+    } else {
+        match (want_below, equality_ok) {
+            (true, true) | (false, true) => boundary,
+            (true, false) => boundary - delta,
+            (false, false) => boundary + delta,
+        }
+    };
+    x[i] = b.project(target);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Bound, CmpOp};
+
+    fn dec(op: CmpOp, lhs: f64, rhs: f64) -> Decision {
+        let mut t = crate::Trace::new();
+        t.record("s", op, lhs, rhs, Some(0));
+        t.decisions()[0].clone()
+    }
+
+    #[test]
+    fn snap_and_flip_land_on_each_side_of_the_boundary() {
+        let bounds = [Bound::real(0.0, 100.0)];
+        let ints = [Bound::int(0, 100)];
+        for (op, lhs, rhs) in [
+            (CmpOp::Le, 3.0, 10.0),
+            (CmpOp::Lt, 30.0, 10.0),
+            (CmpOp::Ge, 3.0, 10.5),
+            (CmpOp::Gt, 30.0, 10.5),
+        ] {
+            for bs in [&bounds[..], &ints[..]] {
+                let d = dec(op, lhs, rhs);
+                for cross in [false, true] {
+                    let mut x = [lhs];
+                    move_to_boundary(&mut x, &d, bs, cross);
+                    let again = dec(op, x[0], rhs);
+                    assert_eq!(again.taken, d.taken != cross, "{op:?} {cross} -> {}", x[0]);
+                    assert!(
+                        (x[0] - rhs).abs() <= 1.0,
+                        "{op:?} {cross} -> {} far from {rhs}",
+                        x[0]
+                    );
+                }
+            }
+        }
+    }
+}

@@ -21,12 +21,14 @@
 //! ```
 
 mod histogram;
+mod progress;
 pub mod layout;
 mod reader;
 mod types;
 mod writer;
 
 pub use histogram::LatencyHistogram;
+pub use progress::Progress;
 pub use reader::{ReadError, RunRecord};
 pub use types::*;
 pub use writer::{write_json_atomically, Recorder, SeriesId, WriteError};

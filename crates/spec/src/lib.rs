@@ -13,3 +13,6 @@ pub use units::{Duration, Fraction, Rate, UnitError};
 mod experiment;
 
 pub use experiment::{load, parse, Experiment, SpecErrors};
+mod schema;
+
+pub use schema::json_schema;

@@ -1,0 +1,17 @@
+//! `faultline`: the command line. Only this crate turns results into exit codes and
+//! talks to the terminal.
+//!
+//! Exit codes: 0 every threshold met, 1 a threshold missed, 2 invalid input or
+//! environment (see `docs/cli.md`).
+
+mod args;
+mod cmd;
+mod exit;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = args::Cli::parse();
+    let outcome = cmd::dispatch(cli);
+    exit::report(outcome)
+}

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod analyze;
 mod run;
 mod schema;
 mod validate;
@@ -17,7 +18,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
             output,
         } => run::run(&file, out.as_deref(), seed, &output),
         Command::Validate { file } => validate::validate(&file),
-        Command::Analyze { run_dir, output } => run::analyze(&run_dir, &output),
+        Command::Analyze { run_dir, output } => analyze::analyze(&run_dir, &output),
         Command::Schema => schema::schema(),
     }
 }

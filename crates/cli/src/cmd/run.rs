@@ -1,4 +1,4 @@
-//! `faultline run FILE` and `faultline analyze RUN_DIR`.
+//! `faultline run FILE`.
 
 use std::path::Path;
 
@@ -17,13 +17,5 @@ pub fn run(
         "{}: valid, but no engine is built into this faultline yet to run `{}`",
         file.display(),
         experiment.raw().name
-    )))
-}
-
-/// Recomputes the analysis of a saved record.
-pub fn analyze(run_dir: &Path, _output: &OutputArgs) -> Result<Outcome, Failure> {
-    Err(Failure::new(format!(
-        "{}: the analyzer is not built into this faultline yet",
-        run_dir.display()
     )))
 }

@@ -98,6 +98,9 @@ struct ProxyState {
     listen_addr: Option<SocketAddr>,
     /// Cancelled to stop the listener and every connection.
     run: Option<CancellationToken>,
+    /// The listener while enabled, shared with the accept loop so disabling can stop it
+    /// listening at once (the port is free again before `set_enabled` returns).
+    listener: Option<Arc<TcpListener>>,
     toxics: Vec<Arc<ActiveToxic>>,
 }
 
@@ -146,6 +149,7 @@ impl ProxyHandle {
                     },
                     listen_addr: None,
                     run: None,
+                    listener: None,
                     toxics: Vec::new(),
                 }),
                 toxics_tx,
@@ -192,10 +196,7 @@ impl ProxyHandle {
             return Ok(());
         }
         if !enabled {
-            if let Some(run) = state.run.take() {
-                run.cancel();
-            }
-            state.config.enabled = false;
+            stop(&mut state);
             return Ok(());
         }
         let listener = bind(&state.config.listen)?;
@@ -208,16 +209,21 @@ impl ProxyHandle {
         let run = self.shared.root.child_token();
         let listener = {
             let _guard = self.shared.runtime.enter();
-            TcpListener::from_std(listener)
-                .map_err(|e| ProxyError::io(&format!("listening on {addr}"), &e))?
+            Arc::new(
+                TcpListener::from_std(listener)
+                    .map_err(|e| ProxyError::io(&format!("listening on {addr}"), &e))?,
+            )
         };
-        self.shared
-            .runtime
-            .spawn(accept_loop(listener, Arc::clone(&self.shared), run.clone()));
+        self.shared.runtime.spawn(accept_loop(
+            Arc::clone(&listener),
+            Arc::clone(&self.shared),
+            run.clone(),
+        ));
         state.listen_addr = Some(addr);
         state.config.listen = addr.to_string();
         state.config.enabled = true;
         state.run = Some(run);
+        state.listener = Some(listener);
         Ok(())
     }
 
@@ -352,10 +358,7 @@ impl ProxyHandle {
     /// Stops the proxy for good: listener and connections closed, toxics dropped.
     pub(crate) fn shutdown(&self) {
         let mut state = self.state();
-        if let Some(run) = state.run.take() {
-            run.cancel();
-        }
-        state.config.enabled = false;
+        stop(&mut state);
         state.toxics.clear();
         self.publish(&state);
     }
@@ -376,6 +379,19 @@ impl ProxyHandle {
     }
 }
 
+/// Stops listening and closes every connection. The listening socket is shut down here
+/// rather than when the accept loop drops it, so new connections are refused and the
+/// port can be bound again as soon as this returns (std binds with SO_REUSEADDR).
+fn stop(state: &mut ProxyState) {
+    if let Some(run) = state.run.take() {
+        run.cancel();
+    }
+    if let Some(listener) = state.listener.take() {
+        let _ = socket2::SockRef::from(listener.as_ref()).shutdown(std::net::Shutdown::Both);
+    }
+    state.config.enabled = false;
+}
+
 fn bind(listen: &str) -> Result<std::net::TcpListener, ProxyError> {
     let listen = if listen.is_empty() {
         "127.0.0.1:0"
@@ -390,9 +406,10 @@ fn bind(listen: &str) -> Result<std::net::TcpListener, ProxyError> {
     Ok(listener)
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<ProxyShared>, run: CancellationToken) {
+async fn accept_loop(listener: Arc<TcpListener>, shared: Arc<ProxyShared>, run: CancellationToken) {
     loop {
         let accepted = tokio::select! {
+            biased;
             _ = run.cancelled() => return,
             accepted = listener.accept() => accepted,
         };

@@ -18,7 +18,12 @@ struct RegistryInner {
 
 impl Drop for RegistryInner {
     fn drop(&mut self) {
-        // Dropping the registry heals everything: listeners and connections stop.
+        // Dropping the registry heals everything: listeners and connections stop, even
+        // while handles to its proxies are still around.
+        let proxies = std::mem::take(self.proxies.get_mut().unwrap_or_else(|e| e.into_inner()));
+        for handle in proxies.into_values() {
+            handle.shutdown();
+        }
         self.root.cancel();
     }
 }

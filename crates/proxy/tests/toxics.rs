@@ -12,7 +12,11 @@ use faultline_proxy::{ProxyConfig, ProxyHandle, ProxyRegistry, Stream, ToxicConf
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::{timeout, Instant};
 
-async fn proxy_to(registry: &ProxyRegistry, name: &str, upstream: std::net::SocketAddr) -> (ProxyHandle, std::net::SocketAddr) {
+async fn proxy_to(
+    registry: &ProxyRegistry,
+    name: &str,
+    upstream: std::net::SocketAddr,
+) -> (ProxyHandle, std::net::SocketAddr) {
     let handle = registry
         .add_proxy(ProxyConfig::new(name, "127.0.0.1:0", upstream.to_string()))
         .expect("proxy created");
@@ -26,7 +30,9 @@ async fn median_round_trip(addr: std::net::SocketAddr, samples: usize) -> Durati
     for i in 0..samples {
         let msg = format!("ping {i}");
         let start = Instant::now();
-        let back = round_trip(&mut sock, msg.as_bytes(), IO_TIMEOUT).await.expect("echo");
+        let back = round_trip(&mut sock, msg.as_bytes(), IO_TIMEOUT)
+            .await
+            .expect("echo");
         times.push(start.elapsed());
         assert_eq!(back, msg.as_bytes());
     }
@@ -40,8 +46,12 @@ async fn passthrough_echoes_and_counts_connections() {
     let (handle, addr) = proxy_to(&registry, "echo", echo).await;
     let mut a = connect(addr).await.expect("connect a");
     let mut b = connect(addr).await.expect("connect b");
-    round_trip(&mut a, b"hello", IO_TIMEOUT).await.expect("a echoes");
-    round_trip(&mut b, b"world", IO_TIMEOUT).await.expect("b echoes");
+    round_trip(&mut a, b"hello", IO_TIMEOUT)
+        .await
+        .expect("a echoes");
+    round_trip(&mut b, b"world", IO_TIMEOUT)
+        .await
+        .expect("b echoes");
     let stats = handle.stats();
     assert_eq!(stats.connections_total, 2);
     assert_eq!(stats.connections_active, 2);
@@ -78,7 +88,10 @@ async fn latency_200ms_adds_200ms_within_a_few_ms() {
     // Healing restores the direct path.
     handle.remove_toxic("latency_downstream").expect("removed");
     let healed = median_round_trip(addr, 7).await;
-    assert!(healed < Duration::from_millis(20), "healed round trip {healed:?}");
+    assert!(
+        healed < Duration::from_millis(20),
+        "healed round trip {healed:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -87,7 +100,9 @@ async fn toxic_added_to_a_live_connection_applies_at_once() {
     let registry = ProxyRegistry::new();
     let (handle, addr) = proxy_to(&registry, "live", echo).await;
     let mut sock = connect(addr).await.expect("connect");
-    round_trip(&mut sock, b"before", IO_TIMEOUT).await.expect("echo");
+    round_trip(&mut sock, b"before", IO_TIMEOUT)
+        .await
+        .expect("echo");
     let latency = ToxicKind::Latency {
         latency_ms: 100,
         jitter_ms: 0,
@@ -96,12 +111,24 @@ async fn toxic_added_to_a_live_connection_applies_at_once() {
         .add_toxic(ToxicConfig::new(latency, Stream::Upstream))
         .expect("added");
     let start = Instant::now();
-    round_trip(&mut sock, b"during", IO_TIMEOUT).await.expect("echo");
-    assert!(start.elapsed() >= Duration::from_millis(99), "{:?}", start.elapsed());
+    round_trip(&mut sock, b"during", IO_TIMEOUT)
+        .await
+        .expect("echo");
+    assert!(
+        start.elapsed() >= Duration::from_millis(99),
+        "{:?}",
+        start.elapsed()
+    );
     handle.remove_all_toxics();
     let start = Instant::now();
-    round_trip(&mut sock, b"after", IO_TIMEOUT).await.expect("echo");
-    assert!(start.elapsed() < Duration::from_millis(50), "{:?}", start.elapsed());
+    round_trip(&mut sock, b"after", IO_TIMEOUT)
+        .await
+        .expect("echo");
+    assert!(
+        start.elapsed() < Duration::from_millis(50),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -111,7 +138,10 @@ async fn bandwidth_holds_the_rate_within_5_percent() {
     let (handle, addr) = proxy_to(&registry, "bw", sink).await;
     // 500 KB/s for 1 MB: two seconds.
     handle
-        .add_toxic(ToxicConfig::new(ToxicKind::Bandwidth { rate_kb_per_s: 500 }, Stream::Upstream))
+        .add_toxic(ToxicConfig::new(
+            ToxicKind::Bandwidth { rate_kb_per_s: 500 },
+            Stream::Upstream,
+        ))
         .expect("added");
     let total: u64 = 1_000_000;
     let mut sock = connect(addr).await.expect("connect");
@@ -150,10 +180,19 @@ async fn blackhole_lets_nothing_through_and_heals() {
     sock.write_all(b"lost").await.expect("write accepted");
     let mut buf = [0u8; 16];
     let read = timeout(Duration::from_millis(500), sock.read(&mut buf)).await;
-    assert!(read.is_err(), "nothing may come back through a blackhole: {read:?}");
-    assert_eq!(handle.stats().bytes_upstream, 0, "nothing reached the upstream");
+    assert!(
+        read.is_err(),
+        "nothing may come back through a blackhole: {read:?}"
+    );
+    assert_eq!(
+        handle.stats().bytes_upstream,
+        0,
+        "nothing reached the upstream"
+    );
     handle.heal().expect("healed");
-    let back = round_trip(&mut sock, b"found", IO_TIMEOUT).await.expect("flows after healing");
+    let back = round_trip(&mut sock, b"found", IO_TIMEOUT)
+        .await
+        .expect("flows after healing");
     assert_eq!(back, b"found");
 }
 
@@ -177,7 +216,9 @@ async fn flap_schedule_shows_in_the_client_error_timeline() {
     for _ in 0..60 {
         let t = start.elapsed();
         let ok = match connect(addr).await {
-            Ok(mut sock) => round_trip(&mut sock, b"x", Duration::from_millis(200)).await.is_ok(),
+            Ok(mut sock) => round_trip(&mut sock, b"x", Duration::from_millis(200))
+                .await
+                .is_ok(),
             Err(_) => false,
         };
         timeline.push((t, ok));
@@ -187,7 +228,7 @@ async fn flap_schedule_shows_in_the_client_error_timeline() {
         }
     }
     let phase_of = |t: Duration| (t.as_millis() % 600) < 300; // true = down
-    // Away from phase edges (±40 ms), a request fails exactly when the schedule is down.
+                                                              // Away from phase edges (±40 ms), a request fails exactly when the schedule is down.
     let mut checked = 0;
     for (t, ok) in &timeline {
         let in_cycle = t.as_millis() % 300;
@@ -195,9 +236,16 @@ async fn flap_schedule_shows_in_the_client_error_timeline() {
             continue;
         }
         checked += 1;
-        assert_eq!(*ok, !phase_of(*t), "at {t:?}: ok={ok}; timeline {timeline:?}");
+        assert_eq!(
+            *ok,
+            !phase_of(*t),
+            "at {t:?}: ok={ok}; timeline {timeline:?}"
+        );
     }
-    assert!(checked >= 20, "too few samples away from edges: {timeline:?}");
+    assert!(
+        checked >= 20,
+        "too few samples away from edges: {timeline:?}"
+    );
     let transitions = timeline.windows(2).filter(|w| w[0].1 != w[1].1).count();
     assert!(transitions >= 4, "down/up cycles must show: {timeline:?}");
 }
@@ -208,13 +256,18 @@ async fn timeout_holds_data_then_closes() {
     let registry = ProxyRegistry::new();
     let (handle, addr) = proxy_to(&registry, "to", echo).await;
     handle
-        .add_toxic(ToxicConfig::new(ToxicKind::Timeout { timeout_ms: 300 }, Stream::Upstream))
+        .add_toxic(ToxicConfig::new(
+            ToxicKind::Timeout { timeout_ms: 300 },
+            Stream::Upstream,
+        ))
         .expect("added");
     let mut sock = connect(addr).await.expect("connect");
     let start = Instant::now();
     sock.write_all(b"held").await.expect("write");
     let mut buf = [0u8; 16];
-    let n = timeout(IO_TIMEOUT, sock.read(&mut buf)).await.expect("closed in time");
+    let n = timeout(IO_TIMEOUT, sock.read(&mut buf))
+        .await
+        .expect("closed in time");
     let elapsed = start.elapsed();
     assert!(matches!(n, Ok(0)), "connection closed without data: {n:?}");
     assert!(
@@ -229,12 +282,19 @@ async fn timeout_zero_holds_data_until_removed() {
     let registry = ProxyRegistry::new();
     let (handle, addr) = proxy_to(&registry, "to0", echo).await;
     handle
-        .add_toxic(ToxicConfig::new(ToxicKind::Timeout { timeout_ms: 0 }, Stream::Upstream))
+        .add_toxic(ToxicConfig::new(
+            ToxicKind::Timeout { timeout_ms: 0 },
+            Stream::Upstream,
+        ))
         .expect("added");
     let mut sock = connect(addr).await.expect("connect");
     sock.write_all(b"later").await.expect("write");
     let mut buf = [0u8; 5];
-    assert!(timeout(Duration::from_millis(300), sock.read_exact(&mut buf)).await.is_err());
+    assert!(
+        timeout(Duration::from_millis(300), sock.read_exact(&mut buf))
+            .await
+            .is_err()
+    );
     handle.remove_toxic("timeout_upstream").expect("removed");
     timeout(IO_TIMEOUT, sock.read_exact(&mut buf))
         .await
@@ -249,12 +309,19 @@ async fn reset_peer_resets_the_connection() {
     let registry = ProxyRegistry::new();
     let (handle, addr) = proxy_to(&registry, "rst", echo).await;
     handle
-        .add_toxic(ToxicConfig::new(ToxicKind::ResetPeer { timeout_ms: 100 }, Stream::Downstream))
+        .add_toxic(ToxicConfig::new(
+            ToxicKind::ResetPeer { timeout_ms: 100 },
+            Stream::Downstream,
+        ))
         .expect("added");
     let mut sock = connect(addr).await.expect("connect");
-    round_trip(&mut sock, b"fine", IO_TIMEOUT).await.expect("works before the timeout");
+    round_trip(&mut sock, b"fine", IO_TIMEOUT)
+        .await
+        .expect("works before the timeout");
     let mut buf = [0u8; 4];
-    let read = timeout(IO_TIMEOUT, sock.read(&mut buf)).await.expect("ends in time");
+    let read = timeout(IO_TIMEOUT, sock.read(&mut buf))
+        .await
+        .expect("ends in time");
     let err = read.expect_err("a reset, not a clean close");
     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset);
 }
@@ -265,7 +332,10 @@ async fn limit_data_closes_after_the_byte_budget() {
     let registry = ProxyRegistry::new();
     let (handle, addr) = proxy_to(&registry, "lim", echo).await;
     handle
-        .add_toxic(ToxicConfig::new(ToxicKind::LimitData { bytes: 10 }, Stream::Downstream))
+        .add_toxic(ToxicConfig::new(
+            ToxicKind::LimitData { bytes: 10 },
+            Stream::Downstream,
+        ))
         .expect("added");
     let mut sock = connect(addr).await.expect("connect");
     sock.write_all(b"0123456789abcdef").await.expect("write");
@@ -283,10 +353,15 @@ async fn slow_close_delays_the_fin() {
     let registry = ProxyRegistry::new();
     let (handle, addr) = proxy_to(&registry, "sc", echo).await;
     handle
-        .add_toxic(ToxicConfig::new(ToxicKind::SlowClose { delay_ms: 300 }, Stream::Downstream))
+        .add_toxic(ToxicConfig::new(
+            ToxicKind::SlowClose { delay_ms: 300 },
+            Stream::Downstream,
+        ))
         .expect("added");
     let mut sock = connect(addr).await.expect("connect");
-    round_trip(&mut sock, b"bye", IO_TIMEOUT).await.expect("echo");
+    round_trip(&mut sock, b"bye", IO_TIMEOUT)
+        .await
+        .expect("echo");
     let start = Instant::now();
     sock.shutdown().await.expect("half-close");
     let mut rest = Vec::new();
@@ -321,13 +396,19 @@ async fn slicer_delivers_intact_data_in_pieces() {
     let mut reads = 0;
     while got.len() < msg.len() && reads < 1000 {
         let mut buf = [0u8; 256];
-        let n = timeout(IO_TIMEOUT, sock.read(&mut buf)).await.expect("data").expect("read");
+        let n = timeout(IO_TIMEOUT, sock.read(&mut buf))
+            .await
+            .expect("data")
+            .expect("read");
         assert!(n > 0);
         got.extend_from_slice(&buf[..n]);
         reads += 1;
     }
     assert_eq!(got, msg);
-    assert!(reads >= 5, "200 bytes in pieces of ~10 with 2 ms gaps took only {reads} reads");
+    assert!(
+        reads >= 5,
+        "200 bytes in pieces of ~10 with 2 ms gaps took only {reads} reads"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -348,10 +429,16 @@ async fn loss_stalls_the_stream_and_kills_it_when_retries_run_out() {
     let mut sock = connect(addr).await.expect("connect");
     let msg = vec![42u8; 2000];
     let start = Instant::now();
-    let back = round_trip(&mut sock, &msg, IO_TIMEOUT).await.expect("intact");
+    let back = round_trip(&mut sock, &msg, IO_TIMEOUT)
+        .await
+        .expect("intact");
     assert_eq!(back, msg);
     // 20 segments, each lost with p=0.5: P(no stall at all) = 2^-20.
-    assert!(start.elapsed() >= Duration::from_millis(20), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() >= Duration::from_millis(20),
+        "{:?}",
+        start.elapsed()
+    );
     handle.remove_toxic("lossy").expect("removed");
     // Certain loss with 2 retries: the connection dies after 20 + 40 ms of retransmissions.
     let dead = ToxicKind::Loss {
@@ -386,14 +473,23 @@ async fn http_status_answers_the_first_n_requests() {
     let mut sock = connect(addr).await.expect("connect");
     let mut statuses = Vec::new();
     for _ in 0..4 {
-        sock.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await.expect("write");
+        sock.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .expect("write");
         let mut buf = vec![0u8; 512];
-        let n = timeout(IO_TIMEOUT, sock.read(&mut buf)).await.expect("answer").expect("read");
+        let n = timeout(IO_TIMEOUT, sock.read(&mut buf))
+            .await
+            .expect("answer")
+            .expect("read");
         let text = String::from_utf8_lossy(&buf[..n]).to_string();
         statuses.push(text.split(' ').nth(1).unwrap_or("?").to_string());
     }
     assert_eq!(statuses, vec!["503", "503", "200", "200"]);
-    assert_eq!(seen.load(std::sync::atomic::Ordering::Relaxed), 2, "answered requests never reach the server");
+    assert_eq!(
+        seen.load(std::sync::atomic::Ordering::Relaxed),
+        2,
+        "answered requests never reach the server"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -413,9 +509,14 @@ async fn http_status_answers_a_share_of_requests() {
     let mut sock = connect(addr).await.expect("connect");
     let mut failed = 0;
     for _ in 0..200 {
-        sock.write_all(b"GET / HTTP/1.1\r\n\r\n").await.expect("write");
+        sock.write_all(b"GET / HTTP/1.1\r\n\r\n")
+            .await
+            .expect("write");
         let mut buf = vec![0u8; 512];
-        let n = timeout(IO_TIMEOUT, sock.read(&mut buf)).await.expect("answer").expect("read");
+        let n = timeout(IO_TIMEOUT, sock.read(&mut buf))
+            .await
+            .expect("answer")
+            .expect("read");
         if buf[..n].starts_with(b"HTTP/1.1 500") {
             failed += 1;
         }
@@ -432,7 +533,9 @@ async fn toxicity_zero_affects_no_connection() {
     let toxic = ToxicConfig::new(ToxicKind::Blackhole, Stream::Upstream).with_toxicity(0.0);
     handle.add_toxic(toxic).expect("added");
     let mut sock = connect(addr).await.expect("connect");
-    round_trip(&mut sock, b"spared", IO_TIMEOUT).await.expect("unaffected");
+    round_trip(&mut sock, b"spared", IO_TIMEOUT)
+        .await
+        .expect("unaffected");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -441,17 +544,30 @@ async fn disabling_closes_connections_and_refuses_new_ones() {
     let registry = ProxyRegistry::new();
     let (handle, addr) = proxy_to(&registry, "dis", echo).await;
     let mut sock = connect(addr).await.expect("connect");
-    round_trip(&mut sock, b"up", IO_TIMEOUT).await.expect("echo");
+    round_trip(&mut sock, b"up", IO_TIMEOUT)
+        .await
+        .expect("echo");
     handle.set_enabled(false).expect("disabled");
     let mut buf = [0u8; 4];
-    let read = timeout(IO_TIMEOUT, sock.read(&mut buf)).await.expect("closed in time");
-    assert!(matches!(read, Ok(0) | Err(_)), "open connection closed: {read:?}");
+    let read = timeout(IO_TIMEOUT, sock.read(&mut buf))
+        .await
+        .expect("closed in time");
+    assert!(
+        matches!(read, Ok(0) | Err(_)),
+        "open connection closed: {read:?}"
+    );
     let refused = tokio::net::TcpStream::connect(addr).await;
     assert!(refused.is_err(), "new connections refused while disabled");
     handle.set_enabled(true).expect("enabled");
-    assert_eq!(handle.listen_addr(), Some(addr), "same address after re-enabling");
+    assert_eq!(
+        handle.listen_addr(),
+        Some(addr),
+        "same address after re-enabling"
+    );
     let mut sock = connect(addr).await.expect("connect again");
-    round_trip(&mut sock, b"back", IO_TIMEOUT).await.expect("echo");
+    round_trip(&mut sock, b"back", IO_TIMEOUT)
+        .await
+        .expect("echo");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -465,14 +581,24 @@ async fn removing_a_proxy_or_dropping_the_registry_heals_everything() {
     let mut sock_a = connect(addr_a).await.expect("connect a");
     registry.remove_proxy("a").expect("removed");
     let mut buf = [0u8; 1];
-    let read = timeout(IO_TIMEOUT, sock_a.read(&mut buf)).await.expect("closed in time");
+    let read = timeout(IO_TIMEOUT, sock_a.read(&mut buf))
+        .await
+        .expect("closed in time");
     assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
-    assert!(tokio::net::TcpStream::connect(addr_a).await.is_err(), "removed proxy refuses");
+    assert!(
+        tokio::net::TcpStream::connect(addr_a).await.is_err(),
+        "removed proxy refuses"
+    );
     let mut sock_b = connect(addr_b).await.expect("connect b");
     drop(registry);
-    let read = timeout(IO_TIMEOUT, sock_b.read(&mut buf)).await.expect("closed in time");
+    let read = timeout(IO_TIMEOUT, sock_b.read(&mut buf))
+        .await
+        .expect("closed in time");
     assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
-    assert!(tokio::net::TcpStream::connect(addr_b).await.is_err(), "dropped registry refuses");
+    assert!(
+        tokio::net::TcpStream::connect(addr_b).await.is_err(),
+        "dropped registry refuses"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -488,5 +614,7 @@ async fn reset_removes_toxics_and_enables_proxies() {
     assert!(a.toxics().is_empty());
     assert!(b.is_enabled());
     let mut sock = connect(addr_a).await.expect("connect");
-    round_trip(&mut sock, b"ok", IO_TIMEOUT).await.expect("echo");
+    round_trip(&mut sock, b"ok", IO_TIMEOUT)
+        .await
+        .expect("echo");
 }

@@ -38,7 +38,10 @@ pub async fn echo_server() -> SocketAddr {
 
 /// A server that reads everything and reports each connection's byte count and the time
 /// its last byte arrived, through the returned channel.
-pub async fn sink_server() -> (SocketAddr, tokio::sync::mpsc::UnboundedReceiver<(u64, tokio::time::Instant)>) {
+pub async fn sink_server() -> (
+    SocketAddr,
+    tokio::sync::mpsc::UnboundedReceiver<(u64, tokio::time::Instant)>,
+) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind sink");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -110,7 +113,11 @@ pub async fn connect(addr: SocketAddr) -> std::io::Result<TcpStream> {
 }
 
 /// Writes `msg` and reads exactly as many bytes back, bounded by `wait`.
-pub async fn round_trip(sock: &mut TcpStream, msg: &[u8], wait: Duration) -> std::io::Result<Vec<u8>> {
+pub async fn round_trip(
+    sock: &mut TcpStream,
+    msg: &[u8],
+    wait: Duration,
+) -> std::io::Result<Vec<u8>> {
     sock.write_all(msg).await?;
     let mut back = vec![0u8; msg.len()];
     timeout(wait, sock.read_exact(&mut back))

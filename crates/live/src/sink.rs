@@ -1,0 +1,319 @@
+//! The run's shared state: the recorder behind a lock, the run clock, what each key
+//! should hold, recent statistics for progress and guardrails, and the signals fired.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use faultline_record::{
+    Checksum, FailureClass, LatencyHistogram, LedgerEntry, Marker, MarkerKind, OpKind, Recorder,
+    SeriesId, WriteOutcome, BUCKET_US,
+};
+use tokio::sync::watch;
+
+/// Buckets stay open this long behind the clock, so that late `started` counts of a
+/// lagging generator still land in their own bucket.
+const OPEN_LAG_US: u64 = 2_000_000;
+
+/// Seconds of statistics kept for progress and guardrails (bounded memory).
+const SECONDS_KEPT: usize = 600;
+
+/// What the engine knows about one key's writes: enough to verify it, in O(keys).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyState {
+    /// The newest acknowledged write: id and checksum.
+    pub newest_acked: Option<(u64, Checksum)>,
+    /// Writes to the key, any outcome.
+    pub writes: u64,
+}
+
+/// Statistics of one second of the run.
+#[derive(Debug, Clone, Default)]
+pub struct SecondStats {
+    /// Second number from the start of the run.
+    pub second: u64,
+    /// Operations completed successfully.
+    pub ok: u64,
+    /// Operations failed.
+    pub failed: u64,
+    /// Latencies of the completed operations.
+    pub latency: LatencyHistogram,
+}
+
+struct Inner {
+    recorder: Option<Recorder>,
+    series: Vec<SeriesId>,
+    flushed_us: u64,
+    keys: HashMap<String, KeyState>,
+    seconds: VecDeque<SecondStats>,
+    fired: BTreeMap<String, u64>,
+    active_faults: Vec<String>,
+    error: Option<String>,
+}
+
+/// The run's shared state. Every method takes the lock briefly.
+pub struct Sink {
+    start: Instant,
+    inner: Mutex<Inner>,
+    signals: watch::Sender<u64>,
+}
+
+impl Sink {
+    /// A sink writing into `recorder`; operations count in `client` and each of
+    /// `series` (the target component).
+    pub fn new(mut recorder: Recorder, target_component: &str, start: Instant) -> Self {
+        let series = vec![
+            recorder.series(faultline_record::CLIENT_SERIES),
+            recorder.series(target_component),
+        ];
+        Self {
+            start,
+            inner: Mutex::new(Inner {
+                recorder: Some(recorder),
+                series,
+                flushed_us: 0,
+                keys: HashMap::new(),
+                seconds: VecDeque::new(),
+                fired: BTreeMap::new(),
+                active_faults: Vec::new(),
+                error: None,
+            }),
+            signals: watch::channel(0).0,
+        }
+    }
+
+    /// Microseconds since the start of the run.
+    pub fn now_us(&self) -> u64 {
+        self.start.elapsed().as_micros() as u64
+    }
+
+    /// The run's start instant.
+    pub fn start(&self) -> Instant {
+        self.start
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves counters that are still consistent
+        // enough to finish the record; never lose the record to poisoning.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts an operation whose intended start is `t_intended_us`.
+    pub fn op_started(&self, op: OpKind, t_intended_us: u64) {
+        let mut inner = self.lock();
+        let t = t_intended_us.max(inner.flushed_us);
+        let series = inner.series.clone();
+        if let Some(rec) = inner.recorder.as_mut() {
+            for s in series {
+                rec.op_started(s, op, t);
+            }
+        }
+    }
+
+    /// Counts a completed operation; latency runs from its intended start.
+    pub fn op_finished(
+        &self,
+        op: OpKind,
+        t_intended_us: u64,
+        t_end_us: u64,
+        outcome: Result<(), FailureClass>,
+    ) {
+        let mut inner = self.lock();
+        let t_end = t_end_us.max(inner.flushed_us);
+        let series = inner.series.clone();
+        if let Some(rec) = inner.recorder.as_mut() {
+            for s in series {
+                rec.op_finished(s, op, t_intended_us.min(t_end), t_end, outcome);
+            }
+        }
+        let second = t_end_us / 1_000_000;
+        if inner.seconds.back().is_none_or(|s| s.second < second) {
+            inner.seconds.push_back(SecondStats {
+                second,
+                ..SecondStats::default()
+            });
+            if inner.seconds.len() > SECONDS_KEPT {
+                inner.seconds.pop_front();
+            }
+        }
+        if let Some(stats) = inner.seconds.iter_mut().rev().find(|s| s.second == second) {
+            match outcome {
+                Ok(()) => stats.ok += 1,
+                Err(_) => stats.failed += 1,
+            }
+            stats.latency.record(t_end_us.saturating_sub(t_intended_us));
+        }
+    }
+
+    /// Enters a write in the ledger and in the key's state.
+    pub fn write_done(&self, entry: LedgerEntry) {
+        let mut inner = self.lock();
+        let state = inner.keys.entry(entry.key.clone()).or_default();
+        state.writes += 1;
+        if entry.outcome == WriteOutcome::Acked
+            && state.newest_acked.is_none_or(|(id, _)| id < entry.id)
+        {
+            state.newest_acked = Some((entry.id, entry.checksum));
+        }
+        let result = match inner.recorder.as_mut() {
+            Some(rec) => rec.ledger(&entry).map_err(|e| e.to_string()),
+            None => Ok(()),
+        };
+        if let Err(e) = result {
+            inner.error.get_or_insert(e);
+        }
+    }
+
+    /// Writes a marker, and publishes its names as fired signals (see
+    /// [`Sink::fired_at`]).
+    pub fn marker(&self, marker: Marker) {
+        let mut inner = self.lock();
+        let names = signal_names(&marker);
+        for name in names {
+            inner.fired.entry(name).or_insert(marker.t_us);
+        }
+        let result = match inner.recorder.as_mut() {
+            Some(rec) => rec.marker(&marker).map_err(|e| e.to_string()),
+            None => Ok(()),
+        };
+        if let Err(e) = result {
+            inner.error.get_or_insert(e);
+        }
+        drop(inner);
+        self.signals.send_modify(|n| *n += 1);
+    }
+
+    /// A marker now.
+    pub fn mark(
+        &self,
+        kind: MarkerKind,
+        source: &str,
+        component: Option<&str>,
+        detail: Option<String>,
+    ) {
+        self.marker(Marker {
+            t_us: self.now_us(),
+            kind,
+            source: source.to_string(),
+            component: component.map(str::to_string),
+            detail,
+        });
+    }
+
+    /// When a signal name first fired: a marker source (`probe:sentinel`,
+    /// `alert:HighErrors`), or a source with its kind (`fault:0.injected`,
+    /// `probe:x.detect`, `probe:x.failed`).
+    pub fn fired_at(&self, name: &str) -> Option<u64> {
+        self.lock().fired.get(name).copied()
+    }
+
+    /// A receiver that changes whenever a marker is written.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.signals.subscribe()
+    }
+
+    /// Closes buckets that no operation can still land in.
+    pub fn flush(&self) {
+        let now = self.now_us();
+        let mut inner = self.lock();
+        let horizon = now.saturating_sub(OPEN_LAG_US) / BUCKET_US * BUCKET_US;
+        if horizon <= inner.flushed_us {
+            return;
+        }
+        inner.flushed_us = horizon;
+        let result = match inner.recorder.as_mut() {
+            Some(rec) => rec.flush_before(horizon).map_err(|e| e.to_string()),
+            None => Ok(()),
+        };
+        if let Err(e) = result {
+            inner.error.get_or_insert(e);
+        }
+    }
+
+    /// Success and latency over the seconds `[from_s, to_s)`: (ok, failed, p99 µs).
+    pub fn window(&self, from_s: u64, to_s: u64) -> (u64, u64, Option<u64>) {
+        let inner = self.lock();
+        let mut ok = 0;
+        let mut failed = 0;
+        let mut latency = LatencyHistogram::new();
+        for s in inner
+            .seconds
+            .iter()
+            .filter(|s| s.second >= from_s && s.second < to_s)
+        {
+            ok += s.ok;
+            failed += s.failed;
+            latency.add(&s.latency);
+        }
+        (ok, failed, latency.quantile_us(0.99))
+    }
+
+    /// Names of the faults active now.
+    pub fn active_faults(&self) -> Vec<String> {
+        self.lock().active_faults.clone()
+    }
+
+    /// Adds or removes a fault from the active list.
+    pub fn set_fault_active(&self, name: &str, active: bool) {
+        let mut inner = self.lock();
+        inner.active_faults.retain(|n| n != name);
+        if active {
+            inner.active_faults.push(name.to_string());
+        }
+    }
+
+    /// Every key written, with its state, sorted by key.
+    pub fn keys(&self) -> Vec<(String, KeyState)> {
+        let inner = self.lock();
+        let mut keys: Vec<_> = inner
+            .keys
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        keys
+    }
+
+    /// Writes what verification read for a key.
+    pub fn final_read(&self, read: &faultline_record::FinalRead) {
+        let mut inner = self.lock();
+        let result = match inner.recorder.as_mut() {
+            Some(rec) => rec.final_read(read).map_err(|e| e.to_string()),
+            None => Ok(()),
+        };
+        if let Err(e) = result {
+            inner.error.get_or_insert(e);
+        }
+    }
+
+    /// The recorder, for `finish`, with the first write error seen (if any).
+    pub fn take_recorder(&self) -> (Option<Recorder>, Option<String>) {
+        let mut inner = self.lock();
+        (inner.recorder.take(), inner.error.take())
+    }
+}
+
+/// The signal names a marker publishes.
+fn signal_names(marker: &Marker) -> Vec<String> {
+    let suffix = match marker.kind {
+        MarkerKind::FaultInjected => "injected",
+        MarkerKind::FaultHealed => "healed",
+        MarkerKind::Detect => "detect",
+        MarkerKind::Activate => "activate",
+        MarkerKind::ProbeOk => "ok",
+        MarkerKind::ProbeFailed => "failed",
+        MarkerKind::Alert => "alert",
+        MarkerKind::PhaseStart => "start",
+        MarkerKind::PhaseEnd => "end",
+        MarkerKind::Guardrail => "guardrail",
+        _ => "note",
+    };
+    let mut names = vec![format!("{}.{suffix}", marker.source)];
+    if matches!(
+        marker.kind,
+        MarkerKind::Detect | MarkerKind::Activate | MarkerKind::Alert
+    ) {
+        names.push(marker.source.clone());
+    }
+    names
+}

@@ -1,0 +1,301 @@
+//! HTTP/1.1 and HTTP/2 targets: a write request and a read-back request per key.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use faultline_record::FailureClass;
+use faultline_spec::{HttpRequest, HttpTarget, HttpVersion};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::{http1, http2};
+use hyper::{Request, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpStream;
+
+use super::classify::{chain_class, io_class};
+use super::pool::Pool;
+use crate::error::LiveError;
+
+enum Sender {
+    H1(http1::SendRequest<Full<Bytes>>),
+    H2(http2::SendRequest<Full<Bytes>>),
+}
+
+impl Sender {
+    fn is_closed(&self) -> bool {
+        match self {
+            Sender::H1(s) => s.is_closed(),
+            Sender::H2(s) => s.is_closed(),
+        }
+    }
+}
+
+/// A request template with its variables replaced on use.
+#[derive(Debug, Clone)]
+struct Template {
+    method: hyper::Method,
+    path: String,
+    headers: Vec<(hyper::header::HeaderName, String)>,
+    body: String,
+    expect_status: Vec<u16>,
+    expect_body: Option<String>,
+}
+
+impl Template {
+    fn new(req: &HttpRequest, what: &str) -> Result<Self, LiveError> {
+        let method = req.method.to_ascii_uppercase().parse().map_err(|_| {
+            LiveError::config(format!(
+                "{what}.method: `{}` is not an HTTP method (e.g. GET, PUT, POST)",
+                req.method
+            ))
+        })?;
+        if !req.path.starts_with('/') {
+            return Err(LiveError::config(format!(
+                "{what}.path: `{}` must start with `/`",
+                req.path
+            )));
+        }
+        let mut headers = Vec::new();
+        for (name, value) in &req.headers {
+            let name = name.parse().map_err(|_| {
+                LiveError::config(format!("{what}.headers: `{name}` is not a header name"))
+            })?;
+            headers.push((name, value.clone()));
+        }
+        Ok(Self {
+            method,
+            path: req.path.clone(),
+            headers,
+            body: req.body.clone().unwrap_or_default(),
+            expect_status: req.expect_status.clone(),
+            expect_body: req.expect_body.clone(),
+        })
+    }
+}
+
+fn fill(text: &str, key: &str, id: u64, value: &str) -> String {
+    if !text.contains('{') {
+        return text.to_string();
+    }
+    text.replace("{key}", key)
+        .replace("{id}", &id.to_string())
+        .replace("{value}", value)
+}
+
+/// An HTTP target.
+pub struct HttpClient {
+    authority: String,
+    version: HttpVersion,
+    write: Template,
+    read: Template,
+    pool: Pool<Sender>,
+}
+
+/// `host:port` of an `http://` base URL.
+pub fn authority_of(base: &str) -> Result<String, LiveError> {
+    let rest = base.strip_prefix("http://").ok_or_else(|| {
+        LiveError::config(format!(
+            "base: `{base}` must start with `http://` (TLS is not supported yet)"
+        ))
+    })?;
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.is_empty() {
+        return Err(LiveError::config(format!("base: `{base}` has no host")));
+    }
+    Ok(if authority.contains(':') {
+        authority.to_string()
+    } else {
+        format!("{authority}:80")
+    })
+}
+
+impl HttpClient {
+    /// A client for `target` (no connection is opened yet).
+    pub fn new(target: &HttpTarget) -> Result<Self, LiveError> {
+        let write = target.write.clone().unwrap_or(HttpRequest {
+            method: "PUT".into(),
+            path: "/kv/{key}".into(),
+            headers: Default::default(),
+            body: Some("{value}".into()),
+            expect_status: Vec::new(),
+            expect_body: None,
+        });
+        let read = target.read.clone().unwrap_or(HttpRequest {
+            method: "GET".into(),
+            path: "/kv/{key}".into(),
+            headers: Default::default(),
+            body: None,
+            expect_status: Vec::new(),
+            expect_body: None,
+        });
+        Ok(Self {
+            authority: authority_of(&target.base)?,
+            version: target.version,
+            write: Template::new(&write, "write")?,
+            read: Template::new(&read, "read")?,
+            pool: Pool::new(target.connections.unwrap_or(64)),
+        })
+    }
+
+    /// Where requests go, for the record.
+    pub fn describe(&self) -> String {
+        format!("http://{}", self.authority)
+    }
+
+    async fn connect(&self) -> Result<Sender, FailureClass> {
+        let stream = TcpStream::connect(&self.authority)
+            .await
+            .map_err(|e| io_class(&e))?;
+        let _ = stream.set_nodelay(true);
+        let io = TokioIo::new(stream);
+        match self.version {
+            HttpVersion::Http1 => {
+                let (sender, conn) = http1::handshake(io)
+                    .await
+                    .map_err(|e| chain_class(&e, FailureClass::Reset))?;
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+                Ok(Sender::H1(sender))
+            }
+            HttpVersion::Http2 => {
+                let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
+                    .await
+                    .map_err(|e| chain_class(&e, FailureClass::Reset))?;
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+                Ok(Sender::H2(sender))
+            }
+        }
+    }
+
+    async fn send(
+        &self,
+        template: &Template,
+        key: &str,
+        id: u64,
+        value: &str,
+        timeout: Duration,
+    ) -> Result<(StatusCode, Bytes), FailureClass> {
+        let mut lease = self.pool.acquire(timeout).await?;
+        let mut builder = Request::builder().method(template.method.clone()).uri(fill(
+            &template.path,
+            key,
+            id,
+            value,
+        ));
+        if matches!(self.version, HttpVersion::Http1) {
+            builder = builder.header(hyper::header::HOST, &self.authority);
+        }
+        for (name, text) in &template.headers {
+            builder = builder.header(name, fill(text, key, id, value));
+        }
+        let body = Bytes::from(fill(&template.body, key, id, value));
+        let request = builder
+            .body(Full::new(body))
+            .map_err(|_| FailureClass::Other)?;
+        let reused = lease.take().filter(|s| !s.is_closed());
+        let attempt = async {
+            let mut sender = match reused {
+                Some(s) => s,
+                None => self.connect().await?,
+            };
+            let response = match &mut sender {
+                Sender::H1(s) => {
+                    s.ready()
+                        .await
+                        .map_err(|e| chain_class(&e, FailureClass::Reset))?;
+                    s.send_request(request).await
+                }
+                Sender::H2(s) => {
+                    s.ready()
+                        .await
+                        .map_err(|e| chain_class(&e, FailureClass::Reset))?;
+                    s.send_request(request).await
+                }
+            }
+            .map_err(|e| chain_class(&e, FailureClass::Reset))?;
+            let status = response.status();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| chain_class(&e, FailureClass::Reset))?
+                .to_bytes();
+            Ok::<_, FailureClass>((sender, status, body))
+        };
+        match tokio::time::timeout(timeout, attempt).await {
+            Err(_) => Err(FailureClass::Timeout),
+            Ok(Err(class)) => Err(class),
+            Ok(Ok((sender, status, body))) => {
+                lease.put(sender);
+                Ok((status, body))
+            }
+        }
+    }
+
+    fn check(template: &Template, status: StatusCode, body: &[u8]) -> Result<(), FailureClass> {
+        let status_ok = if template.expect_status.is_empty() {
+            status.is_success()
+        } else {
+            template.expect_status.contains(&status.as_u16())
+        };
+        if !status_ok {
+            return Err(if status.is_server_error() || status.is_success() {
+                FailureClass::ServerError
+            } else {
+                FailureClass::Other
+            });
+        }
+        if let Some(expect) = &template.expect_body {
+            if !String::from_utf8_lossy(body).contains(expect.as_str()) {
+                return Err(FailureClass::ServerError);
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends the write request.
+    pub async fn write(
+        &self,
+        key: &str,
+        id: u64,
+        value: &str,
+        timeout: Duration,
+    ) -> Result<(), FailureClass> {
+        let (status, body) = self.send(&self.write, key, id, value, timeout).await?;
+        Self::check(&self.write, status, &body)
+    }
+
+    /// Sends the read request; `None` when the service answers 404.
+    pub async fn read(&self, key: &str, timeout: Duration) -> Result<Option<String>, FailureClass> {
+        let (status, body) = self.send(&self.read, key, 0, "", timeout).await?;
+        if status == StatusCode::NOT_FOUND && !self.read.expect_status.contains(&404) {
+            return Ok(None);
+        }
+        Self::check(&self.read, status, &body)?;
+        Ok(Some(String::from_utf8_lossy(&body).into_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_fill_every_variable() {
+        assert_eq!(fill("/kv/{key}?id={id}", "k1", 7, "v"), "/kv/k1?id=7");
+        assert_eq!(fill("{value}", "k1", 7, "fl:7:k1"), "fl:7:k1");
+    }
+
+    #[test]
+    fn base_urls_need_http_and_a_host() {
+        assert_eq!(
+            authority_of("http://127.0.0.1:8080").unwrap(),
+            "127.0.0.1:8080"
+        );
+        assert_eq!(authority_of("http://svc/api").unwrap(), "svc:80");
+        assert!(authority_of("https://svc").is_err());
+        assert!(authority_of("http://").is_err());
+    }
+}

@@ -43,13 +43,16 @@
 
 pub mod domains;
 mod error;
-// pub mod hunt;
+pub mod hunt;
 mod rng;
 pub mod search;
 pub mod trace;
 
 pub use error::HuntError;
-// pub use hunt::{hunt_heuristic, rerun, HeuristicHuntConfig, HuntResult, Progress};
+pub use hunt::{
+    hunt_heuristic, rerun, BuiltProblem, Case, Domain, HeuristicHuntConfig, HuntResult,
+    ProblemSpec, Progress, Rerun,
+};
 pub use rng::{mix64, Rng};
 pub use search::{search, Bound, Method, Objective, ProgressPoint, SearchConfig, SearchOutcome};
 pub use trace::{CmpOp, Decision, Trace};

@@ -13,7 +13,9 @@
 //!   input that still takes the same branch); *flip* moves put them just
 //!   across it, preferring the decisions closest to their threshold;
 //! - **across paths**: crossover mixes the elites of two different paths;
-//! - **within a path**: Gaussian steps and moves to the ends of ranges.
+//! - **within a path**: Gaussian steps and moves to the ends of ranges;
+//! - **fresh points**: a share of uniform samples, so that on a flat
+//!   landscape the search is never worse off than random sampling.
 //!
 //! Move kinds are chosen with probabilities that adapt to how often each
 //! kind improved on its parent.
@@ -33,16 +35,18 @@ enum Move {
     Local,
     Extreme,
     Cross,
+    Fresh,
 }
 
-const MOVES: [Move; 5] = [
+const MOVES: [Move; 6] = [
     Move::Flip,
     Move::Snap,
     Move::Local,
     Move::Extreme,
     Move::Cross,
+    Move::Fresh,
 ];
-const MOVE_WEIGHTS_BASE: [f64; 5] = [0.25, 0.25, 0.25, 0.10, 0.15];
+const MOVE_WEIGHTS_BASE: [f64; 6] = [0.25, 0.25, 0.20, 0.10, 0.10, 0.10];
 
 struct Elite {
     x: Vec<f64>,
@@ -54,8 +58,8 @@ struct Elite {
 
 struct State {
     archive: Vec<Elite>,
-    wins: [f64; 5],
-    trials: [f64; 5],
+    wins: [f64; 6],
+    trials: [f64; 6],
     step_scale: f64,
 }
 
@@ -63,8 +67,8 @@ pub(super) fn run(ev: &mut Evaluator<'_>, rng: &mut Rng) {
     let bounds = ev.bounds();
     let mut state = State {
         archive: Vec::new(),
-        wins: [0.0; 5],
-        trials: [0.0; 5],
+        wins: [0.0; 6],
+        trials: [0.0; 6],
         step_scale: 0.1,
     };
     // Seeds: the given inputs, the corners and the middle of the box, random points.
@@ -96,7 +100,13 @@ pub(super) fn run(ev: &mut Evaluator<'_>, rng: &mut Rng) {
         let mut origins = Vec::with_capacity(ev.batch_size());
         for _ in 0..ev.batch_size() {
             let parent = state.pick_parent(rng);
-            let mv = state.pick_move(rng);
+            // A flat archive (every elite has the same value) means the
+            // trace has nothing to climb yet: sample widely until it has.
+            let mv = if state.is_flat() && rng.chance(0.5) {
+                Move::Fresh
+            } else {
+                state.pick_move(rng)
+            };
             let child = state.propose(parent, mv, bounds, rng);
             origins.push((mv, state.archive[parent].value));
             proposals.push(child);
@@ -139,7 +149,8 @@ impl State {
             .iter_mut()
             .find(|el| el.signature == e.signature)
         {
-            if e.value > el.value {
+            // Ties replace too: on a plateau the path's elite drifts.
+            if e.value >= el.value {
                 *el = elite(e);
             }
             return;
@@ -153,33 +164,36 @@ impl State {
                 .iter()
                 .enumerate()
                 .fold((0, f64::INFINITY), |acc, (i, el)| {
-                    if el.value < acc.1 {
+                    if el.value <= acc.1 {
                         (i, el.value)
                     } else {
                         acc
                     }
                 });
-        if e.value > worst_value {
+        // On ties the last of the worst goes, so a plateau keeps churning
+        // instead of freezing the archive on the first paths seen.
+        if e.value >= worst_value {
             self.archive[worst] = elite(e);
         }
     }
 
-    /// Half the time the best elite, else a 3-way tournament.
+    fn is_flat(&self) -> bool {
+        self.archive.windows(2).all(|w| w[0].value == w[1].value)
+    }
+
+    /// Half the time one of the best elites (uniformly among ties), else a
+    /// 3-way tournament.
     fn pick_parent(&self, rng: &mut Rng) -> usize {
-        let best = self
-            .archive
-            .iter()
-            .enumerate()
-            .fold((0, f64::NEG_INFINITY), |acc, (i, el)| {
-                if el.value > acc.1 {
-                    (i, el.value)
-                } else {
-                    acc
-                }
-            })
-            .0;
         if rng.chance(0.5) {
-            return best;
+            let best = self
+                .archive
+                .iter()
+                .map(|el| el.value)
+                .fold(f64::NEG_INFINITY, f64::max);
+            let tied: Vec<usize> = (0..self.archive.len())
+                .filter(|&i| self.archive[i].value == best)
+                .collect();
+            return tied[rng.below(tied.len())];
         }
         let mut pick = rng.below(self.archive.len());
         for _ in 0..2 {
@@ -257,6 +271,7 @@ impl State {
                 }
                 x
             }
+            Move::Fresh => bounds.iter().map(|b| b.sample(rng)).collect(),
             Move::Cross => {
                 if self.archive.len() < 2 {
                     return perturb(&x, bounds, self.step_scale, rng);

@@ -1,10 +1,16 @@
-//! The validated experiment that engines accept.
+//! Reading an experiment file: text -> YAML tree -> shape check -> typed model -> meaning
+//! check -> the validated [`Experiment`].
 
 use std::path::{Path, PathBuf};
 
+use crate::diag::{FieldPath, Problem, Span, SpecErrors};
 use crate::model::RawExperiment;
+use crate::schema::schema_value;
+use crate::structure::Walker;
+use crate::tree::{self, Node, NodeValue, MAX_FILE_BYTES};
 
-/// An experiment file that passed validation. Engines accept only this type.
+/// An experiment file that passed validation. Engines accept only this type; the only
+/// way to get one is [`load`] or [`parse`].
 #[derive(Debug, Clone)]
 pub struct Experiment {
     raw: RawExperiment,
@@ -36,30 +42,146 @@ impl Experiment {
     }
 }
 
-/// Problems found in an experiment file.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{}", .problems.join("\n"))]
-pub struct SpecErrors {
-    /// One line per problem: `file:line:col: field: message`.
-    pub problems: Vec<String>,
-}
-
 /// Reads and validates an experiment file (YAML, or JSON for a `.json` name).
+///
+/// On failure the error lists every problem found, each with file, line, column, field
+/// path and what would be valid.
 pub fn load(path: &Path) -> Result<Experiment, SpecErrors> {
-    let text = std::fs::read_to_string(path).map_err(|e| SpecErrors {
-        problems: vec![format!("{}: cannot read the file: {e}", path.display())],
+    let bytes = std::fs::read(path)
+        .map_err(|e| SpecErrors::whole_file(path, format!("cannot read the file: {e}")))?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(SpecErrors::whole_file(
+            path,
+            format!(
+                "the file is {} bytes; an experiment file may be at most {MAX_FILE_BYTES}",
+                bytes.len()
+            ),
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        SpecErrors::whole_file(
+            path,
+            format!(
+                "the file is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
     })?;
     parse(&text, path)
 }
 
-/// Parses and validates experiment text; `path` is used in messages only.
+/// Parses and validates experiment text; `path` is used in messages (and a `.json`
+/// extension selects strict JSON syntax).
 pub fn parse(text: &str, path: &Path) -> Result<Experiment, SpecErrors> {
-    let raw: RawExperiment = serde_saphyr::from_str(text).map_err(|e| SpecErrors {
-        problems: vec![format!("{}: {e}", path.display())],
-    })?;
+    let fail = |problems: Vec<Problem>| {
+        let diagnostics = problems.into_iter().map(|p| p.in_file(path)).collect();
+        SpecErrors::new(diagnostics, text)
+    };
+    if text.len() > MAX_FILE_BYTES {
+        return Err(SpecErrors::whole_file(
+            path,
+            format!("the text is larger than {MAX_FILE_BYTES} bytes"),
+        ));
+    }
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            return Err(fail(vec![json_syntax_problem(text, &e)]));
+        }
+    }
+    let root = match tree::parse_tree(text) {
+        Ok(Some(root)) if !root.is_null() => root,
+        Ok(_) => {
+            return Err(fail(vec![Problem::new(
+                Span {
+                    line: 1,
+                    column: 1,
+                    ..Span::default()
+                },
+                FieldPath::root(),
+                "the file is empty: an experiment needs at least `name`, `architecture` and \
+                 `workload`"
+                    .into(),
+            )]))
+        }
+        Err(problems) => return Err(fail(problems)),
+    };
+    if !matches!(root.value, NodeValue::Map(_)) {
+        return Err(fail(vec![Problem::new(
+            root.span,
+            FieldPath::root(),
+            "an experiment file is a mapping of sections (`name:`, `architecture:`, \
+             `workload:`, ...), not a single value or a list"
+                .into(),
+        )]));
+    }
+    let schema = schema_value();
+    let mut walker = Walker::new(schema);
+    let json = walker.walk(&root, schema, &FieldPath::root());
+    let json = match json {
+        Some(json) if walker.problems.is_empty() => json,
+        _ => return Err(fail(walker.problems)),
+    };
+    let raw = deserialize(&json.to_text(), &root).map_err(|p| fail(vec![p]))?;
+    let problems = crate::validate::check(&raw, &root);
+    if !problems.is_empty() {
+        return Err(fail(problems));
+    }
     Ok(Experiment {
         raw,
         source_path: path.to_path_buf(),
         source_text: text.to_string(),
     })
+}
+
+/// Reads the shape-checked value into the model. The shape check accepts only what the
+/// model accepts, so a failure here is a mismatch between the two; it is still reported
+/// with its place rather than panicking.
+fn deserialize(json: &str, root: &Node) -> Result<RawExperiment, Problem> {
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let mut path = FieldPath::root();
+        for segment in error.path().iter() {
+            path = match segment {
+                serde_path_to_error::Segment::Map { key } => path.key(key),
+                serde_path_to_error::Segment::Seq { index } => path.index(*index),
+                _ => path,
+            };
+        }
+        let node = root.locate(&path);
+        Problem::new(node.span, path, error.inner().to_string())
+    })
+}
+
+fn json_syntax_problem(text: &str, error: &serde_json::Error) -> Problem {
+    let line = error.line().max(1);
+    let column = error.column().max(1);
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line - 1)
+        .map(str::len)
+        .sum();
+    let start_byte = text[line_start.min(text.len())..]
+        .char_indices()
+        .nth(column - 1)
+        .map(|(i, _)| line_start + i)
+        .unwrap_or(text.len());
+    let message = error.to_string();
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_string();
+    Problem::new(
+        Span {
+            line,
+            column,
+            start_byte,
+            end_byte: start_byte,
+        },
+        FieldPath::root(),
+        format!("JSON syntax error: {message}"),
+    )
 }

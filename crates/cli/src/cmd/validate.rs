@@ -1,18 +1,41 @@
 //! `faultline validate FILE`.
 
+use std::io::IsTerminal as _;
 use std::path::Path;
 
 use crate::exit::{Failure, Outcome};
 
-/// Loads and validates the file; every problem is reported, then exit code 2.
+/// Loads and validates the file. On problems, prints every one to stderr and fails
+/// (exit code 2): at a terminal with the offending line and a pointer under the value,
+/// otherwise one line per problem, `file:line:col: field.path: message`.
 pub fn validate(file: &Path) -> Result<Outcome, Failure> {
-    let experiment = faultline_spec::load(file).map_err(|e| Failure::new(e.to_string()))?;
-    println!(
-        "{}: ok — experiment `{}`, {} components, {} faults",
-        file.display(),
-        experiment.raw().name,
-        experiment.raw().architecture.len(),
-        experiment.raw().faults.len()
-    );
-    Ok(Outcome::Passed)
+    match faultline_spec::load(file) {
+        Ok(experiment) => {
+            let raw = experiment.raw();
+            println!(
+                "{}: ok — experiment `{}`: {} components, {} stages, {} faults",
+                file.display(),
+                raw.name,
+                raw.architecture.len(),
+                raw.workload.stages.len(),
+                raw.faults.len()
+            );
+            Ok(Outcome::Passed)
+        }
+        Err(errors) => {
+            if std::io::stderr().is_terminal() {
+                eprint!("{}", errors.render_snippets());
+            } else {
+                for problem in &errors.problems {
+                    eprintln!("{problem}");
+                }
+            }
+            let count = errors.problems.len();
+            Err(Failure::new(format!(
+                "{}: {count} problem{} found",
+                file.display(),
+                if count == 1 { "" } else { "s" }
+            )))
+        }
+    }
 }

@@ -1,0 +1,351 @@
+//! Checks of the designed architecture: names, references between components,
+//! topology requirements, and dependency cycles.
+
+use crate::diag::FieldPath;
+use crate::model::{Component, Database, DatabaseTopology, PrimaryDiscovery, Service};
+use crate::suggest::list;
+
+use super::Checker;
+
+pub(super) fn check(c: &mut Checker<'_>) {
+    let base = FieldPath::root().key("architecture");
+    if c.components().is_empty() {
+        c.report(
+            base.clone(),
+            "the architecture needs at least one component (a `service`, `database`, ...)".into(),
+        );
+    }
+    for (name, component) in c.components() {
+        let path = base.key(name);
+        if !valid_name(name) {
+            let message = format!(
+                "`{name}` is not a valid component name: use letters, digits, `-` and `_` \
+                 (a dot separates instances and roles, as in `db.primary`)"
+            );
+            c.report_key(path.clone(), message);
+        }
+        match component {
+            Component::Dns(dns) => {
+                if dns.resolves_to == *name {
+                    c.report(
+                        path.key("resolves_to"),
+                        "a DNS name cannot resolve to itself".into(),
+                    );
+                } else {
+                    c.component_ref(path.key("resolves_to"), &dns.resolves_to, &[]);
+                }
+                match (&dns.clients_ignoring_ttl, &dns.ignore_for) {
+                    (Some(_), None) => c.report(
+                        path.key("ignore_for"),
+                        "required with `clients_ignoring_ttl`: how long those clients keep the \
+                         stale answer (e.g. `5m`)"
+                            .into(),
+                    ),
+                    (None, Some(_)) => c.report(
+                        path.key("clients_ignoring_ttl"),
+                        "required with `ignore_for`: the share of clients that keep a stale \
+                         answer (e.g. `10%`)"
+                            .into(),
+                    ),
+                    _ => {}
+                }
+            }
+            Component::LoadBalancer(lb) => {
+                c.component_ref(path.key("targets"), &lb.targets, &["service"]);
+                if let Some(health) = &lb.health_check {
+                    let hc = path.key("health_check");
+                    c.positive(hc.key("interval"), health.interval, "5s");
+                    c.positive(hc.key("timeout"), health.timeout, "2s");
+                    c.at_least_one(hc.key("unhealthy_after"), health.unhealthy_after.into());
+                    c.at_least_one(hc.key("healthy_after"), health.healthy_after.into());
+                }
+            }
+            Component::Service(service) => check_service(c, &path, name, service),
+            Component::Database(db) => check_database(c, &path, name, db),
+            Component::Cache(cache) => {
+                if cache.backend == *name {
+                    c.report(
+                        path.key("backend"),
+                        "a cache cannot be its own backend".into(),
+                    );
+                } else {
+                    c.component_ref(path.key("backend"), &cache.backend, &[]);
+                }
+                c.at_least_one(path.key("capacity_keys"), cache.capacity_keys);
+                c.at_least_one(path.key("concurrency"), cache.concurrency.into());
+                c.distribution(path.key("hit_time"), &cache.hit_time);
+            }
+        }
+    }
+    check_cycles(c, &base);
+}
+
+/// Component names: letters, digits, `-` and `_`.
+pub(super) fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+}
+
+fn check_service(c: &mut Checker<'_>, path: &FieldPath, name: &str, service: &Service) {
+    c.at_least_one(path.key("concurrency"), service.concurrency.into());
+    c.distribution(path.key("service_time"), &service.service_time);
+    match &service.autoscaling {
+        None => c.at_least_one(path.key("instances"), service.instances.into()),
+        Some(scaling) => {
+            let scaling_path = path.key("autoscaling");
+            if scaling.min > scaling.max {
+                let message = format!(
+                    "min ({}) must not be more than max ({})",
+                    scaling.min, scaling.max
+                );
+                c.report(scaling_path.key("min"), message);
+            } else if service.instances < scaling.min || service.instances > scaling.max {
+                let message = format!(
+                    "{} instances at the start is outside the autoscaling range {}..={}",
+                    service.instances, scaling.min, scaling.max
+                );
+                c.report(path.key("instances"), message);
+            }
+            c.at_least_one(scaling_path.key("max"), scaling.max.into());
+            c.positive(
+                scaling_path.key("evaluate_every"),
+                scaling.evaluate_every,
+                "10s",
+            );
+        }
+    }
+    if let Some(warm_up) = &service.warm_up {
+        c.positive(path.key("warm_up").key("duration"), warm_up.duration, "30s");
+    }
+    if let Some(breaker) = &service.circuit_breaker {
+        let breaker_path = path.key("circuit_breaker");
+        c.positive(breaker_path.key("window"), breaker.window, "10s");
+        c.at_least_one(breaker_path.key("min_calls"), breaker.min_calls.into());
+    }
+    for (i, call) in service.calls.iter().enumerate() {
+        let call_path = path.key("calls").index(i).key("to");
+        if call.to == name {
+            c.report(call_path, "a service cannot call itself".into());
+        } else {
+            c.component_ref(call_path, &call.to, &[]);
+        }
+    }
+    let targets: Vec<&str> = service.calls.iter().map(|call| call.to.as_str()).collect();
+    for (dependency, pool) in &service.pools {
+        let pool_path = path.key("pools").key(dependency);
+        if !targets.contains(&dependency.as_str()) {
+            let message = if targets.is_empty() {
+                format!(
+                    "no call goes to `{dependency}`: this service makes no calls, so it needs \
+                     no pools (add `calls: [ {{ to: {dependency} }} ]` or remove the pool)"
+                )
+            } else {
+                format!(
+                    "no call goes to `{dependency}`: pools are keyed by the service's call \
+                     targets, here {}",
+                    list(targets.iter().copied())
+                )
+            };
+            c.report_key(pool_path.clone(), message);
+        }
+        c.at_least_one(pool_path.key("size"), pool.size.into());
+    }
+}
+
+fn check_database(c: &mut Checker<'_>, path: &FieldPath, name: &str, db: &Database) {
+    c.at_least_one(path.key("concurrency"), db.concurrency.into());
+    c.distribution(path.key("read_time"), &db.read_time);
+    c.distribution(path.key("write_time"), &db.write_time);
+    if let Some(replication) = &db.replication {
+        c.distribution(path.key("replication").key("lag"), &replication.lag);
+    }
+    let topology = match db.topology {
+        DatabaseTopology::Single => "single",
+        DatabaseTopology::ActivePassive => "active_passive",
+        DatabaseTopology::ActiveActive => "active_active",
+        DatabaseTopology::NPlusOne => "n_plus_one",
+    };
+    let needs = |what: &str| format!("required with `topology: {topology}`: {what}");
+    let not_for = |field: &str, only: &str| {
+        format!("`{field}` applies only to {only}; remove it for `topology: {topology}`")
+    };
+    match db.topology {
+        DatabaseTopology::ActivePassive => {
+            if db.failover.is_none() {
+                let message = needs(
+                    "the failover controller that promotes the standby \
+                     (`failover: { check_every: 1s, fail_after: 3, promote_in: 30s }`)",
+                );
+                c.report(path.key("failover"), message);
+            }
+            if db.replication.is_none() {
+                let message = needs(
+                    "how writes reach the standby \
+                     (`replication: { mode: async, lag: { exponential: { mean: 200ms } } }`)",
+                );
+                c.report(path.key("replication"), message);
+            }
+        }
+        DatabaseTopology::ActiveActive => {
+            if db.replication.is_none() {
+                let message = needs(
+                    "how writes reach the other site \
+                     (`replication: { mode: async, lag: { exponential: { mean: 50ms } } }`)",
+                );
+                c.report(path.key("replication"), message);
+            }
+        }
+        DatabaseTopology::NPlusOne => match db.nodes {
+            None => {
+                let message = needs("the number of serving nodes (e.g. `nodes: 3`)");
+                c.report(path.key("nodes"), message);
+            }
+            Some(nodes) => c.at_least_one(path.key("nodes"), nodes.into()),
+        },
+        DatabaseTopology::Single => {
+            if db.replication.is_some() {
+                let message = format!(
+                    "a single database has nothing to replicate to; use `topology: \
+                     active_passive` or remove `replication` ({})",
+                    not_for("replication", "replicated topologies")
+                );
+                c.report(path.key("replication"), message);
+            }
+        }
+    }
+    if db.nodes.is_some() && db.topology != DatabaseTopology::NPlusOne {
+        c.report(
+            path.key("nodes"),
+            not_for("nodes", "`topology: n_plus_one`"),
+        );
+    }
+    if db.spares.is_some() && db.topology != DatabaseTopology::NPlusOne {
+        c.report(
+            path.key("spares"),
+            not_for("spares", "`topology: n_plus_one`"),
+        );
+    }
+    let Some(failover) = &db.failover else {
+        return;
+    };
+    let failover_path = path.key("failover");
+    if db.topology != DatabaseTopology::ActivePassive {
+        c.report(
+            failover_path.clone(),
+            not_for("failover", "`topology: active_passive`"),
+        );
+    }
+    c.positive(failover_path.key("check_every"), failover.check_every, "1s");
+    c.at_least_one(failover_path.key("fail_after"), failover.fail_after.into());
+    match (failover.clients_find_primary_by, &failover.dns) {
+        (PrimaryDiscovery::Dns, None) => {
+            let dns_names: Vec<&str> = c
+                .components()
+                .iter()
+                .filter(|(_, comp)| matches!(comp, Component::Dns(_)))
+                .map(|(n, _)| n.as_str())
+                .collect();
+            let hint = if dns_names.is_empty() {
+                "add a `kind: dns` component that resolves to this database".to_string()
+            } else {
+                format!("the dns components are {}", list(dns_names))
+            };
+            c.report(
+                failover_path.key("dns"),
+                format!(
+                    "required with `clients_find_primary_by: dns`: the DNS component the \
+                     controller repoints; {hint}"
+                ),
+            );
+        }
+        (PrimaryDiscovery::Dns, Some(dns)) => {
+            if let Some(Component::Dns(record)) =
+                c.component_ref(failover_path.key("dns"), dns, &["dns"])
+            {
+                if record.resolves_to != name {
+                    let message = format!(
+                        "`{dns}` resolves to `{}`, not to this database `{name}`; the \
+                         controller repoints the record of this database",
+                        record.resolves_to
+                    );
+                    c.report(failover_path.key("dns"), message);
+                }
+            }
+        }
+        (PrimaryDiscovery::Proxy, Some(_)) => c.report(
+            failover_path.key("dns"),
+            "used only with `clients_find_primary_by: dns`; remove it or set \
+             `clients_find_primary_by: dns`"
+                .into(),
+        ),
+        (PrimaryDiscovery::Proxy, None) => {}
+    }
+}
+
+/// The components a component sends requests to.
+fn dependencies(component: &Component) -> Vec<&str> {
+    match component {
+        Component::Dns(dns) => vec![dns.resolves_to.as_str()],
+        Component::LoadBalancer(lb) => vec![lb.targets.as_str()],
+        Component::Service(service) => service.calls.iter().map(|call| call.to.as_str()).collect(),
+        Component::Database(_) => Vec::new(),
+        Component::Cache(cache) => vec![cache.backend.as_str()],
+    }
+}
+
+/// Reports each cycle of requests (a request would never finish), once.
+fn check_cycles(c: &mut Checker<'_>, base: &FieldPath) {
+    let components = c.components();
+    // 0 = unvisited, 1 = on the current path, 2 = done.
+    let mut state = vec![0u8; components.len()];
+    for start in 0..components.len() {
+        if state[start] != 0 {
+            continue;
+        }
+        // Iterative depth-first search: (component index, next dependency to visit).
+        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        state[start] = 1;
+        while let Some((index, next)) = stack.last().copied() {
+            let deps = components
+                .get_index(index)
+                .map(|(_, comp)| dependencies(comp))
+                .unwrap_or_default();
+            match deps.get(next) {
+                None => {
+                    state[index] = 2;
+                    stack.pop();
+                }
+                Some(dep) => {
+                    if let Some(top) = stack.last_mut() {
+                        top.1 += 1;
+                    }
+                    let Some(dep_index) = components.get_index_of(*dep) else {
+                        continue;
+                    };
+                    if state[dep_index] == 1 {
+                        let from = stack.iter().position(|(i, _)| *i == dep_index).unwrap_or(0);
+                        let mut names: Vec<&str> = stack[from..]
+                            .iter()
+                            .filter_map(|(i, _)| components.get_index(*i).map(|(n, _)| n.as_str()))
+                            .collect();
+                        names.push(dep);
+                        let name = components
+                            .get_index(index)
+                            .map(|(n, _)| n.clone())
+                            .unwrap_or_default();
+                        let message = format!(
+                            "requests go round in a cycle: {}; a request would never finish",
+                            names.join(" -> ")
+                        );
+                        c.report(base.key(&name), message);
+                    } else if state[dep_index] == 0 {
+                        state[dep_index] = 1;
+                        stack.push((dep_index, 0));
+                    }
+                }
+            }
+        }
+    }
+}

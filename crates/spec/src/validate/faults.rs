@@ -1,0 +1,563 @@
+//! Checks of the faults (targets, timing, conditions) and of the names that signals,
+//! actions and the live section use.
+
+use crate::diag::FieldPath;
+use crate::model::{Component, DatabaseTopology, Fault, LoadLevel, LoadModel};
+use crate::suggest::{did_you_mean, list};
+use crate::units::Duration;
+
+use super::{stages_total, unknown_component, Checker};
+
+/// The database roles a fault target may name after the dot.
+const ROLES: [&str; 3] = ["primary", "standby", "controller"];
+
+pub(super) fn check(c: &mut Checker<'_>) {
+    let base = FieldPath::root().key("faults");
+    let end = stages_total(c.raw);
+    for (i, fault) in c.raw.faults.iter().enumerate() {
+        check_fault(c, &base.index(i), fault, end);
+    }
+    check_phases(c);
+    check_signals(c);
+    check_live(c);
+}
+
+fn check_fault(c: &mut Checker<'_>, path: &FieldPath, fault: &Fault, end: Duration) {
+    let actions: Vec<&str> = [
+        ("kill", fault.kill.is_some()),
+        ("kill_zone", fault.kill_zone.is_some()),
+        ("pause", fault.pause.is_some()),
+        ("latency", fault.latency.is_some()),
+        ("loss", fault.loss.is_some()),
+        ("partition", fault.partition.is_some()),
+        ("flush_cache", fault.flush_cache.is_some()),
+        ("dns_change", fault.dns_change.is_some()),
+        ("action", fault.action.is_some()),
+    ]
+    .into_iter()
+    .filter(|(_, given)| *given)
+    .map(|(name, _)| name)
+    .collect();
+    match actions.len() {
+        0 => c.report(
+            path.clone(),
+            "a fault needs exactly one action: `kill`, `kill_zone`, `pause`, `latency`, \
+             `loss`, `partition`, `flush_cache`, `dns_change` or `action`"
+                .into(),
+        ),
+        1 => {}
+        _ => c.report(
+            path.clone(),
+            format!(
+                "a fault has exactly one action; this one has {}: write one fault each (they \
+                 may share the same `at`)",
+                list(actions.iter().copied())
+            ),
+        ),
+    }
+    match (&fault.at, &fault.when) {
+        (None, None) => c.report(
+            path.clone(),
+            "a fault needs `at:` (a time from the start, e.g. `90s`) or `when:` (a condition, \
+             e.g. `{ users: 300 }`)"
+                .into(),
+        ),
+        (Some(_), Some(_)) => c.report(
+            path.key("when"),
+            "give either `at` or `when`, not both: a fault starts once".into(),
+        ),
+        (Some(at), None) => {
+            if *at >= end {
+                let message = format!(
+                    "`{at}` is at or after the end of the stages ({end}): the load is over by \
+                     then; schedule the fault before {end} or lengthen the stages"
+                );
+                c.report(path.key("at"), message);
+            }
+        }
+        (None, Some(_)) => check_condition(c, path, fault),
+    }
+    if let Some(duration) = fault.duration {
+        c.positive(path.key("duration"), duration, "30s");
+    }
+    if let Some(target) = &fault.kill {
+        check_target(c, path.key("kill"), target);
+    }
+    if let Some(target) = &fault.pause {
+        check_target(c, path.key("pause"), target);
+    }
+    if let Some(zone) = &fault.kill_zone {
+        check_zone(c, path.key("kill_zone"), zone);
+    }
+    if let Some(latency) = &fault.latency {
+        check_edge(c, &path.key("latency"), &latency.between);
+        if let Some(jitter) = latency.jitter {
+            if jitter > latency.add {
+                let message = format!(
+                    "jitter ({jitter}) must not exceed `add` ({}): latency cannot go below zero",
+                    latency.add
+                );
+                c.report(path.key("latency").key("jitter"), message);
+            }
+        }
+    }
+    if let Some(loss) = &fault.loss {
+        check_edge(c, &path.key("loss"), &loss.between);
+        if loss.rate.value == 0.0 {
+            c.report(
+                path.key("loss").key("rate"),
+                "must be more than 0% (e.g. `5%`)".into(),
+            );
+        }
+    }
+    if let Some(partition) = &fault.partition {
+        check_edge(c, &path.key("partition"), &partition.between);
+    }
+    if let Some(cache) = &fault.flush_cache {
+        c.component_ref(path.key("flush_cache"), cache, &["cache"]);
+    }
+    if let Some(change) = &fault.dns_change {
+        let change_path = path.key("dns_change");
+        c.component_ref(change_path.key("name"), &change.name, &["dns"]);
+        if change.to == change.name {
+            c.report(
+                change_path.key("to"),
+                "a DNS name cannot resolve to itself".into(),
+            );
+        } else {
+            c.component_ref(change_path.key("to"), &change.to, &[]);
+        }
+    }
+    if let Some(action) = &fault.action {
+        check_action(c, path.key("action"), action);
+    }
+}
+
+fn check_condition(c: &mut Checker<'_>, path: &FieldPath, fault: &Fault) {
+    let Some(condition) = &fault.when else {
+        return;
+    };
+    let when = path.key("when");
+    let given: Vec<&str> = [
+        ("users", condition.users.is_some()),
+        ("rate", condition.rate.is_some()),
+        ("signal", condition.signal.is_some()),
+    ]
+    .into_iter()
+    .filter(|(_, g)| *g)
+    .map(|(n, _)| n)
+    .collect();
+    if given.len() != 1 {
+        c.report(
+            when.clone(),
+            format!(
+                "a condition has exactly one of `users`, `rate` or `signal`{}",
+                if given.is_empty() {
+                    String::new()
+                } else {
+                    format!("; this one has {}", list(given.iter().copied()))
+                }
+            ),
+        );
+        return;
+    }
+    let model = c.raw.workload.model;
+    let stages = &c.raw.workload.stages;
+    if let Some(users) = condition.users {
+        if model == LoadModel::Open {
+            c.report(
+                when.key("users"),
+                "`model: open` has no virtual users: use `rate` (e.g. `{ rate: 1000/s }`)".into(),
+            );
+        } else {
+            let peak = stages
+                .iter()
+                .filter_map(|s| match (s.users, s.to) {
+                    (Some(u), _) => Some(u),
+                    (_, Some(LoadLevel::Users(u))) => Some(u),
+                    _ => None,
+                })
+                .max()
+                .unwrap_or(0);
+            if users > peak {
+                let message = format!(
+                    "the workload never reaches {users} users (its stages peak at {peak}): the \
+                     fault would never start"
+                );
+                c.report(when.key("users"), message);
+            }
+        }
+    }
+    if let Some(rate) = condition.rate {
+        if model == LoadModel::Closed {
+            c.report(
+                when.key("rate"),
+                "`model: closed` is driven by virtual users: use `users` (e.g. `{ users: 300 }`)"
+                    .into(),
+            );
+        } else {
+            let peak = stages
+                .iter()
+                .filter_map(|s| match (s.rate, s.to) {
+                    (Some(r), _) => Some(r.per_s),
+                    (_, Some(LoadLevel::Rate(r))) => Some(r.per_s),
+                    _ => None,
+                })
+                .fold(0.0, f64::max);
+            if rate.per_s > peak {
+                let message = format!(
+                    "the workload never reaches {rate} (its stages peak at {}): the fault \
+                     would never start",
+                    crate::units::Rate { per_s: peak }
+                );
+                c.report(when.key("rate"), message);
+            }
+        }
+    }
+    if let Some(signal) = &condition.signal {
+        check_signal_name(c, when.key("signal"), signal);
+    }
+}
+
+/// A fault target: `name`, `name.N` (an instance) or `db.primary|standby|controller`.
+fn check_target(c: &mut Checker<'_>, path: FieldPath, target: &str) {
+    let (name, suffix) = match target.split_once('.') {
+        Some((name, suffix)) => (name, Some(suffix)),
+        None => (target, None),
+    };
+    let components = c.components();
+    let Some(component) = components.get(name) else {
+        let message = unknown_component(name, components);
+        c.report(path, message);
+        return;
+    };
+    let Some(suffix) = suffix else {
+        return;
+    };
+    let kind = component.kind_name();
+    if let Ok(index) = suffix.parse::<u64>() {
+        let count: Option<u64> = match component {
+            Component::Service(s) => {
+                let most = s
+                    .autoscaling
+                    .as_ref()
+                    .map_or(s.instances, |a| a.max.max(s.instances));
+                Some(u64::from(most) + s.spares.as_ref().map_or(0, |sp| u64::from(sp.count)))
+            }
+            Component::Database(db) => match db.topology {
+                DatabaseTopology::NPlusOne => Some(
+                    u64::from(db.nodes.unwrap_or(0))
+                        + db.spares.as_ref().map_or(0, |sp| u64::from(sp.count)),
+                ),
+                DatabaseTopology::ActiveActive => Some(2),
+                _ => None,
+            },
+            _ => None,
+        };
+        match count {
+            Some(count) if index < count => {}
+            Some(count) => {
+                let message = format!(
+                    "`{name}` has {count} instances, numbered from 0: `{name}.0` to `{name}.{}`",
+                    count.saturating_sub(1)
+                );
+                c.report(path, message);
+            }
+            None => {
+                let message = match component {
+                    Component::Database(_) => format!(
+                        "`{name}` has no numbered nodes: name it whole (`{name}`) or by role \
+                         (`{name}.primary`{})",
+                        if matches!(component, Component::Database(db) if db.topology == DatabaseTopology::ActivePassive)
+                        {
+                            format!(", `{name}.standby`")
+                        } else {
+                            String::new()
+                        }
+                    ),
+                    _ => format!("`{name}` is a {kind}: name it whole (`{name}`)"),
+                };
+                c.report(path, message);
+            }
+        }
+        return;
+    }
+    let Component::Database(db) = component else {
+        let whole = if kind == "service" {
+            format!("name it whole (`{name}`) or one instance (`{name}.0`)")
+        } else {
+            format!("name it whole (`{name}`)")
+        };
+        let message = if ROLES.contains(&suffix) {
+            format!("`{suffix}` is a database role, but `{name}` is a {kind}: {whole}")
+        } else {
+            format!("`{target}` is not a target: `{name}` is a {kind}; {whole}")
+        };
+        c.report(path, message);
+        return;
+    };
+    let allowed: Vec<&str> = match db.topology {
+        DatabaseTopology::Single => vec!["primary"],
+        DatabaseTopology::ActivePassive if db.failover.is_some() => {
+            vec!["primary", "standby", "controller"]
+        }
+        DatabaseTopology::ActivePassive => vec!["primary", "standby"],
+        _ => Vec::new(),
+    };
+    if !allowed.contains(&suffix) {
+        let message = if allowed.is_empty() {
+            format!(
+                "`{name}` (topology {}) has no roles: name it whole (`{name}`) or a node by \
+                 number (`{name}.0`)",
+                topology_name(db.topology)
+            )
+        } else {
+            let roles: Vec<String> = allowed.iter().map(|r| format!("{name}.{r}")).collect();
+            format!(
+                "`{suffix}` is not a role of `{name}`{}; valid targets are `{name}`, {}",
+                did_you_mean(suffix, allowed.iter().copied()),
+                list(roles.iter().map(String::as_str))
+            )
+        };
+        c.report(path, message);
+    }
+}
+
+fn topology_name(topology: DatabaseTopology) -> &'static str {
+    match topology {
+        DatabaseTopology::Single => "single",
+        DatabaseTopology::ActivePassive => "active_passive",
+        DatabaseTopology::ActiveActive => "active_active",
+        DatabaseTopology::NPlusOne => "n_plus_one",
+    }
+}
+
+fn check_edge(c: &mut Checker<'_>, path: &FieldPath, between: &[String; 2]) {
+    let between_path = path.key("between");
+    for (i, end) in between.iter().enumerate() {
+        check_target(c, between_path.index(i), end);
+    }
+    if between[0] == between[1] {
+        c.report(
+            between_path.index(1),
+            "the two ends of an edge must differ: name the caller and the callee".into(),
+        );
+    }
+}
+
+fn check_zone(c: &mut Checker<'_>, path: FieldPath, zone: &str) {
+    let mut all: Vec<&str> = Vec::new();
+    for component in c.components().values() {
+        let zones = match component {
+            Component::Dns(_) => &[][..],
+            Component::LoadBalancer(lb) => &lb.zones[..],
+            Component::Service(s) => &s.zones[..],
+            Component::Database(db) => &db.zones[..],
+            Component::Cache(cache) => &cache.zones[..],
+        };
+        for z in zones {
+            if !all.contains(&z.as_str()) {
+                all.push(z);
+            }
+        }
+    }
+    if !all.contains(&zone) {
+        let message = if all.is_empty() {
+            format!("no component is placed in zone `{zone}`: no component lists any `zones`")
+        } else {
+            format!(
+                "no component is placed in zone `{zone}`{}; the zones in use are {}",
+                did_you_mean(zone, all.iter().copied()),
+                list(all.iter().copied())
+            )
+        };
+        c.report(path, message);
+    }
+}
+
+fn action_names<'a>(c: &Checker<'a>) -> Vec<&'a str> {
+    c.raw
+        .live
+        .as_ref()
+        .map(|live| live.actions.keys().map(String::as_str).collect())
+        .unwrap_or_default()
+}
+
+fn check_action(c: &mut Checker<'_>, path: FieldPath, action: &str) {
+    let names = action_names(c);
+    if names.contains(&action) {
+        return;
+    }
+    let message = if names.is_empty() {
+        format!(
+            "no action named `{action}`: actions are declared in `live.actions` (e.g. \
+             `live: {{ actions: {{ {action}: {{ command: [...] }} }} }}`)"
+        )
+    } else {
+        format!(
+            "no action named `{action}`{} in `live.actions`; the actions are {}",
+            did_you_mean(action, names.iter().copied()),
+            list(names.iter().copied())
+        )
+    };
+    c.report(path, message);
+}
+
+fn check_phases(c: &mut Checker<'_>) {
+    let phases = &c.raw.phases;
+    let base = FieldPath::root().key("phases");
+    if let (Some(baseline), Some(first)) = (
+        phases.baseline,
+        c.raw.faults.iter().filter_map(|f| f.at).min(),
+    ) {
+        if baseline > first {
+            let message = format!(
+                "the baseline ({baseline}) is longer than the time before the first fault \
+                 ({first}); shorten it or inject later"
+            );
+            c.report(base.key("baseline"), message);
+        }
+    }
+    if let Some(observe) = phases.observe {
+        c.positive(base.key("observe"), observe, "5m");
+    }
+    if let Some(action) = phases.failback.as_ref().and_then(|f| f.action.as_deref()) {
+        check_action(c, base.key("failback").key("action"), action);
+    }
+    if let Some(window) = c.raw.recovery.window {
+        c.positive(
+            FieldPath::root().key("recovery").key("window"),
+            window,
+            "10s",
+        );
+    }
+    if let Some(window) = c.raw.guardrails.window {
+        c.positive(
+            FieldPath::root().key("guardrails").key("window"),
+            window,
+            "30s",
+        );
+    }
+}
+
+/// A recorded signal's source: `<component>[.<event>]`, `alert:<name>`,
+/// `probe:<name>` or `fault:<index>.injected|healed`.
+fn check_signal_name(c: &mut Checker<'_>, path: FieldPath, signal: &str) {
+    const FORMS: &str = "signals are written `<component>.<event>` (e.g. \
+                         `db.failover.activate`), `alert:<name>`, `probe:<name>` or \
+                         `fault:<index>.injected`";
+    if let Some(alert) = signal.strip_prefix("alert:") {
+        let names: Vec<&str> = c.raw.alerts.iter().map(|a| a.name.as_str()).collect();
+        if !names.contains(&alert) {
+            let message = format!(
+                "no alert named `{alert}`{}; the alerts are {}",
+                did_you_mean(alert, names.iter().copied()),
+                if names.is_empty() {
+                    "none (declare them in `alerts`)".into()
+                } else {
+                    list(names.iter().copied())
+                }
+            );
+            c.report(path, message);
+        }
+        return;
+    }
+    if let Some(probe) = signal.strip_prefix("probe:") {
+        let names: Vec<&str> = c
+            .raw
+            .live
+            .as_ref()
+            .map(|l| l.probes.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        if !names.contains(&probe) {
+            let message = format!(
+                "no probe named `{probe}`{}; probes are declared in `live.probes`{}",
+                did_you_mean(probe, names.iter().copied()),
+                if names.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", list(names.iter().copied()))
+                }
+            );
+            c.report(path, message);
+        }
+        return;
+    }
+    if let Some(fault) = signal.strip_prefix("fault:") {
+        let count = c.raw.faults.len();
+        let valid = fault
+            .split_once('.')
+            .and_then(|(index, event)| {
+                let index: usize = index.parse().ok()?;
+                (index < count && matches!(event, "injected" | "healed")).then_some(())
+            })
+            .is_some();
+        if !valid {
+            let message = format!(
+                "`{signal}`: fault signals are `fault:<index>.injected` or \
+                 `fault:<index>.healed`, with an index from 0 to {} (there are {count} faults)",
+                count.saturating_sub(1)
+            );
+            c.report(path, message);
+        }
+        return;
+    }
+    let component = signal.split('.').next().unwrap_or(signal);
+    if !c.components().contains_key(component) {
+        let message = format!(
+            "`{signal}` names no component, alert or probe{}; {FORMS}",
+            did_you_mean(component, c.components().keys().map(String::as_str))
+        );
+        c.report(path, message);
+    }
+}
+
+fn check_signals(c: &mut Checker<'_>) {
+    let base = FieldPath::root().key("signals");
+    for (field, names) in [
+        ("detect", &c.raw.signals.detect),
+        ("activate", &c.raw.signals.activate),
+    ] {
+        for (i, name) in names.iter().enumerate() {
+            check_signal_name(c, base.key(field).index(i), name);
+        }
+    }
+    let alerts_path = FieldPath::root().key("alerts");
+    for (i, alert) in c.raw.alerts.iter().enumerate() {
+        let path = alerts_path.index(i);
+        if c.raw.alerts[..i].iter().any(|a| a.name == alert.name) {
+            let message = format!(
+                "another alert is already named `{}`; names must differ",
+                alert.name
+            );
+            c.report(path.key("name"), message);
+        }
+        c.component_ref(path.key("of"), &alert.of, &[]);
+        super::expect::check_alert_bound(c, &path, alert);
+    }
+}
+
+fn check_live(c: &mut Checker<'_>) {
+    use crate::model::EngineKind;
+    let Some(live) = &c.raw.live else {
+        if c.raw.engine == Some(EngineKind::Live) {
+            c.report(
+                FieldPath::root().key("live"),
+                "required with `engine: live`: how to reach and hurt the real deployment \
+                 (`targets`, `actions`, `probes`)"
+                    .into(),
+            );
+        }
+        return;
+    };
+    let base = FieldPath::root().key("live").key("targets");
+    for name in live.targets.keys() {
+        if !c.components().contains_key(name) {
+            let message = unknown_component(name, c.components());
+            c.report_key(
+                base.key(name),
+                format!("{message} (live targets are keyed by component)"),
+            );
+        }
+    }
+}

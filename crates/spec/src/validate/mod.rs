@@ -1,0 +1,169 @@
+//! The meaning check: everything the shape check cannot see.
+//!
+//! Runs on the typed model once its shape is right, and reports every problem with the
+//! place in the file where the offending value (or its missing field's parent) is
+//! written: names that refer to nothing (fault targets, calls, pools, DNS records,
+//! signals, actions), stages and faults that do not fit together, distributions and
+//! bounds that contradict themselves, thresholds with the wrong unit for their metric.
+
+mod architecture;
+mod expect;
+mod faults;
+mod workload;
+
+use indexmap::IndexMap;
+
+use crate::diag::{FieldPath, Problem};
+use crate::model::{Component, Distribution, RawExperiment};
+use crate::suggest::{did_you_mean, list};
+use crate::tree::Node;
+use crate::units::Duration;
+
+/// Every problem of meaning in `raw`; `root` locates them in the file.
+pub(crate) fn check(raw: &RawExperiment, root: &Node) -> Vec<Problem> {
+    let mut checker = Checker {
+        raw,
+        root,
+        problems: Vec::new(),
+    };
+    architecture::check(&mut checker);
+    workload::check(&mut checker);
+    faults::check(&mut checker);
+    expect::check(&mut checker);
+    checker.problems
+}
+
+/// The experiment under check and the problems found so far.
+pub(crate) struct Checker<'a> {
+    raw: &'a RawExperiment,
+    root: &'a Node,
+    problems: Vec<Problem>,
+}
+
+impl<'a> Checker<'a> {
+    fn components(&self) -> &'a IndexMap<String, Component> {
+        &self.raw.architecture
+    }
+
+    /// Reports a problem about the value at `path` (or, if the field is absent, about the
+    /// mapping that should hold it).
+    fn report(&mut self, path: FieldPath, message: String) {
+        let (node, exact) = self.root.locate_exact(&path);
+        let span = if exact { node.span } else { node.owner_span() };
+        self.problems.push(Problem::new(span, path, message));
+    }
+
+    /// Reports a problem pointing at the key of the entry at `path` (a name).
+    fn report_key(&mut self, path: FieldPath, message: String) {
+        let span = self.root.locate(&path).owner_span();
+        self.problems.push(Problem::new(span, path, message));
+    }
+
+    /// Checks that `name` is a component, optionally of one of `kinds`; reports at `path`.
+    fn component_ref(
+        &mut self,
+        path: FieldPath,
+        name: &str,
+        kinds: &[&str],
+    ) -> Option<&'a Component> {
+        let components = self.components();
+        match components.get(name) {
+            None => {
+                let message = unknown_component(name, components);
+                self.report(path, message);
+                None
+            }
+            Some(component) if !kinds.is_empty() && !kinds.contains(&component.kind_name()) => {
+                let wanted: Vec<&str> = components
+                    .iter()
+                    .filter(|(_, c)| kinds.contains(&c.kind_name()))
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                let choices = if wanted.is_empty() {
+                    format!("there is no {} component", kinds.join(" or "))
+                } else {
+                    format!("the {} components are {}", kinds.join(" or "), list(wanted))
+                };
+                let message = format!(
+                    "`{name}` is a {}, but this must name a {}; {choices}",
+                    component.kind_name(),
+                    kinds.join(" or ")
+                );
+                self.report(path, message);
+                None
+            }
+            Some(component) => Some(component),
+        }
+    }
+
+    /// Checks a distribution's parameters against each other.
+    fn distribution(&mut self, path: FieldPath, distribution: &Distribution) {
+        match distribution {
+            Distribution::Fixed(_) => {}
+            Distribution::Exponential { mean } => {
+                if mean.micros == 0 {
+                    let message = "the mean must be more than 0 (e.g. `200ms`)".to_string();
+                    self.report(path.key("exponential").key("mean"), message);
+                }
+            }
+            Distribution::Lognormal { median, p99 } => {
+                if median.micros == 0 {
+                    let message = "the median of a lognormal must be more than 0 (e.g. `20ms`)";
+                    self.report(path.key("lognormal").key("median"), message.into());
+                } else if p99 < median {
+                    let message = format!(
+                        "p99 ({p99}) must be at least the median ({median}): a 99th \
+                         percentile is never below the 50th"
+                    );
+                    self.report(path.key("lognormal").key("p99"), message);
+                }
+            }
+            Distribution::Uniform { min, max } => {
+                if max < min {
+                    let message = format!("max ({max}) must be at least min ({min})");
+                    self.report(path.key("uniform").key("max"), message);
+                }
+            }
+        }
+    }
+
+    /// Reports a duration that must be more than zero.
+    fn positive(&mut self, path: FieldPath, duration: Duration, example: &str) {
+        if duration.micros == 0 {
+            let message = format!("must be more than 0 (e.g. `{example}`)");
+            self.report(path, message);
+        }
+    }
+
+    /// Reports a count that must be at least 1.
+    fn at_least_one(&mut self, path: FieldPath, count: u64) {
+        if count == 0 {
+            self.report(path, "must be at least 1".into());
+        }
+    }
+}
+
+/// "no component named `x` (did you mean `y`?); the components are ...".
+fn unknown_component(name: &str, components: &IndexMap<String, Component>) -> String {
+    let names = components.keys().map(String::as_str);
+    let hint = did_you_mean(name, components.keys().map(String::as_str));
+    if components.is_empty() {
+        format!("no component named `{name}`: `architecture` is empty")
+    } else {
+        format!(
+            "no component named `{name}`{hint}; the components are {}",
+            list(names)
+        )
+    }
+}
+
+/// The total length of the workload's stages.
+pub(crate) fn stages_total(raw: &RawExperiment) -> Duration {
+    let micros = raw
+        .workload
+        .stages
+        .iter()
+        .map(|s| s.hold.or(s.ramp).or(s.spike).map(|d| d.micros).unwrap_or(0))
+        .fold(0u64, u64::saturating_add);
+    Duration::from_micros(micros)
+}

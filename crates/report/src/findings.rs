@@ -1,0 +1,445 @@
+//! Findings: what happened and why, in plain words, from the summary and the design.
+//!
+//! Each finding points at a cause the experiment file shows: the RTO's largest part and
+//! the setting behind it (a health check's interval and threshold, a promotion time, a
+//! DNS TTL), the dominant failure class, lost writes and the replication that explains
+//! them, and the components the fault reached.
+
+use faultline_analyze::Summary;
+use faultline_spec::{Component, Experiment, PrimaryDiscovery, ReplicationMode};
+
+use crate::text::{duration, millis, number, percent};
+use crate::topology::{Topology, CLIENTS};
+
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// Context.
+    Info,
+    /// Worth a look.
+    Warn,
+    /// An objective was missed or data was lost.
+    Bad,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// How much it matters.
+    pub level: Level,
+    /// One plain sentence (or two).
+    pub text: String,
+}
+
+/// A one-paragraph story of the run for the top of a report: what was done, whether the
+/// objectives held, how long the outage was and what data was lost.
+pub fn headline(summary: &Summary, experiment: &Experiment) -> String {
+    let m = &summary.metrics;
+    let failed = summary.thresholds.iter().filter(|t| !t.passed).count();
+    let verdict = if summary.thresholds.is_empty() {
+        "No objectives were declared.".to_string()
+    } else if failed == 0 {
+        format!("All {} objectives held.", summary.thresholds.len())
+    } else {
+        let names: Vec<&str> = summary
+            .thresholds
+            .iter()
+            .filter(|t| !t.passed)
+            .map(|t| t.name.as_str())
+            .collect();
+        format!(
+            "{failed} of {} objectives missed ({}).",
+            summary.thresholds.len(),
+            names.join(", ")
+        )
+    };
+    let Some(t_f) = m.t_fault_s else {
+        return format!("{verdict} No fault was injected in this run.");
+    };
+    let faults: Vec<String> = experiment
+        .raw()
+        .faults
+        .iter()
+        .enumerate()
+        .map(|(i, f)| crate::topology::fault_name(f, i))
+        .collect();
+    let what = if faults.is_empty() {
+        "A fault".to_string()
+    } else {
+        format!("“{}”", faults.join("”, “"))
+    };
+    let outage = match (m.rto_s, m.not_recovered_within_s) {
+        (Some(rto), _) => format!("service was back to normal {} later", duration(rto)),
+        (None, Some(d)) => format!("service had not recovered {} later, when the run ended", duration(d)),
+        _ => "recovery is unknown".to_string(),
+    };
+    let errors = m
+        .error_rate
+        .map(|e| format!(" {} of operations failed meanwhile.", percent(e)))
+        .unwrap_or_default();
+    let data = match (m.lost_writes, summary.integrity.verified) {
+        (Some(0), true) => " No acknowledged write was lost.".to_string(),
+        (Some(n), true) => format!(" {n} acknowledged writes were lost."),
+        _ => " Data loss was not verified.".to_string(),
+    };
+    format!(
+        "{verdict} {what} started at {} into the run; {outage}.{errors}{data}",
+        crate::text::clock(t_f)
+    )
+}
+
+/// Every finding, worst first (stable within a level).
+pub fn findings(summary: &Summary, experiment: &Experiment, topology: &Topology) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let m = &summary.metrics;
+    for t in summary.thresholds.iter().filter(|t| !t.passed) {
+        let actual = crate::text::actual(t.actual, &t.unit);
+        let why = t.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+        out.push(Finding {
+            level: Level::Bad,
+            text: format!(
+                "Objective `{}` missed: expected {}, measured {actual}{why}.",
+                t.name, t.expected
+            ),
+        });
+    }
+    if m.t_fault_s.is_some() {
+        rto_findings(summary, experiment, &mut out);
+        error_findings(summary, experiment, &mut out);
+        if let (Some(b), Some(t)) = (m.latency_ms.baseline.p99, m.latency_ms.transition.p99) {
+            if b > 0.0 && t >= 2.0 * b {
+                out.push(Finding {
+                    level: Level::Warn,
+                    text: format!(
+                        "Latency p99 rose from {} to {} (×{}) during the transition; latency counts from each operation's intended start, so stalls are included.",
+                        millis(b),
+                        millis(t),
+                        number(t / b, 1)
+                    ),
+                });
+            }
+        }
+        if let Some(worst) = m.throughput_degradation_worst {
+            if worst >= 0.5 {
+                out.push(Finding {
+                    level: Level::Warn,
+                    text: format!(
+                        "In the worst second only {} of the offered load succeeded (mean over the transition: {}).",
+                        percent(1.0 - worst),
+                        m.throughput_degradation_mean.map_or("-".to_string(), |d| percent(1.0 - d))
+                    ),
+                });
+            }
+        }
+    }
+    data_findings(summary, experiment, &mut out);
+    blast_findings(topology, &mut out);
+    for note in &summary.notes {
+        out.push(Finding {
+            level: Level::Info,
+            text: format!("Note: {note}."),
+        });
+    }
+    out.sort_by(|a, b| b.level.cmp(&a.level));
+    out
+}
+
+fn rto_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Finding>) {
+    let m = &summary.metrics;
+    let p = &m.rto_parts;
+    let total = match (m.rto_s, m.not_recovered_within_s) {
+        (Some(rto), _) => rto,
+        (None, Some(d)) => {
+            out.push(Finding {
+                level: Level::Bad,
+                text: format!(
+                    "Not recovered: no {}-second window after the fault had every second at ≥ {} success and ≥ {} of the offered throughput, up to the end of the run {} after the fault.",
+                    number(m.recovery_criteria.window_s, 0),
+                    percent(m.recovery_criteria.success),
+                    percent(m.recovery_criteria.throughput),
+                    duration(d)
+                ),
+            });
+            d
+        }
+        _ => return,
+    };
+    let mut parts: Vec<(&str, f64, String)> = Vec::new();
+    if let Some(d) = p.detection_s {
+        parts.push(("detection", d, detection_cause(summary, experiment)));
+    }
+    if let Some(a) = p.activation_s {
+        parts.push(("activation", a, activation_cause(summary, experiment)));
+    }
+    if let Some(r) = p.rest_s {
+        parts.push(("recovery after activation", r, rest_cause(experiment)));
+    }
+    parts.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let label = if m.rto_s.is_some() { "RTO" } else { "Outage (not recovered)" };
+    for (i, (name, secs, cause)) in parts.iter().enumerate() {
+        if *secs <= 0.0 {
+            continue;
+        }
+        let lead = if i == 0 {
+            format!("{label} {}: {name} {} of it", duration(total), duration(*secs))
+        } else {
+            format!("{name} took {}", duration(*secs))
+        };
+        let text = if cause.is_empty() {
+            format!("{lead}.")
+        } else {
+            format!("{lead} — {cause}.")
+        };
+        out.push(Finding {
+            level: if i == 0 { Level::Warn } else { Level::Info },
+            text,
+        });
+    }
+    if parts.is_empty() {
+        out.push(Finding {
+            level: Level::Info,
+            text: format!(
+                "{label} {}; no detect or activate signal was recorded to split it.",
+                duration(total)
+            ),
+        });
+    }
+}
+
+/// The design setting behind the detection time.
+fn detection_cause(summary: &Summary, experiment: &Experiment) -> String {
+    let source = summary.metrics.ttd_source.as_deref().unwrap_or("");
+    let arch = &experiment.raw().architecture;
+    let mentioned = |name: &str| source.split(['.', ':', '/']).any(|part| part == name);
+    for (name, c) in arch {
+        match c {
+            Component::Database(db) if mentioned(name) => {
+                if let Some(f) = &db.failover {
+                    return format!(
+                        "the failover controller of `{name}` declares the primary failed after {} failed checks at a {} interval (≥ {}), signal `{source}`",
+                        f.fail_after,
+                        duration(f.check_every.as_secs_f64()),
+                        duration(f.check_every.as_secs_f64() * f64::from(f.fail_after))
+                    );
+                }
+            }
+            Component::LoadBalancer(lb) if mentioned(name) => {
+                if let Some(h) = &lb.health_check {
+                    return format!(
+                        "the health check of `{name}` needs {} failures at a {} interval (≥ {}; each check waits up to {})",
+                        h.unhealthy_after,
+                        duration(h.interval.as_secs_f64()),
+                        duration(h.interval.as_secs_f64() * f64::from(h.unhealthy_after)),
+                        duration(h.timeout.as_secs_f64())
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    if source.starts_with("probe:") {
+        return format!(
+            "no detect signal fired; detection is faultline's own probe `{source}` (declare `signals.detect` to measure your monitoring)"
+        );
+    }
+    if source.is_empty() {
+        String::new()
+    } else {
+        format!("first detected by `{source}`")
+    }
+}
+
+fn activation_cause(summary: &Summary, experiment: &Experiment) -> String {
+    let source = summary.metrics.tta_source.as_deref().unwrap_or("");
+    for (name, c) in &experiment.raw().architecture {
+        if let Component::Database(db) = c {
+            if let Some(f) = &db.failover {
+                return format!(
+                    "promoting the standby of `{name}` is designed to take {} (signal `{source}`)",
+                    duration(f.promote_in.as_secs_f64())
+                );
+            }
+        }
+    }
+    if source.is_empty() {
+        String::new()
+    } else {
+        format!("activation signalled by `{source}`")
+    }
+}
+
+fn rest_cause(experiment: &Experiment) -> String {
+    let arch = &experiment.raw().architecture;
+    for (name, c) in arch {
+        let Component::Database(db) = c else { continue };
+        let Some(f) = &db.failover else { continue };
+        if f.clients_find_primary_by != PrimaryDiscovery::Dns {
+            continue;
+        }
+        let dns_name = f.dns.clone().unwrap_or_default();
+        if let Some(Component::Dns(dns)) = arch.get(&dns_name) {
+            let mut text = format!(
+                "clients find the new primary of `{name}` through DNS `{dns_name}`, whose answers live {}",
+                duration(dns.ttl.as_secs_f64())
+            );
+            if let (Some(share), Some(for_)) = (&dns.clients_ignoring_ttl, &dns.ignore_for) {
+                text.push_str(&format!(
+                    ", and {} of clients keep the dead address for {}",
+                    percent(share.value),
+                    duration(for_.as_secs_f64())
+                ));
+            }
+            return text;
+        }
+    }
+    for (name, c) in arch {
+        if let Component::LoadBalancer(lb) = c {
+            if let Some(h) = &lb.health_check {
+                return format!(
+                    "`{name}` sends traffic to a recovered instance only after {} passed checks at a {} interval",
+                    h.healthy_after,
+                    duration(h.interval.as_secs_f64())
+                );
+            }
+        }
+    }
+    "connections, pools and caches refilling after the switch".to_string()
+}
+
+fn error_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Finding>) {
+    let m = &summary.metrics;
+    let Some(rate) = m.error_rate else { return };
+    let c = &m.failure_classes;
+    let classes = [
+        ("timeout", c.timeout),
+        ("refused", c.refused),
+        ("reset", c.reset),
+        ("server_error", c.server_error),
+        ("pool_exhausted", c.pool_exhausted),
+        ("other", c.other),
+    ];
+    let failed: u64 = classes.iter().map(|(_, n)| n).sum();
+    if failed == 0 {
+        return;
+    }
+    let Some((name, n)) = classes.iter().max_by_key(|(_, n)| *n) else {
+        return;
+    };
+    let timeout = experiment
+        .raw()
+        .workload
+        .timeout
+        .map_or("10s".to_string(), |t| duration(t.as_secs_f64()));
+    let meaning = match *name {
+        "timeout" => format!("callers waited out their timeout (the clients' is {timeout}): requests went to a node that did not answer"),
+        "refused" => "connections were refused: requests still went to a node that was down".to_string(),
+        "reset" => "connections were cut mid-request".to_string(),
+        "server_error" => "servers answered with errors (rejections at capacity, 5xx)".to_string(),
+        "pool_exhausted" => "connection pools ran dry: requests queued for a connection until they gave up".to_string(),
+        _ => "failures of another kind".to_string(),
+    };
+    out.push(Finding {
+        level: Level::Warn,
+        text: format!(
+            "{} of the {} operations in the transition failed; {} of the failures were `{name}` — {meaning}.",
+            percent(rate),
+            m.transition_operations,
+            percent(*n as f64 / failed as f64)
+        ),
+    });
+}
+
+fn data_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Finding>) {
+    let m = &summary.metrics;
+    let i = &summary.integrity;
+    if !i.verified {
+        if i.writes > 0 {
+            out.push(Finding {
+                level: Level::Warn,
+                text: "The final state was not read back, so lost writes and the RPO are unknown.".to_string(),
+            });
+        }
+        return;
+    }
+    let lost = m.lost_writes.unwrap_or(0);
+    if lost == 0 {
+        if i.writes > 0 {
+            out.push(Finding {
+                level: Level::Info,
+                text: format!(
+                    "Every acknowledged write was read back: {} writes checked, dataset checksum {}.",
+                    i.writes,
+                    if i.dataset_matches { "matches" } else { "differs" }
+                ),
+            });
+        }
+    } else {
+        let replication = experiment.raw().architecture.iter().find_map(|(name, c)| match c {
+            Component::Database(db) => db.replication.as_ref().map(|r| (name, r)),
+            _ => None,
+        });
+        let cause = match replication {
+            Some((name, r)) if r.mode == ReplicationMode::Async => format!(
+                " `{name}` replicates asynchronously: writes the primary acknowledged but had not yet shipped to the standby died with it"
+            ),
+            Some((name, _)) => format!(" `{name}` replicates synchronously, so the loss points at the failover itself (a promotion that skipped acknowledged writes)"),
+            None => String::new(),
+        };
+        let rpo = m
+            .rpo_s
+            .map(|r| format!(" RPO {}: the oldest lost write was acknowledged {} before the fault.", duration(r), duration(r)))
+            .unwrap_or_default();
+        out.push(Finding {
+            level: Level::Bad,
+            text: format!(
+                "{lost} acknowledged writes were lost ({} missing, {} overwritten by an older value).{rpo}{}",
+                i.lost,
+                i.stale,
+                if cause.is_empty() { String::new() } else { format!("{cause}.") }
+            ),
+        });
+    }
+    if let Some(split) = m.split_brain_writes.filter(|n| *n > 0) {
+        let fencing = experiment.raw().architecture.values().any(|c| {
+            matches!(c, Component::Database(db) if db.failover.as_ref().is_some_and(|f| !f.fencing))
+        });
+        out.push(Finding {
+            level: Level::Bad,
+            text: format!(
+                "{split} lost writes were acknowledged after the fault: two nodes accepted writes at once (split brain).{}",
+                if fencing { " Fencing is off, so the old primary kept accepting writes." } else { "" }
+            ),
+        });
+    }
+    if i.corrupt > 0 {
+        out.push(Finding {
+            level: Level::Bad,
+            text: format!("{} writes came back with another value than was written (checksum mismatch).", i.corrupt),
+        });
+    }
+}
+
+fn blast_findings(topology: &Topology, out: &mut Vec<Finding>) {
+    let blast = topology.blast_radius();
+    let reached: Vec<String> = blast
+        .iter()
+        .filter(|b| b.path.len() > 1)
+        .map(|b| format!("`{}` ({})", b.name, b.severity.word()))
+        .collect();
+    if !reached.is_empty() {
+        out.push(Finding {
+            level: Level::Warn,
+            text: format!(
+                "Blast radius: the fault reached {} — see the diagram for the paths.",
+                reached.join(", ")
+            ),
+        });
+    }
+    let clients = topology.nodes.iter().find(|n| n.name == CLIENTS);
+    if let Some(c) = clients.filter(|c| c.severity.degraded()) {
+        out.push(Finding {
+            level: Level::Info,
+            text: format!("Users saw it: the clients' operations were {}.", c.severity.word()),
+        });
+    }
+}

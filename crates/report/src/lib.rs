@@ -1,0 +1,17 @@
+//! faultline reports: what a run's [`Summary`](faultline_analyze::Summary) looks like to
+//! people and to CI.
+//!
+//! [`terminal`] renders the terminal summary (verdict table, key metrics, component
+//! impact, fault timeline). HTML, JUnit XML and Markdown come in their own modules.
+//! Every renderer is a pure function from an analysis to text: no I/O, no clock.
+//!
+//! ```
+//! use faultline_report::{render_terminal, TerminalStyle};
+//! # fn show(summary: &faultline_analyze::Summary) {
+//! print!("{}", render_terminal(summary, TerminalStyle::Plain));
+//! # }
+//! ```
+
+pub mod terminal;
+
+pub use terminal::{render_terminal, TerminalStyle};

@@ -21,6 +21,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::proxy::{ProxyCounters, ToxicList};
+use crate::splice::Pipe;
 use crate::stage::{self, ActiveToxic, Ctx, Item, Stage, Timed};
 use crate::toxic::Stream;
 
@@ -192,6 +193,9 @@ struct Direction {
     queue: VecDeque<Timed>,
     queued_bytes: usize,
     src_open: bool,
+    /// Zero-copy path of the no-toxic case; `None` until first used or if unsupported.
+    pipe: Option<Pipe>,
+    splice_unsupported: bool,
     rng: SmallRng,
 }
 
@@ -217,6 +221,8 @@ impl Direction {
             queue: VecDeque::new(),
             queued_bytes: 0,
             src_open: true,
+            pipe: None,
+            splice_unsupported: false,
             rng: SmallRng::from_rng(&mut rand::rng()),
         }
     }
@@ -267,11 +273,12 @@ impl Direction {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
+            let piped = self.pipe_pending();
             let can_read = self.src_open
                 && if self.chain.is_passthrough() {
-                    self.queue.is_empty()
+                    self.queue.is_empty() && piped == 0
                 } else {
-                    self.queued_bytes + self.chain.held_bytes() < IN_FLIGHT_BYTES_MAX
+                    piped + self.queued_bytes + self.chain.held_bytes() < IN_FLIGHT_BYTES_MAX
                 };
             tokio::select! {
                 biased;
@@ -326,8 +333,17 @@ impl Direction {
         self.queue.push_back(item);
     }
 
+    fn pipe_pending(&self) -> usize {
+        self.pipe.as_ref().map_or(0, |p| p.pending)
+    }
+
     /// Reads once from the source and passes what was read on. `Err` ends the loop.
     fn read_once(&mut self, buf: &mut [u8]) -> Result<(), Flow> {
+        if self.chain.is_passthrough() && self.queue.is_empty() && !self.splice_unsupported {
+            if let Some(done) = self.splice_once() {
+                return done;
+            }
+        }
         let n = match self.src.try_read(buf) {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
@@ -361,6 +377,71 @@ impl Direction {
             at: now,
             item: Item::Data(Bytes::copy_from_slice(&buf[..n])),
         })
+    }
+
+    /// Fast path on Linux: source → pipe → destination without copying through user
+    /// space. `None` when splice cannot be used (the caller copies instead).
+    fn splice_once(&mut self) -> Option<Result<(), Flow>> {
+        use std::os::fd::AsRawFd;
+        if self.pipe.is_none() {
+            match Pipe::new() {
+                Ok(pipe) => self.pipe = Some(pipe),
+                Err(_) => {
+                    self.splice_unsupported = true;
+                    return None;
+                }
+            }
+        }
+        let pipe = self.pipe.as_mut()?;
+        let src_fd = self.src.as_raw_fd();
+        let n = match self
+            .src
+            .try_io(tokio::io::Interest::READABLE, || pipe.fill_from(src_fd))
+        {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Some(Ok(())),
+            Err(e)
+                if e.raw_os_error() == Some(EINVAL) || e.kind() == io::ErrorKind::Unsupported =>
+            {
+                self.splice_unsupported = true;
+                return None;
+            }
+            Err(_) => return Some(Err(Flow::Reset)),
+        };
+        if n == 0 {
+            self.src_open = false;
+            return Some(self.feed(Timed {
+                at: Instant::now(),
+                item: Item::Eof,
+            }));
+        }
+        Some(match self.drain_pipe() {
+            Ok(_) => Ok(()),
+            Err(_) => Err(Flow::Reset),
+        })
+    }
+
+    /// Writes pending pipe bytes to the destination; `Ok(true)` when the pipe is empty.
+    fn drain_pipe(&mut self) -> io::Result<bool> {
+        use std::os::fd::AsRawFd;
+        let Some(pipe) = self.pipe.as_mut() else {
+            return Ok(true);
+        };
+        if pipe.pending == 0 {
+            return Ok(true);
+        }
+        let dst_fd = self.dst.as_raw_fd();
+        let moved = match self
+            .dst
+            .try_io(tokio::io::Interest::WRITABLE, || pipe.drain_to(dst_fd))
+        {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
+            Err(e) => return Err(e),
+        };
+        let empty = pipe.pending == 0;
+        self.count_written(moved);
+        Ok(empty)
     }
 
     /// Runs an item through the chain and queues what comes out.
@@ -408,6 +489,10 @@ impl Direction {
 
     /// Writes every due item the destination accepts without blocking.
     fn write_due(&mut self) -> io::Result<WriteState> {
+        // Bytes in the splice pipe came before anything queued.
+        if !self.drain_pipe()? {
+            return Ok(WriteState::Blocked);
+        }
         let now = Instant::now();
         loop {
             let Some(front) = self.queue.front_mut() else {
@@ -460,6 +545,12 @@ enum WriteState {
     /// The loop must end.
     Flow(Flow),
 }
+
+/// `EINVAL` from splice: the descriptors do not support it.
+#[cfg(target_os = "linux")]
+const EINVAL: i32 = libc::EINVAL;
+#[cfg(not(target_os = "linux"))]
+const EINVAL: i32 = 22;
 
 /// Makes the socket send RST instead of FIN when it is closed.
 fn reset(stream: &TcpStream) {

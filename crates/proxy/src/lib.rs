@@ -50,6 +50,7 @@ mod http_frame;
 mod metrics;
 mod proxy;
 mod registry;
+mod splice;
 mod stage;
 mod toxic;
 

@@ -9,7 +9,9 @@ pub(crate) fn closest<'a>(
     allowed: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let normalized = normalize(given);
-    let limit = (given.chars().count() / 3).max(1);
+    let length = given.chars().count();
+    // At most a third of the letters wrong, and never all of them (`c` is no typo of `a`).
+    let limit = (length / 3).max(1).min(length.saturating_sub(1));
     allowed
         .into_iter()
         .map(|candidate| {
@@ -54,5 +56,7 @@ mod tests {
         assert_eq!(closest("Zones", fields), Some("zones"));
         assert_eq!(closest("concurency", fields), Some("concurrency"));
         assert_eq!(closest("colour", fields), None);
+        assert_eq!(closest("c", ["a", "b"]), None);
+        assert_eq!(closest("dbb", ["db", "api"]), Some("db"));
     }
 }

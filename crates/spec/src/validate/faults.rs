@@ -244,6 +244,12 @@ fn check_target(c: &mut Checker<'_>, path: FieldPath, target: &str) {
                     .map_or(s.instances, |a| a.max.max(s.instances));
                 Some(u64::from(most) + s.spares.as_ref().map_or(0, |sp| u64::from(sp.count)))
             }
+            // Without `nodes` the database is already reported; nothing to count against.
+            Component::Database(db)
+                if db.nodes.is_none() && db.topology == DatabaseTopology::NPlusOne =>
+            {
+                return;
+            }
             Component::Database(db) => match db.topology {
                 DatabaseTopology::NPlusOne => Some(
                     u64::from(db.nodes.unwrap_or(0))

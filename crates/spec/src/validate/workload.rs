@@ -119,7 +119,7 @@ fn check_stage(
         c.positive(path.key(kind), length, "60s");
     }
     let (level_field, wrong_field, unit) = match model {
-        LoadModel::Closed => ("users", "rate", "virtual users (a whole number)"),
+        LoadModel::Closed => ("users", "rate", "a number of virtual users"),
         LoadModel::Open => ("rate", "users", "a rate such as `200/s`"),
     };
     let model_name = match model {

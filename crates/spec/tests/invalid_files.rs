@@ -1,0 +1,224 @@
+//! Every broken fixture in `tests/fixtures/invalid/` and the exact problems it must
+//! produce: file:line:col, field path and message. One `check` helper drives them all.
+//!
+//! When a message changes on purpose, run with `PRINT_ACTUAL=1` to print the actual
+//! problems of every failing fixture in the form used below.
+
+use std::path::{Path, PathBuf};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Parses `invalid/<file>` and asserts it fails with exactly `expected`, in order.
+fn check(file: &str, expected: &[&str]) {
+    let path = fixtures().join("invalid").join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let errors = match faultline_spec::parse(&text, Path::new(file)) {
+        Ok(_) => panic!("{file} is valid, but it is kept as an invalid fixture"),
+        Err(errors) => errors,
+    };
+    if errors.problems != expected && std::env::var_os("PRINT_ACTUAL").is_some() {
+        println!("(\"{file}\", &[");
+        for problem in &errors.problems {
+            println!("    {problem:?},");
+        }
+        println!("]),");
+    }
+    assert_eq!(errors.problems, expected, "problems of {file}");
+    assert_eq!(errors.diagnostics.len(), expected.len());
+}
+
+const CASES: &[(&str, &[&str])] = &[
+    // Shape: the schema generated from the model.
+    ("unknown-field.yaml", &[
+        "unknown-field.yaml:11:5: architecture.api.instancess: unknown field `instancess` (did you mean `instances`?); allowed here: `autoscaling`, `calls`, `circuit_breaker`, `cold_start`, `concurrency`, `instances`, `kind`, `pools`, `queue_limit`, `retries`, `service_time`, `spares`, `timeout`, `warm_up`, `zones`",
+    ]),
+    ("missing-field.yaml", &[
+        "missing-field.yaml:26:5: architecture.db.failover.promote_in: required field is missing: give a duration such as `500ms`, `90s`, `2m30s`, `1h` or `250us`",
+    ]),
+    ("wrong-type.yaml", &[
+        "wrong-type.yaml:13:18: architecture.api.concurrency: expected a whole number, found the text `lots`",
+    ]),
+    ("duration-without-unit.yaml", &[
+        "duration-without-unit.yaml:4:45: architecture.front.ttl: `30` has no unit: write a duration such as `500ms`, `90s`, `2m30s`, `1h` or `250us`",
+    ]),
+    ("bad-enum-value.yaml", &[
+        "bad-enum-value.yaml:7:16: architecture.lb.algorithm: `least_outstandin` is not allowed here (did you mean `least_outstanding`?); expected one of `round_robin`, `least_outstanding`, `power_of_two_choices`, `random`",
+    ]),
+    ("unknown-kind.yaml", &[
+        "unknown-kind.yaml:19:11: architecture.db.kind: `databse` is not a kind (did you mean `database`?); expected one of `dns`, `load_balancer`, `service`, `database`, `cache`",
+    ]),
+    ("bad-distribution.yaml", &[
+        "bad-distribution.yaml:14:21: architecture.api.service_time.log_normal: unknown field `log_normal` (did you mean `lognormal`?); expected one of `fixed`, `exponential`, `lognormal`, `uniform`",
+    ]),
+    ("duplicate-key.yaml", &[
+        "duplicate-key.yaml:23:5: duplicate key `concurrency` (first given at line 22); give each key once",
+    ]),
+    ("yaml-syntax.yaml", &[
+        "yaml-syntax.yaml:34:7: YAML syntax error: while parsing a flow mapping, did not find expected ',' or '}'",
+    ]),
+    ("many-shape-problems.yaml", &[
+        "many-shape-problems.yaml:4:45: architecture.front.ttl: `30` has no unit: write a duration such as `500ms`, `90s`, `2m30s`, `1h` or `250us`",
+        "many-shape-problems.yaml:11:5: architecture.api.instancess: unknown field `instancess` (did you mean `instances`?); allowed here: `autoscaling`, `calls`, `circuit_breaker`, `cold_start`, `concurrency`, `instances`, `kind`, `pools`, `queue_limit`, `retries`, `service_time`, `spares`, `timeout`, `warm_up`, `zones`",
+        "many-shape-problems.yaml:19:11: architecture.db.kind: `databse` is not a kind (did you mean `database`?); expected one of `dns`, `load_balancer`, `service`, `database`, `cache`",
+        "many-shape-problems.yaml:33:33: workload.mix.wirte: unknown field `wirte` (did you mean `write`?); allowed here: `read`, `write`",
+        "many-shape-problems.yaml:39:16: expect.lost_writes: `about none` is not a threshold such as `<= 30s`, `< 0.1%` or `== 0` (operators: <, <=, ==, >=, >)",
+    ]),
+    // Meaning: references between names.
+    ("unknown-fault-target.yaml", &[
+        "unknown-fault-target.yaml:35:24: faults[0].kill: no component named `dbb` (did you mean `db`?); the components are `front`, `lb`, `api`, `cache`, `db`",
+    ]),
+    ("bad-role.yaml", &[
+        "bad-role.yaml:35:24: faults[0].kill: `leader` is not a role of `db`; valid targets are `db`, `db.primary`, `db.standby`, `db.controller`",
+    ]),
+    ("role-on-a-service.yaml", &[
+        "role-on-a-service.yaml:35:24: faults[0].kill: `primary` is a database role, but `api` is a service: name it whole (`api`) or one instance (`api.0`)",
+    ]),
+    ("instance-out-of-range.yaml", &[
+        "instance-out-of-range.yaml:35:24: faults[0].kill: `api` has 3 instances, numbered from 0: `api.0` to `api.2`",
+    ]),
+    ("unknown-zone.yaml", &[
+        "unknown-zone.yaml:35:29: faults[0].kill_zone: no component is placed in zone `c`; the zones in use are `a`, `b`",
+    ]),
+    ("unknown-edge-end.yaml", &[
+        "unknown-edge-end.yaml:35:44: faults[0].latency.between[1]: no component named `cach` (did you mean `cache`?); the components are `front`, `lb`, `api`, `cache`, `db`",
+    ]),
+    ("dns-change-not-dns.yaml", &[
+        "dns-change-not-dns.yaml:35:38: faults[0].dns_change.name: `lb` is a load_balancer, but this must name a dns; the dns components are `front`",
+    ]),
+    ("lb-targets-not-a-service.yaml", &[
+        "lb-targets-not-a-service.yaml:7:14: architecture.lb.targets: `db` is a database, but this must name a service; the service components are `api`",
+    ]),
+    ("unknown-call.yaml", &[
+        "unknown-call.yaml:16:20: architecture.api.calls[0].to: no component named `cahce` (did you mean `cache`?); the components are `front`, `lb`, `api`, `cache`, `db`",
+    ]),
+    ("pool-without-call.yaml", &[
+        "pool-without-call.yaml:15:14: architecture.api.pools.dbs: no call goes to `dbs`: pools are keyed by the service's call targets, here `cache`, `db`",
+    ]),
+    ("failover-dns-missing.yaml", &[
+        "failover-dns-missing.yaml:26:5: architecture.db.failover.dns: required with `clients_find_primary_by: dns`: the DNS component the controller repoints; the dns components are `front`",
+    ]),
+    ("unknown-cache-backend.yaml", &[
+        "unknown-cache-backend.yaml:17:34: architecture.cache.backend: no component named `store`; the components are `front`, `lb`, `api`, `cache`, `db`",
+    ]),
+    ("unknown-workload-target.yaml", &[
+        "unknown-workload-target.yaml:28:11: workload.target: no component named `frnt` (did you mean `front`?); the components are `front`, `lb`, `api`, `cache`, `db`",
+    ]),
+    ("unknown-alert-component.yaml", &[
+        "unknown-alert-component.yaml:35:52: alerts[0].of: no component named `apii` (did you mean `api`?); the components are `front`, `lb`, `api`, `cache`, `db`",
+    ]),
+    ("unknown-signal.yaml", &[
+        "unknown-signal.yaml:36:21: signals.detect[0]: `dbb.failover.detect` names no component, alert or probe (did you mean `db`?); signals are written `<component>.<event>` (e.g. `db.failover.activate`), `alert:<name>`, `probe:<name>` or `fault:<index>.injected`",
+    ]),
+    ("unknown-action.yaml", &[
+        "unknown-action.yaml:35:26: faults[0].action: no action named `stop-db`: actions are declared in `live.actions` (e.g. `live: { actions: { stop-db: { command: [...] } } }`)",
+    ]),
+    ("dependency-cycle.yaml", &[
+        "dependency-cycle.yaml:17:10: architecture.cache: requests go round in a cycle: lb -> api -> cache -> lb; a request would never finish",
+    ]),
+    // Meaning: faults and their schedule.
+    ("fault-with-two-actions.yaml", &[
+        "fault-with-two-actions.yaml:35:5: faults[0]: a fault has exactly one action; this one has `kill`, `pause`: write one fault each (they may share the same `at`)",
+    ]),
+    ("fault-without-time.yaml", &[
+        "fault-without-time.yaml:35:5: faults[0]: a fault needs `at:` (a time from the start, e.g. `90s`) or `when:` (a condition, e.g. `{ users: 300 }`)",
+    ]),
+    ("fault-with-at-and-when.yaml", &[
+        "fault-with-at-and-when.yaml:35:24: faults[0].when: give either `at` or `when`, not both: a fault starts once",
+    ]),
+    ("fault-after-the-stages.yaml", &[
+        "fault-after-the-stages.yaml:35:11: faults[0].at: `5m` is at or after the end of the stages (4m30s): the load is over by then; schedule the fault before 4m30s or lengthen the stages",
+    ]),
+    ("condition-never-reached.yaml", &[
+        "condition-never-reached.yaml:35:22: faults[0].when.users: the workload never reaches 500 users (its stages peak at 100): the fault would never start",
+    ]),
+    // Meaning: the workload.
+    ("stage-with-two-kinds.yaml", &[
+        "stage-with-two-kinds.yaml:31:7: workload.stages[1]: a stage has exactly one of `hold`, `ramp` or `spike`; this one has `hold`, `ramp`: split it into one stage each",
+    ]),
+    ("stage-wrong-level-for-model.yaml", &[
+        "stage-wrong-level-for-model.yaml:31:24: workload.stages[1].to: `model: closed` counts virtual users: `to` is a whole number (e.g. `500`)",
+    ]),
+    ("first-stage-without-level.yaml", &[
+        "first-stage-without-level.yaml:30:7: workload.stages[0].users: the first stage must set a level: give `users` (a number of virtual users), or start with a `ramp`",
+    ]),
+    ("mix-not-100.yaml", &[
+        "mix-not-100.yaml:33:8: workload.mix: read (80%) and write (30%) add up to 110%; they must add up to 100%",
+    ]),
+    // Meaning: values that contradict each other.
+    ("lognormal-p99-below-median.yaml", &[
+        "lognormal-p99-below-median.yaml:14:53: architecture.api.service_time.lognormal.p99: p99 (8ms) must be at least the median (10ms): a 99th percentile is never below the 50th",
+    ]),
+    ("uniform-max-below-min.yaml", &[
+        "uniform-max-below-min.yaml:23:44: architecture.db.read_time.uniform.max: max (500us) must be at least min (1ms)",
+    ]),
+    ("threshold-wrong-unit.yaml", &[
+        "threshold-wrong-unit.yaml:37:8: expect.rto: `rto` is a duration: write e.g. `<= 30s` (found `30%`)",
+    ]),
+    ("autoscaling-min-above-max.yaml", &[
+        "autoscaling-min-above-max.yaml:14:50: architecture.api.autoscaling.min: min (5) must not be more than max (2)",
+    ]),
+    ("active-passive-without-failover.yaml", &[
+        "active-passive-without-failover.yaml:18:3: architecture.db.failover: required with `topology: active_passive`: the failover controller that promotes the standby (`failover: { check_every: 1s, fail_after: 3, promote_in: 30s }`)",
+    ]),
+    ("n-plus-one-without-nodes.yaml", &[
+        "n-plus-one-without-nodes.yaml:18:3: architecture.db.nodes: required with `topology: n_plus_one`: the number of serving nodes (e.g. `nodes: 3`)",
+    ]),
+    ("many-meaning-problems.yaml", &[
+        "many-meaning-problems.yaml:7:14: architecture.lb.targets: `db` is a database, but this must name a service; the service components are `api`",
+        "many-meaning-problems.yaml:14:53: architecture.api.service_time.lognormal.p99: p99 (8ms) must be at least the median (10ms): a 99th percentile is never below the 50th",
+        "many-meaning-problems.yaml:16:20: architecture.api.calls[0].to: no component named `cahce` (did you mean `cache`?); the components are `front`, `lb`, `api`, `cache`, `db`",
+        "many-meaning-problems.yaml:33:8: workload.mix: read (80%) and write (30%) add up to 110%; they must add up to 100%",
+        "many-meaning-problems.yaml:35:11: faults[0].at: `9m` is at or after the end of the stages (4m30s): the load is over by then; schedule the fault before 4m30s or lengthen the stages",
+        "many-meaning-problems.yaml:35:21: faults[0].kill: no component named `dbb` (did you mean `db`?); the components are `front`, `lb`, `api`, `cache`, `db`",
+        "many-meaning-problems.yaml:37:8: expect.rto: `rto` is a duration: write e.g. `<= 30s` (found `30%`)",
+    ]),
+];
+
+#[test]
+fn every_invalid_fixture_reports_exactly_its_problems() {
+    let mut failures = Vec::new();
+    for (file, expected) in CASES {
+        if let Err(panic) = std::panic::catch_unwind(|| check(file, expected)) {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .unwrap_or_else(|| format!("{file}: failed"));
+            failures.push(message);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} fixtures failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// A fixture nobody asserts is a fixture that can silently stop failing.
+#[test]
+fn every_invalid_fixture_has_expected_problems() {
+    let dir = fixtures().join("invalid");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .expect("fixtures/invalid exists")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".yaml"))
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = CASES.iter().map(|(file, _)| file.to_string()).collect();
+    listed.sort();
+    assert_eq!(on_disk, listed, "fixtures on disk vs cases in this file");
+}
+
+/// The base the invalid fixtures are copied from must itself be valid, or every fixture
+/// would test two problems at once.
+#[test]
+fn the_valid_fixtures_load() {
+    for entry in std::fs::read_dir(fixtures().join("valid")).expect("fixtures/valid exists") {
+        let path = entry.expect("entry").path();
+        if let Err(errors) = faultline_spec::load(&path) {
+            panic!("{}:\n{errors}", path.display());
+        }
+    }
+}

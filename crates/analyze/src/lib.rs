@@ -18,6 +18,7 @@
 //! architecture:
 //!   api: { kind: service, instances: 2, concurrency: 10, service_time: { fixed: 5ms } }
 //! workload: { stages: [ { hold: 20s, users: 10 } ], mix: { read: 100%, write: 0% } }
+//! faults: [ { at: 5s, kill: api } ]
 //! expect: { rto: "<= 5s" }
 //! "#;
 //! let mut rec = Recorder::create(dir.path(), RunMeta::new("demo", Engine::Sim, 1), yaml).unwrap();

@@ -7,6 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The summary's file name inside a run's folder.
+pub const SUMMARY_FILE: &str = "summary.json";
+
 /// Version of the summary's layout; bumped only when a field changes meaning.
 pub const SUMMARY_VERSION: u32 = 1;
 

@@ -435,7 +435,7 @@ expect:
   tta: "<= 6s"
   error_rate: "<= 100%"
   p99_latency: "<= 4ms"
-  throughput_degradation: "< 0.5"
+  throughput_degradation: "< 50%"
   lost_writes: "== 0"
 alerts:
   - { name: redundancy, metric: healthy_nodes, of: db, below: 2, must_fire_within: 2s }

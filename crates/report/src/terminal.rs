@@ -133,7 +133,7 @@ fn key_metrics(out: &mut String, summary: &Summary) {
     let m = &summary.metrics;
     let _ = writeln!(out, "\nKey metrics");
     let mut row = |label: &str, value: String| {
-        let _ = writeln!(out, "  {label:<22}{value}");
+        let _ = writeln!(out, "  {label:<24}{value}");
     };
     let Some(t_f) = m.t_fault_s else {
         row("fault", "none injected".to_string());
@@ -375,8 +375,14 @@ fn signed_seconds(v: f64) -> String {
     }
 }
 
+/// Milliseconds with about three significant digits.
 fn ms(v: f64) -> String {
-    format!("{}ms", number(v, 1))
+    let decimals = match v {
+        v if v < 10.0 => 2,
+        v if v < 100.0 => 1,
+        _ => 0,
+    };
+    format!("{}ms", number(v, decimals))
 }
 
 fn percent(v: f64) -> String {
@@ -395,5 +401,8 @@ mod tests {
         assert_eq!(percent(0.083), "8.3%");
         assert_eq!(percent(0.857143), "85.714%");
         assert_eq!(signed_seconds(-1.5), "-1.5s");
+        assert_eq!(ms(5.023), "5.02ms");
+        assert_eq!(ms(20.095), "20.1ms");
+        assert_eq!(ms(481.279), "481ms");
     }
 }

@@ -152,11 +152,23 @@ impl RecordBuilder {
         self
     }
 
-    /// The experiment file of the record.
+    /// The experiment file of the record: an api over an active-passive db, killed at
+    /// the fault marker's time (or at 1h, never reached, when the record has no fault:
+    /// a fault that never triggered).
     pub fn experiment_yaml(&self) -> String {
+        let fault_at_us = self
+            .markers
+            .iter()
+            .find(|m| m.kind == MarkerKind::FaultInjected)
+            .map_or(3_600_000_000, |m| m.t_us);
         format!(
-            "name: {}\nseed: 7\narchitecture:\n  api: {{ kind: service, instances: 2, concurrency: 10, service_time: {{ fixed: 5ms }} }}\nworkload:\n  stages: [ {{ hold: 30s, users: 10 }} ]\n  mix: {{ read: 70%, write: 30% }}\n{}",
-            self.name, self.settings_yaml
+            "name: {name}\nseed: 7\narchitecture:\n\
+             \x20 api: {{ kind: service, instances: 2, concurrency: 10, service_time: {{ fixed: 5ms }}, calls: [ {{ to: db }} ] }}\n\
+             \x20 db: {{ kind: database, topology: active_passive, concurrency: 10, read_time: {{ fixed: 2ms }}, write_time: {{ fixed: 2ms }}, replication: {{ mode: async, lag: {{ fixed: 100ms }} }}, failover: {{ check_every: 1s, fail_after: 3, promote_in: 5s }} }}\n\
+             workload:\n  target: api\n  stages: [ {{ hold: 2h, users: 10 }} ]\n  mix: {{ read: 70%, write: 30% }}\n\
+             faults:\n  - {{ at: {fault_at_us}us, kill: db.primary }}\n{settings}",
+            name = self.name,
+            settings = self.settings_yaml
         )
     }
 
@@ -228,4 +240,80 @@ pub fn check(builder: &RecordBuilder, expected: &[(&str, &str)]) -> Summary {
         summary.to_json()
     );
     summary
+}
+
+/// The saved fixture records (`tests/fixtures/<name>/`): name, what it shows, builder.
+pub fn fixtures() -> Vec<(&'static str, RecordBuilder)> {
+    use FailureClass::*;
+    use WriteOutcome::*;
+    let short = "phases: { baseline: 5s }\nrecovery: { window: 3s }\n";
+    let outage = RecordBuilder::new(
+        "outage-7.3s",
+        25.0,
+        &format!(
+            "{short}signals: {{ detect: [db.failover.detect], activate: [db.failover.promoted] }}\n\
+             expect: {{ rto: \"<= 8s\", ttd: \"<= 2s\", error_rate: \"<= 100%\", lost_writes: \"== 0\" }}\n\
+             alerts:\n  - {{ name: db-down, metric: healthy_nodes, of: db, below: 2, must_fire_within: 5s }}\n"
+        ),
+    )
+    .ok(0.0, 10.0)
+    .traffic(CLIENT_SERIES, 10.0, 17.3, 7, Err(Refused), 5.0)
+    .traffic(CLIENT_SERIES, 10.0, 17.3, 3, Err(Timeout), 5.0)
+    .ok(17.3, 25.0)
+    .traffic("db", 0.0, 10.0, 5, Ok(()), 2.0)
+    .traffic("db", 10.0, 15.5, 5, Err(Refused), 2.0)
+    .traffic("db", 15.5, 25.0, 5, Ok(()), 2.0)
+    .fault(10.0)
+    .marker(11.0, MarkerKind::Detect, "db.failover.detect")
+    .marker(12.0, MarkerKind::Alert, "alert:db-down")
+    .marker(15.5, MarkerKind::Activate, "db.failover.promoted")
+    .marker(20.0, MarkerKind::FaultHealed, "fault:0")
+    .write(1, "order-1", "v1", 2.0, Some(2.01), Acked)
+    .write(2, "order-2", "v2", 9.0, Some(9.01), Acked)
+    .write(3, "order-3", "v3", 12.0, None, Failed)
+    .write(4, "order-3", "v4", 18.0, Some(18.01), Acked)
+    .read("order-1", Some((1, "v1")))
+    .read("order-2", Some((2, "v2")))
+    .read("order-3", Some((4, "v4")));
+
+    let never = RecordBuilder::new(
+        "never-recovered",
+        20.0,
+        &format!("{short}expect: {{ rto: \"<= 30s\", error_rate: \"<= 5%\" }}\n"),
+    )
+    .ok(0.0, 10.0)
+    .fail(10.0, 20.0, Timeout)
+    .fault(10.0)
+    .marker(13.0, MarkerKind::ProbeFailed, "probe:api-health");
+
+    let lost = RecordBuilder::new(
+        "lost-writes",
+        20.0,
+        &format!(
+            "{short}expect: {{ rpo: \"<= 5s\", lost_writes: \"== 0\", split_brain_writes: \"== 0\" }}\n"
+        ),
+    )
+    .ok(0.0, 10.0)
+    .fail(10.0, 12.0, Reset)
+    .ok(12.0, 20.0)
+    .fault(10.0)
+    .write(1, "a", "a1", 1.0, Some(1.01), Acked)
+    .write(2, "k", "k2", 7.0, Some(7.005), Acked)
+    .write(3, "k", "k3", 7.8, Some(7.9), Acked)
+    .write(4, "c", "c4", 8.0, Some(8.1), Acked)
+    .write(5, "m", "m5", 10.5, None, Indeterminate)
+    .write(6, "s", "s6", 11.9, Some(12.0), Acked)
+    .read("a", Some((1, "a1")))
+    .read("k", Some((2, "k2")))
+    .read("c", Some((4, "garbled")))
+    .read("m", Some((5, "m5")))
+    .read("s", None);
+
+    let calm = RecordBuilder::new("no-fault", 10.0, short).ok(0.0, 10.0);
+    vec![
+        ("outage-7.3s", outage),
+        ("never-recovered", never),
+        ("lost-writes", lost),
+        ("no-fault", calm),
+    ]
 }

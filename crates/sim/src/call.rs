@@ -1,0 +1,652 @@
+//! Calls between components: routing, DNS caching, pools, timeouts, retries, breakers.
+
+use faultline_record::{FailureClass, OpKind};
+use faultline_spec::{BalancingAlgorithm, DatabaseTopology, Jitter};
+
+use crate::event::{fail, Ev};
+use crate::sim::{Call, Caller, Ep, JobKind, Parent, Simulation, CLIENTS};
+use crate::world::{Addr, Kind, Role, NONE};
+
+impl Simulation {
+    /// Allocates a call.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new_call(
+        &mut self,
+        parent: Parent,
+        caller: Caller,
+        target: u16,
+        op: OpKind,
+        key: u64,
+        write_id: u64,
+        t_start: u64,
+        timeout_us: u64,
+    ) -> u32 {
+        let fresh = |gen| Call {
+            gen,
+            live: true,
+            parent,
+            caller,
+            target,
+            op,
+            key,
+            write_id,
+            t_start,
+            attempt: 0,
+            conn: NONE,
+            lb: u16::MAX,
+            dest: NONE,
+            waiting: false,
+            connecting: false,
+            timeout_us,
+            t_attempt: t_start,
+        };
+        match self.free_calls.pop() {
+            Some(i) => {
+                let gen = self.calls[i as usize].gen.wrapping_add(1);
+                self.calls[i as usize] = fresh(gen);
+                i
+            }
+            None => {
+                self.calls.push(fresh(0));
+                (self.calls.len() - 1) as u32
+            }
+        }
+    }
+
+    #[inline]
+    pub(crate) fn call_valid(&self, call: u32, gen: u32) -> bool {
+        let c = &self.calls[call as usize];
+        c.live && c.gen == gen
+    }
+
+    fn free_call(&mut self, call: u32) {
+        self.calls[call as usize].live = false;
+        self.free_calls.push(call);
+    }
+
+    /// The caller's endpoint for edge faults.
+    fn caller_ep(&self, caller: Caller) -> Ep {
+        match caller {
+            Caller::User(_) => Ep {
+                comp: CLIENTS,
+                node: NONE,
+            },
+            Caller::Node(n, _) => Ep {
+                comp: self.nodes[n as usize].comp,
+                node: n,
+            },
+        }
+    }
+
+    /// Starts (or restarts, for a retry) an attempt of a call.
+    pub(crate) fn start_attempt(&mut self, call: u32) {
+        let c = &mut self.calls[call as usize];
+        c.attempt += 1;
+        c.t_attempt = self.now;
+        let (caller, attempt, gen) = (c.caller, c.attempt, c.gen);
+        if let Caller::Node(n, dep) = caller {
+            let comp = self.nodes[n as usize].comp as usize;
+            if attempt == 1 {
+                self.count_budget(comp, false);
+            }
+            // Circuit breaker.
+            if let Kind::Service(svc) = &self.comps[comp].kind {
+                if let Some(b) = svc.breaker {
+                    let open_until_us = self.nodes[n as usize].deps[dep as usize]
+                        .breaker
+                        .open_until_us;
+                    if self.now < open_until_us {
+                        self.decide("breaker.reject", true, (open_until_us - self.now) as f64);
+                        self.finish_call(call, Err(FailureClass::ServerError));
+                        return;
+                    }
+                    let _ = b;
+                }
+            }
+            let pool = self.comps[comp].deps[dep as usize].pool;
+            let state = &mut self.nodes[n as usize].deps[dep as usize];
+            match pool {
+                Some(p) => match state.free.pop() {
+                    Some(conn) => {
+                        state.conns[conn as usize].in_use = true;
+                        let left = state.free.len() as f64;
+                        self.calls[call as usize].conn = conn;
+                        self.decide("pool.acquire", true, left);
+                    }
+                    None => {
+                        state.waiters.push_back((call, gen));
+                        let waiting = state.waiters.len() as f64;
+                        self.calls[call as usize].waiting = true;
+                        self.decide("pool.acquire", false, -waiting);
+                        self.q.push_timer(
+                            self.now,
+                            p.acquire_timeout_us,
+                            Ev::AcquireTimeout { call, gen, attempt },
+                        );
+                        return;
+                    }
+                },
+                None => {
+                    let slots = state.conns.len() as u32;
+                    self.calls[call as usize].conn = state.rr % slots;
+                    state.rr = state.rr.wrapping_add(1);
+                }
+            }
+        }
+        self.send(call);
+    }
+
+    /// Resolves a DNS name through the caller's cache (connection or user).
+    fn resolve(&mut self, call: u32, dns: u16) -> Addr {
+        let (record, ttl_us, ignore_us) = match &self.comps[dns as usize].kind {
+            Kind::Dns(d) => (d.record, d.ttl_us, d.ignore_for_us.max(d.ttl_us)),
+            _ => {
+                return Addr {
+                    comp: dns,
+                    node: NONE,
+                }
+            }
+        };
+        let c = self.calls[call as usize];
+        let now = self.now;
+        let conn = match c.caller {
+            Caller::User(u) => &mut self.users[u as usize].conn,
+            Caller::Node(n, dep) => {
+                &mut self.nodes[n as usize].deps[dep as usize].conns[c.conn as usize]
+            }
+        };
+        if conn.cached.comp == u16::MAX || now >= conn.expires_us {
+            conn.cached = record;
+            conn.expires_us = now + if conn.ignores_ttl { ignore_us } else { ttl_us };
+        }
+        conn.cached
+    }
+
+    /// Picks the node an attempt goes to, or why there is none.
+    fn route(&mut self, call: u32) -> Result<(u32, u16), FailureClass> {
+        let c = self.calls[call as usize];
+        let mut addr = Addr {
+            comp: c.target,
+            node: NONE,
+        };
+        if let Some(dns) = self.dns_of(c.target) {
+            addr = self.resolve(call, dns);
+        }
+        let mut lb = u16::MAX;
+        if let Kind::Lb(_) = &self.comps[addr.comp as usize].kind {
+            lb = addr.comp;
+            let node = self.lb_pick(addr.comp)?;
+            if let (Some(rec), Some(s)) = (&mut self.rec, self.comps[lb as usize].series) {
+                rec.op_started(s, c.op, self.now);
+            }
+            return Ok((node, lb));
+        }
+        if addr.node != NONE {
+            return Ok((addr.node, lb));
+        }
+        let comp = addr.comp as usize;
+        let node = match &mut self.comps[comp].kind {
+            Kind::Service(_) => {
+                // Client-side round robin over the instances that exist.
+                let nodes = &self.comps[comp].nodes;
+                let n = nodes.len() as u32;
+                let mut pick = NONE;
+                for _ in 0..n {
+                    let i = self.open_rr % n;
+                    self.open_rr = self.open_rr.wrapping_add(1);
+                    let cand = nodes[i as usize];
+                    if !self.nodes[cand as usize].retired {
+                        pick = cand;
+                        break;
+                    }
+                }
+                pick
+            }
+            Kind::Db(db) => match db.topology {
+                DatabaseTopology::Single | DatabaseTopology::ActivePassive => db.primary,
+                DatabaseTopology::ActiveActive => {
+                    let zone = match c.caller {
+                        Caller::Node(n, _) => self.nodes[n as usize].zone,
+                        Caller::User(_) => crate::world::NO_ZONE,
+                    };
+                    let local = db
+                        .slots
+                        .iter()
+                        .position(|&s| self.nodes[s as usize].zone == zone)
+                        .unwrap_or((c.key % db.slots.len() as u64) as usize);
+                    let watched = db.failover.is_some();
+                    let usable = |i: usize| {
+                        !db.down[i] && (watched || self.nodes[db.slots[i] as usize].alive)
+                    };
+                    if usable(local) {
+                        db.slots[local]
+                    } else {
+                        (0..db.slots.len())
+                            .find(|&i| usable(i))
+                            .map_or(db.slots[local], |i| db.slots[i])
+                    }
+                }
+                DatabaseTopology::NPlusOne => db.slots[crate::db::shard_of(c.key, db.slots.len())],
+            },
+            Kind::Cache(_) => {
+                let nodes = &self.comps[comp].nodes;
+                nodes[crate::db::shard_of(c.key, nodes.len())]
+            }
+            Kind::Dns(_) | Kind::Lb(_) => NONE,
+        };
+        if node == NONE {
+            return Err(FailureClass::Refused);
+        }
+        Ok((node, lb))
+    }
+
+    /// Picks an instance behind a load balancer.
+    fn lb_pick(&mut self, lb: u16) -> Result<u32, FailureClass> {
+        let (target, algorithm, dead) = match &self.comps[lb as usize].kind {
+            Kind::Lb(l) => (l.target, l.algorithm, l.dead),
+            _ => return Err(FailureClass::Other),
+        };
+        if dead {
+            return Err(FailureClass::Refused);
+        }
+        let mut cands = std::mem::take(&mut self.cands);
+        cands.clear();
+        cands.extend(
+            self.comps[target as usize]
+                .nodes
+                .iter()
+                .copied()
+                .filter(|&n| {
+                    let node = &self.nodes[n as usize];
+                    node.lb_healthy && !node.retired
+                }),
+        );
+        let count = cands.len() as u64;
+        if count == 0 {
+            self.cands = cands;
+            return Err(FailureClass::ServerError);
+        }
+        let nth = |k: u64| cands[k as usize];
+        let pick = match algorithm {
+            BalancingAlgorithm::RoundRobin => {
+                let rr = match &mut self.comps[lb as usize].kind {
+                    Kind::Lb(l) => {
+                        l.rr = l.rr.wrapping_add(1);
+                        l.rr
+                    }
+                    _ => 0,
+                };
+                nth(u64::from(rr) % count)
+            }
+            BalancingAlgorithm::Random => nth(self.rng.below(count)),
+            BalancingAlgorithm::LeastOutstanding => {
+                let mut best = NONE;
+                let mut best_load = u32::MAX;
+                for &n in &cands {
+                    if self.nodes[n as usize].outstanding() < best_load {
+                        best = n;
+                        best_load = self.nodes[n as usize].outstanding();
+                    }
+                }
+                best
+            }
+            BalancingAlgorithm::PowerOfTwoChoices => {
+                let a = nth(self.rng.below(count));
+                let b = nth(self.rng.below(count));
+                let (la, lb_) = (
+                    self.nodes[a as usize].outstanding(),
+                    self.nodes[b as usize].outstanding(),
+                );
+                if lb_ < la {
+                    b
+                } else {
+                    a
+                }
+            }
+        };
+        self.cands = cands;
+        Ok(pick)
+    }
+
+    /// Sends the current attempt (after the pool gave a connection).
+    pub(crate) fn send(&mut self, call: u32) {
+        let (gen, attempt, timeout_us) = {
+            let c = &self.calls[call as usize];
+            (c.gen, c.attempt, c.timeout_us)
+        };
+        self.q.push_timer(
+            self.now,
+            timeout_us,
+            Ev::AttemptTimeout { call, gen, attempt },
+        );
+        match self.route(call) {
+            Err(class) => {
+                self.q.push(
+                    self.now,
+                    Ev::Reply {
+                        call,
+                        gen,
+                        attempt,
+                        fail: fail::code(class),
+                    },
+                );
+            }
+            Ok((dest, lb)) => {
+                let c = &mut self.calls[call as usize];
+                c.dest = dest;
+                c.lb = lb;
+                let mut kind = match c.op {
+                    OpKind::Read => JobKind::Read,
+                    OpKind::Write => JobKind::Write,
+                };
+                let mut connect_us = 0;
+                if let Caller::Node(n, dep) = c.caller {
+                    let comp = self.nodes[n as usize].comp as usize;
+                    if let Some(p) = self.comps[comp].deps[dep as usize].pool {
+                        let conn =
+                            &self.nodes[n as usize].deps[dep as usize].conns[c.conn as usize];
+                        if p.connect_us > 0 && conn.connected != dest {
+                            kind = JobKind::Connect;
+                            connect_us = p.connect_us;
+                            self.calls[call as usize].connecting = true;
+                        }
+                    }
+                }
+                self.dispatch(call, kind, connect_us);
+            }
+        }
+    }
+
+    /// Puts a request (or a connect) on the wire toward the attempt's node.
+    pub(crate) fn dispatch(&mut self, call: u32, kind: JobKind, connect_us: u64) {
+        let c = self.calls[call as usize];
+        let from = self.caller_ep(c.caller);
+        let dest_ep = Ep {
+            comp: self.nodes[c.dest as usize].comp,
+            node: c.dest,
+        };
+        let delay = if c.lb != u16::MAX {
+            let lb_ep = Ep {
+                comp: c.lb,
+                node: NONE,
+            };
+            match self
+                .edge_effect(from, lb_ep)
+                .and_then(|d1| self.edge_effect(lb_ep, dest_ep).map(|d2| d1 + d2))
+            {
+                Some(d) => d,
+                None => return,
+            }
+        } else {
+            match self.edge_effect(from, dest_ep) {
+                Some(d) => d,
+                None => return,
+            }
+        };
+        let job = self.new_job(
+            call, c.gen, c.attempt, from, c.dest, kind, c.key, c.write_id, c.lb,
+        );
+        self.jobs[job as usize].service_us = connect_us;
+        let gen = self.jobs[job as usize].gen;
+        self.q.push(self.now + delay, Ev::Deliver { job, gen });
+    }
+
+    /// An answer reached a call's attempt.
+    pub(crate) fn reply(&mut self, call: u32, gen: u32, attempt: u32, code: u8) {
+        if !self.call_valid(call, gen)
+            || self.calls[call as usize].attempt != attempt
+            || self.calls[call as usize].waiting
+        {
+            return;
+        }
+        if self.calls[call as usize].connecting {
+            self.calls[call as usize].connecting = false;
+            if code == fail::OK {
+                let c = self.calls[call as usize];
+                if let Caller::Node(n, dep) = c.caller {
+                    self.nodes[n as usize].deps[dep as usize].conns[c.conn as usize].connected =
+                        c.dest;
+                }
+                let kind = match c.op {
+                    OpKind::Read => JobKind::Read,
+                    OpKind::Write => JobKind::Write,
+                };
+                self.dispatch(call, kind, 0);
+                return;
+            }
+        }
+        let outcome = if code == fail::OK {
+            Ok(())
+        } else {
+            Err(fail::class(code))
+        };
+        self.attempt_done(call, outcome);
+    }
+
+    /// An attempt's timeout fired.
+    pub(crate) fn attempt_timeout(&mut self, call: u32, gen: u32, attempt: u32) {
+        if !self.call_valid(call, gen)
+            || self.calls[call as usize].attempt != attempt
+            || self.calls[call as usize].waiting
+        {
+            return;
+        }
+        let waited = self.now - self.calls[call as usize].t_attempt;
+        self.decide("call.timeout", true, waited as f64);
+        self.calls[call as usize].connecting = false;
+        self.attempt_done(call, Err(FailureClass::Timeout));
+    }
+
+    /// A call waited too long for a pooled connection.
+    pub(crate) fn acquire_timeout(&mut self, call: u32, gen: u32, attempt: u32) {
+        if !self.call_valid(call, gen)
+            || self.calls[call as usize].attempt != attempt
+            || !self.calls[call as usize].waiting
+        {
+            return;
+        }
+        self.calls[call as usize].waiting = false;
+        self.decide("pool.exhausted", true, 0.0);
+        self.attempt_done(call, Err(FailureClass::PoolExhausted));
+    }
+
+    /// Gives a connection back to the pool (or to the next waiter).
+    fn release_conn(&mut self, call: u32, broken: bool) {
+        let c = self.calls[call as usize];
+        let Caller::Node(n, dep) = c.caller else {
+            return;
+        };
+        if c.conn == NONE {
+            return;
+        }
+        self.calls[call as usize].conn = NONE;
+        let comp = self.nodes[n as usize].comp as usize;
+        let pooled = self.comps[comp].deps[dep as usize].pool.is_some();
+        let state = &mut self.nodes[n as usize].deps[dep as usize];
+        if broken {
+            state.conns[c.conn as usize].connected = NONE;
+        }
+        if !pooled {
+            return;
+        }
+        // Hand it to the first waiter still waiting.
+        while let Some((w, wgen)) = state.waiters.pop_front() {
+            let wc = &self.calls[w as usize];
+            if wc.live && wc.gen == wgen && wc.waiting {
+                self.calls[w as usize].waiting = false;
+                self.calls[w as usize].conn = c.conn;
+                self.send(w);
+                return;
+            }
+        }
+        let state = &mut self.nodes[n as usize].deps[dep as usize];
+        state.conns[c.conn as usize].in_use = false;
+        state.free.push(c.conn);
+    }
+
+    /// An attempt ended: release, record, retry or finish.
+    fn attempt_done(&mut self, call: u32, outcome: Result<(), FailureClass>) {
+        let broken = matches!(
+            outcome,
+            Err(FailureClass::Refused | FailureClass::Reset | FailureClass::Timeout)
+        );
+        self.release_conn(call, broken);
+        let c = self.calls[call as usize];
+        if c.lb != u16::MAX {
+            if let (Some(rec), Some(s)) = (&mut self.rec, self.comps[c.lb as usize].series) {
+                rec.op_finished(s, c.op, c.t_attempt, self.now, outcome);
+            }
+            self.comps[c.lb as usize]
+                .window
+                .record(outcome.is_ok(), self.now - c.t_attempt);
+            self.calls[call as usize].lb = u16::MAX;
+        }
+        if let Caller::Node(n, dep) = c.caller {
+            self.breaker_record(n, dep, outcome.is_ok());
+        }
+        match outcome {
+            Ok(()) => self.finish_call(call, Ok(())),
+            Err(class) => self.maybe_retry(call, class),
+        }
+    }
+
+    fn breaker_record(&mut self, n: u32, dep: u16, ok: bool) {
+        let comp = self.nodes[n as usize].comp as usize;
+        let Kind::Service(svc) = &self.comps[comp].kind else {
+            return;
+        };
+        let Some(cfg) = svc.breaker else { return };
+        let sub = (cfg.window_us / 10).max(1);
+        let now = self.now;
+        let b = &mut self.nodes[n as usize].deps[dep as usize].breaker;
+        let slot = now / sub;
+        if slot != b.slot {
+            let steps = (slot - b.slot).min(10);
+            for k in 1..=steps {
+                let i = ((b.slot + k) % 10) as usize;
+                b.ok[i] = 0;
+                b.failed[i] = 0;
+            }
+            b.slot = slot;
+        }
+        let i = (slot % 10) as usize;
+        if ok {
+            b.ok[i] += 1;
+        } else {
+            b.failed[i] += 1;
+        }
+        let failed: u32 = b.failed.iter().sum();
+        let total: u32 = failed + b.ok.iter().sum::<u32>();
+        if !ok && now >= b.open_until_us && total >= cfg.min_calls {
+            let ratio = f64::from(failed) / f64::from(total);
+            let opens = ratio >= cfg.failure_ratio;
+            if opens {
+                b.open_until_us = now + cfg.open_for_us;
+                b.ok = [0; 10];
+                b.failed = [0; 10];
+            }
+            self.decide("breaker.open", opens, ratio - cfg.failure_ratio);
+        }
+    }
+
+    /// Counts a first attempt or a retry in the service's retry budget.
+    fn count_budget(&mut self, comp: usize, retry: bool) {
+        let now_s = self.now / 1_000_000;
+        if let Kind::Service(svc) = &mut self.comps[comp].kind {
+            if now_s != svc.budget_slot {
+                let steps = (now_s - svc.budget_slot).min(10);
+                for k in 1..=steps {
+                    let i = ((svc.budget_slot + k) % 10) as usize;
+                    svc.budget_firsts[i] = 0;
+                    svc.budget_retries[i] = 0;
+                }
+                svc.budget_slot = now_s;
+            }
+            let i = (now_s % 10) as usize;
+            if retry {
+                svc.budget_retries[i] += 1;
+            } else {
+                svc.budget_firsts[i] += 1;
+            }
+        }
+    }
+
+    fn maybe_retry(&mut self, call: u32, class: FailureClass) {
+        let c = self.calls[call as usize];
+        let retries = match c.caller {
+            Caller::Node(n, _) => match &self.comps[self.nodes[n as usize].comp as usize].kind {
+                Kind::Service(svc) => svc.retries,
+                _ => None,
+            },
+            Caller::User(_) => None,
+        };
+        let Some(r) = retries else {
+            self.finish_call(call, Err(class));
+            return;
+        };
+        if c.attempt > r.max {
+            self.finish_call(call, Err(class));
+            return;
+        }
+        let comp = match c.caller {
+            Caller::Node(n, _) => self.nodes[n as usize].comp as usize,
+            Caller::User(_) => 0,
+        };
+        if let (Some(budget), Kind::Service(svc)) = (r.budget, &self.comps[comp].kind) {
+            let firsts: u64 = svc.budget_firsts.iter().sum();
+            let retried: u64 = svc.budget_retries.iter().sum();
+            let allowed = budget * firsts as f64 - retried as f64;
+            self.decide("retry.budget", allowed >= 1.0, allowed);
+            if allowed < 1.0 {
+                self.finish_call(call, Err(class));
+                return;
+            }
+        }
+        self.count_budget(comp, true);
+        let base = r.backoff_us.saturating_mul(1u64 << (c.attempt - 1).min(20));
+        let backoff = match r.jitter {
+            Jitter::None => base,
+            Jitter::Full => (base as f64 * self.rng.unit()) as u64,
+            Jitter::Equal => base / 2 + (base as f64 / 2.0 * self.rng.unit()) as u64,
+        };
+        self.q
+            .push(self.now + backoff, Ev::Retry { call, gen: c.gen });
+    }
+
+    /// A retry's backoff is over.
+    pub(crate) fn retry(&mut self, call: u32, gen: u32) {
+        if self.call_valid(call, gen) {
+            self.start_attempt(call);
+        }
+    }
+
+    /// A call is over: tell whoever waits for it.
+    pub(crate) fn finish_call(&mut self, call: u32, outcome: Result<(), FailureClass>) {
+        let c = self.calls[call as usize];
+        self.release_conn(call, false);
+        self.free_call(call);
+        match c.parent {
+            Parent::Client(u) => self.finish_client(u, c.op, c.key, c.write_id, c.t_start, outcome),
+            Parent::Job(j, jg) => {
+                if self.job_valid(j, jg) {
+                    self.job_call_done(j, outcome);
+                }
+            }
+        }
+    }
+
+    /// Drops every call a node was making (it died).
+    pub(crate) fn drop_calls_of(&mut self, n: u32) {
+        for i in 0..self.calls.len() {
+            let c = &self.calls[i];
+            if c.live && matches!(c.caller, Caller::Node(m, _) if m == n) {
+                self.free_call(i as u32);
+            }
+        }
+    }
+}
+
+/// Whether a database role takes writes.
+pub(crate) fn writable(role: Role) -> bool {
+    matches!(role, Role::Primary | Role::Shard)
+}

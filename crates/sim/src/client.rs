@@ -1,0 +1,231 @@
+//! Clients: virtual users (closed model) and Poisson arrivals (open model), keys, and
+//! the write ledger.
+
+use faultline_record::{FailureClass, LedgerEntry, OpKind, WriteOutcome};
+use faultline_spec::Keys;
+
+use crate::rng::SimRng;
+use crate::sim::{Caller, Parent, Simulation, User};
+use crate::world::{Conn, NONE};
+
+/// How keys are drawn.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyDist {
+    count: u64,
+    hot_share: f64,
+    hot_keys: u64,
+    zipf: Option<f64>,
+}
+
+impl KeyDist {
+    /// From the workload's `keys`.
+    pub fn new(keys: &Keys) -> Self {
+        Self {
+            count: keys.count.max(1),
+            hot_share: keys.hotspot.as_ref().map_or(0.0, |h| h.share.value),
+            hot_keys: keys.hotspot.as_ref().map_or(0, |h| h.keys.max(1)),
+            zipf: keys.zipf.filter(|s| *s > 0.0),
+        }
+    }
+
+    /// One key number in `[0, count)`; hot keys are the first `hot_keys`.
+    #[inline]
+    pub fn draw(&self, rng: &mut SimRng) -> u64 {
+        if self.hot_keys > 0 && rng.chance(self.hot_share) {
+            return rng.below(self.hot_keys.min(self.count));
+        }
+        let rest = self.count.saturating_sub(self.hot_keys).max(1);
+        let base = if self.hot_keys < self.count {
+            self.hot_keys
+        } else {
+            0
+        };
+        match self.zipf {
+            None => base + rng.below(rest),
+            Some(s) => {
+                // Continuous inverse-CDF approximation of a Zipf law over `rest` ranks.
+                let n = rest as f64;
+                let u = rng.unit();
+                let rank = if (s - 1.0).abs() < 1e-9 {
+                    n.powf(u)
+                } else {
+                    ((n.powf(1.0 - s) - 1.0) * u + 1.0).powf(1.0 / (1.0 - s))
+                };
+                base + ((rank as u64).saturating_sub(1)).min(rest - 1)
+            }
+        }
+    }
+}
+
+impl Simulation {
+    /// Brings the number of active virtual users to the profile's level.
+    pub(crate) fn adjust_users(&mut self) {
+        let target = self.profile.level_at(self.now).floor() as u32;
+        while self.active_users < target {
+            let u = match self.idle_users.pop() {
+                Some(u) => u,
+                None => {
+                    let share = self.ignoring_share_for(self.target);
+                    let ignores = self.rng.chance(share);
+                    self.users.push(User {
+                        active: false,
+                        retiring: false,
+                        busy: false,
+                        conn: Conn::new(ignores),
+                    });
+                    (self.users.len() - 1) as u32
+                }
+            };
+            let user = &mut self.users[u as usize];
+            let was_retiring = user.active && user.retiring;
+            user.active = true;
+            user.retiring = false;
+            self.active_users += 1;
+            if !was_retiring && !user.busy {
+                // Spread new users over the next 100 ms.
+                let offset = self.rng.below(faultline_record::BUCKET_US);
+                self.q
+                    .push(self.now + offset, crate::event::Ev::UserWake(u));
+            }
+        }
+        if self.active_users > target {
+            let mut surplus = self.active_users - target;
+            for u in (0..self.users.len()).rev() {
+                if surplus == 0 {
+                    break;
+                }
+                let user = &mut self.users[u];
+                if user.active && !user.retiring {
+                    user.retiring = true;
+                    surplus -= 1;
+                    self.active_users -= 1;
+                }
+            }
+        }
+    }
+
+    /// A virtual user's next operation is due.
+    pub(crate) fn user_wake(&mut self, u: u32) {
+        let user = &mut self.users[u as usize];
+        if user.busy || !user.active {
+            return;
+        }
+        if user.retiring {
+            user.active = false;
+            user.retiring = false;
+            if !self.draining {
+                self.idle_users.push(u);
+            }
+            return;
+        }
+        user.busy = true;
+        self.start_client_op(u, Parent::Client(u));
+    }
+
+    /// The next open-model arrival.
+    pub(crate) fn arrival(&mut self) {
+        if self.draining {
+            return;
+        }
+        let rate_per_s = self.profile.level_at(self.now);
+        let slot = self.open_rr % self.users.len().max(1) as u32;
+        self.open_rr = self.open_rr.wrapping_add(1);
+        if rate_per_s > 0.0 {
+            self.start_client_op(slot, Parent::Client(NONE));
+            let gap_us = self.rng.exponential(1e6 / rate_per_s).max(1.0) as u64;
+            self.q.push(self.now + gap_us, crate::event::Ev::Arrival);
+        } else {
+            self.q.push(
+                self.now + faultline_record::BUCKET_US,
+                crate::event::Ev::Arrival,
+            );
+        }
+    }
+
+    fn start_client_op(&mut self, slot: u32, parent: Parent) {
+        let op = if self.rng.chance(self.write_share) {
+            OpKind::Write
+        } else {
+            OpKind::Read
+        };
+        let key = self.keys.draw(&mut self.rng);
+        let write_id = if op == OpKind::Write {
+            let id = self.next_write_id;
+            self.next_write_id += 1;
+            if self.ledger_db.is_some() {
+                self.written_keys.push(key);
+                if self.written_keys.len() > 1 << 20 {
+                    self.written_keys.sort_unstable();
+                    self.written_keys.dedup();
+                }
+            }
+            id
+        } else {
+            0
+        };
+        self.requests += 1;
+        self.client_ops += 1;
+        self.in_flight_ops += 1;
+        if let (Some(rec), Some(s)) = (&mut self.rec, self.client_series) {
+            rec.op_started(s, op, self.now);
+        }
+        let timeout_us = self.client_timeout_us;
+        let call = self.new_call(
+            parent,
+            Caller::User(slot),
+            self.target,
+            op,
+            key,
+            write_id,
+            self.now,
+            timeout_us,
+        );
+        self.start_attempt(call);
+    }
+
+    /// A client operation ended.
+    pub(crate) fn finish_client(
+        &mut self,
+        user: u32,
+        op: OpKind,
+        key: u64,
+        write_id: u64,
+        t_start: u64,
+        outcome: Result<(), FailureClass>,
+    ) {
+        self.in_flight_ops -= 1;
+        if let (Some(rec), Some(s)) = (&mut self.rec, self.client_series) {
+            rec.op_finished(s, op, t_start, self.now, outcome);
+        }
+        self.client_window
+            .record(outcome.is_ok(), self.now - t_start);
+        if op == OpKind::Write && self.ledger_db.is_some() {
+            let entry = LedgerEntry {
+                id: write_id,
+                key: format!("k{key}"),
+                checksum: faultline_record::Checksum(crate::db::value_checksum(write_id, key)),
+                t_intended_us: t_start,
+                t_ack_us: outcome.is_ok().then_some(self.now),
+                outcome: match outcome {
+                    Ok(()) => WriteOutcome::Acked,
+                    Err(FailureClass::Timeout | FailureClass::Reset | FailureClass::Other) => {
+                        WriteOutcome::Indeterminate
+                    }
+                    Err(_) => WriteOutcome::Failed,
+                },
+            };
+            if let Some(rec) = &mut self.rec {
+                if let Err(e) = rec.ledger(&entry) {
+                    self.write_error = Some(e);
+                }
+            }
+        }
+        if user != NONE {
+            let u = &mut self.users[user as usize];
+            u.busy = false;
+            let think_us = self.think.map_or(0, |t| t.sample_us(&mut self.rng));
+            self.q
+                .push(self.now + think_us, crate::event::Ev::UserWake(user));
+        }
+    }
+}

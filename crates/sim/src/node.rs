@@ -1,0 +1,420 @@
+//! Work at a node: queueing, service, the calls a request makes, answers.
+
+use faultline_record::{FailureClass, OpKind};
+
+use crate::call::writable;
+use crate::event::{fail, Ev};
+use crate::sim::{Caller, Ep, Job, JobKind, Parent, Simulation};
+use crate::world::{Kind, NONE};
+
+impl Simulation {
+    /// Allocates a job.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new_job(
+        &mut self,
+        call: u32,
+        call_gen: u32,
+        attempt: u32,
+        from: Ep,
+        node: u32,
+        kind: JobKind,
+        key: u64,
+        write_id: u64,
+        lb: u16,
+    ) -> u32 {
+        let fresh = |gen| Job {
+            gen,
+            live: true,
+            node,
+            call,
+            call_gen,
+            attempt,
+            from,
+            kind,
+            key,
+            write_id,
+            t_arrive: 0,
+            step: 0,
+            child: NONE,
+            hit: false,
+            service_us: 0,
+            lb,
+            arrived: false,
+        };
+        match self.free_jobs.pop() {
+            Some(i) => {
+                let gen = self.jobs[i as usize].gen.wrapping_add(1);
+                self.jobs[i as usize] = fresh(gen);
+                i
+            }
+            None => {
+                self.jobs.push(fresh(0));
+                (self.jobs.len() - 1) as u32
+            }
+        }
+    }
+
+    #[inline]
+    pub(crate) fn job_valid(&self, job: u32, gen: u32) -> bool {
+        let j = &self.jobs[job as usize];
+        j.live && j.gen == gen
+    }
+
+    fn free_job(&mut self, job: u32) {
+        self.jobs[job as usize].live = false;
+        self.free_jobs.push(job);
+    }
+
+    fn op_of(kind: JobKind) -> OpKind {
+        match kind {
+            JobKind::Write => OpKind::Write,
+            _ => OpKind::Read,
+        }
+    }
+
+    /// A request reached its node.
+    pub(crate) fn deliver(&mut self, job: u32, gen: u32) {
+        if !self.job_valid(job, gen) {
+            return;
+        }
+        let j = self.jobs[job as usize];
+        let n = j.node as usize;
+        let node = &self.nodes[n];
+        if !node.alive || node.retired || self.now < node.serving_from_us {
+            self.answer(job, Err(FailureClass::Refused), 0);
+            self.free_job(job);
+            return;
+        }
+        self.jobs[job as usize].t_arrive = self.now;
+        self.jobs[job as usize].arrived = true;
+        let comp = node.comp as usize;
+        if j.kind != JobKind::Connect {
+            self.requests += 1;
+            let l = &mut self.comps[comp].little;
+            l.advance(self.now);
+            l.arrivals += 1;
+            l.in_system += 1;
+            if let (Some(rec), Some(s)) = (&mut self.rec, self.comps[comp].series) {
+                rec.op_started(s, Self::op_of(j.kind), self.now);
+            }
+        }
+        let node = &self.nodes[n];
+        if !node.paused && node.busy < node.concurrency && node.queue.is_empty() {
+            self.start_service(job);
+        } else if node
+            .queue_limit
+            .is_some_and(|limit| node.queue.len() as u32 >= limit)
+        {
+            self.decide("queue.full", true, 0.0);
+            self.complete(job, Err(FailureClass::ServerError), 0, false);
+        } else {
+            self.nodes[n].queue.push_back(job);
+        }
+    }
+
+    /// Capacity factor of a node now (warm-up).
+    fn capacity(&self, n: usize) -> f64 {
+        let node = &self.nodes[n];
+        let Some(from) = node.warm_from_us else {
+            return 1.0;
+        };
+        let warm = match &self.comps[node.comp as usize].kind {
+            Kind::Service(s) => s.warm,
+            Kind::Db(d) => d.warm,
+            _ => None,
+        };
+        match warm {
+            Some(w) if self.now < from + w.duration_us => {
+                let p = (self.now.saturating_sub(from)) as f64 / w.duration_us as f64;
+                w.initial + (1.0 - w.initial) * p
+            }
+            _ => 1.0,
+        }
+    }
+
+    fn start_service(&mut self, job: u32) {
+        let j = self.jobs[job as usize];
+        let n = j.node as usize;
+        let comp = self.nodes[n].comp as usize;
+        self.nodes[n].busy += 1;
+        if j.kind != JobKind::Connect {
+            let l = &mut self.comps[comp].little;
+            l.advance(self.now);
+            l.busy += 1;
+            l.started_service += 1;
+            l.wait_us_sum += (self.now - j.t_arrive) as f64;
+        }
+        let base_us = match (&mut self.comps[comp].kind, j.kind) {
+            (_, JobKind::Connect) => j.service_us,
+            (Kind::Service(s), _) => s.service_time.sample_us(&mut self.rng),
+            (Kind::Db(d), JobKind::Read) => d.read.sample_us(&mut self.rng),
+            (Kind::Db(d), _) => d.write.sample_us(&mut self.rng),
+            (Kind::Cache(c), JobKind::Read) => {
+                let warm = c.filled_keys as f64 / c.capacity_keys as f64;
+                let hit = self.rng.chance(c.hit_ratio * warm.min(1.0));
+                self.jobs[job as usize].hit = hit;
+                if hit {
+                    c.hit_time.sample_us(&mut self.rng)
+                } else {
+                    0
+                }
+            }
+            _ => 0,
+        };
+        let cap = self.capacity(n);
+        let service_us = if cap < 1.0 {
+            (base_us as f64 / cap) as u64
+        } else {
+            base_us
+        };
+        let gen = self.jobs[job as usize].gen;
+        self.q
+            .push(self.now + service_us, Ev::ServiceDone { job, gen });
+    }
+
+    /// A node finished its own work on a request.
+    pub(crate) fn service_done(&mut self, job: u32, gen: u32) {
+        if !self.job_valid(job, gen) {
+            return;
+        }
+        let j = self.jobs[job as usize];
+        let n = j.node as usize;
+        if self.nodes[n].paused {
+            self.nodes[n].frozen.push(job);
+            return;
+        }
+        let comp = self.nodes[n].comp as usize;
+        if j.kind == JobKind::Connect {
+            self.complete(job, Ok(()), 0, true);
+            return;
+        }
+        match &self.comps[comp].kind {
+            Kind::Service(_) => {
+                self.jobs[job as usize].step = 0;
+                self.next_step(job);
+            }
+            Kind::Db(_) => {
+                if j.kind == JobKind::Write {
+                    if !writable(self.nodes[n].role) {
+                        self.complete(job, Err(FailureClass::ServerError), 0, true);
+                        return;
+                    }
+                    let extra = self.apply_write(comp as u16, n as u32, j.key, j.write_id);
+                    self.complete(job, Ok(()), extra, true);
+                } else if matches!(
+                    self.nodes[n].role,
+                    crate::world::Role::Fenced | crate::world::Role::Spare
+                ) {
+                    self.complete(job, Err(FailureClass::ServerError), 0, true);
+                } else {
+                    self.complete(job, Ok(()), 0, true);
+                }
+            }
+            Kind::Cache(_) => {
+                if j.hit {
+                    self.complete(job, Ok(()), 0, true);
+                } else {
+                    self.jobs[job as usize].step = 0;
+                    self.next_step(job);
+                }
+            }
+            _ => self.complete(job, Err(FailureClass::Other), 0, true),
+        }
+    }
+
+    /// Makes the request's next call, or answers when none is left.
+    fn next_step(&mut self, job: u32) {
+        let j = self.jobs[job as usize];
+        let comp = self.nodes[j.node as usize].comp as usize;
+        let op = Self::op_of(j.kind);
+        let deps = self.comps[comp].deps.len();
+        let mut i = j.step as usize;
+        while i < deps {
+            let dep = &self.comps[comp].deps[i];
+            let applies = match dep.on {
+                faultline_spec::CallOn::All => true,
+                faultline_spec::CallOn::Read => op == OpKind::Read,
+                faultline_spec::CallOn::Write => op == OpKind::Write,
+            };
+            let (target, timeout_us, p) = (dep.target, dep.timeout_us, dep.probability);
+            if applies && self.rng.chance(p) {
+                self.jobs[job as usize].step = (i + 1) as u16;
+                let call = self.new_call(
+                    Parent::Job(job, j.gen),
+                    Caller::Node(j.node, i as u16),
+                    target,
+                    op,
+                    j.key,
+                    j.write_id,
+                    self.now,
+                    timeout_us,
+                );
+                self.jobs[job as usize].child = call;
+                self.start_attempt(call);
+                return;
+            }
+            i += 1;
+        }
+        if let Kind::Cache(c) = &mut self.comps[comp].kind {
+            if !j.hit && c.filled_keys < c.capacity_keys {
+                c.filled_keys += 1;
+            }
+        }
+        self.complete(job, Ok(()), 0, true);
+    }
+
+    /// A call made by a request ended.
+    pub(crate) fn job_call_done(&mut self, job: u32, outcome: Result<(), FailureClass>) {
+        self.jobs[job as usize].child = NONE;
+        match outcome {
+            Ok(()) => self.next_step(job),
+            Err(class) => {
+                let class = match class {
+                    FailureClass::PoolExhausted => FailureClass::PoolExhausted,
+                    _ => FailureClass::ServerError,
+                };
+                self.complete(job, Err(class), 0, true);
+            }
+        }
+    }
+
+    /// Sends a job's answer back to its caller (after `extra_us`, e.g. synchronous
+    /// replication).
+    fn answer(&mut self, job: u32, outcome: Result<(), FailureClass>, extra_us: u64) {
+        let j = self.jobs[job as usize];
+        let code = match outcome {
+            Ok(()) => fail::OK,
+            Err(c) => fail::code(c),
+        };
+        let me = Ep {
+            comp: self.nodes[j.node as usize].comp,
+            node: j.node,
+        };
+        let delay = if j.lb != u16::MAX {
+            let lb = Ep {
+                comp: j.lb,
+                node: NONE,
+            };
+            self.edge_effect(me, lb)
+                .and_then(|a| self.edge_effect(lb, j.from).map(|b| a + b))
+        } else {
+            self.edge_effect(me, j.from)
+        };
+        if let Some(d) = delay {
+            self.q.push(
+                self.now + d + extra_us,
+                Ev::Reply {
+                    call: j.call,
+                    gen: j.call_gen,
+                    attempt: j.attempt,
+                    fail: code,
+                },
+            );
+        }
+    }
+
+    /// A request is over at its node: answer, free the slot, count it.
+    fn complete(
+        &mut self,
+        job: u32,
+        outcome: Result<(), FailureClass>,
+        extra_us: u64,
+        in_service: bool,
+    ) {
+        self.answer(job, outcome, extra_us);
+        let j = self.jobs[job as usize];
+        let n = j.node as usize;
+        let comp = self.nodes[n].comp as usize;
+        if j.kind != JobKind::Connect {
+            let l = &mut self.comps[comp].little;
+            l.advance(self.now);
+            l.in_system -= 1;
+            if in_service {
+                l.busy -= 1;
+            }
+            l.completions += 1;
+            l.sojourn_us_sum += (self.now - j.t_arrive) as f64;
+            if let (Some(rec), Some(s)) = (&mut self.rec, self.comps[comp].series) {
+                rec.op_finished(s, Self::op_of(j.kind), j.t_arrive, self.now, outcome);
+            }
+            self.comps[comp]
+                .window
+                .record(outcome.is_ok(), self.now - j.t_arrive);
+        }
+        self.free_job(job);
+        if in_service {
+            self.nodes[n].busy -= 1;
+            self.start_queued(n);
+        }
+    }
+
+    /// Starts queued requests while the node has free slots.
+    pub(crate) fn start_queued(&mut self, n: usize) {
+        while !self.nodes[n].paused && self.nodes[n].busy < self.nodes[n].concurrency {
+            let Some(next) = self.nodes[n].queue.pop_front() else {
+                break;
+            };
+            if self.jobs[next as usize].live {
+                self.start_service(next);
+            }
+        }
+    }
+
+    /// Kills a node: every request on it fails with a reset, its calls are dropped.
+    pub(crate) fn kill_node(&mut self, n: u32) {
+        if !self.nodes[n as usize].alive {
+            return;
+        }
+        let node = &mut self.nodes[n as usize];
+        node.alive = false;
+        node.paused = false;
+        node.incarnation += 1;
+        node.queue.clear();
+        node.frozen.clear();
+        let comp = node.comp as usize;
+        for i in 0..self.jobs.len() {
+            let j = self.jobs[i];
+            if j.live && j.node == n && j.arrived {
+                self.answer(i as u32, Err(FailureClass::Reset), 0);
+                if j.kind != JobKind::Connect {
+                    let l = &mut self.comps[comp].little;
+                    l.advance(self.now);
+                    l.in_system = l.in_system.saturating_sub(1);
+                    l.completions += 1;
+                    l.sojourn_us_sum += (self.now - j.t_arrive) as f64;
+                    if let (Some(rec), Some(s)) = (&mut self.rec, self.comps[comp].series) {
+                        rec.op_finished(
+                            s,
+                            Self::op_of(j.kind),
+                            j.t_arrive,
+                            self.now,
+                            Err(FailureClass::Reset),
+                        );
+                    }
+                }
+                self.free_job(i as u32);
+            }
+        }
+        let busy = self.nodes[n as usize].busy;
+        let l = &mut self.comps[comp].little;
+        l.busy = l.busy.saturating_sub(u64::from(busy));
+        self.nodes[n as usize].busy = 0;
+        self.drop_calls_of(n);
+        self.init_node_deps(n);
+    }
+
+    /// Resumes a paused node: work that finished during the pause completes now.
+    pub(crate) fn resume_node(&mut self, n: u32) {
+        let node = &mut self.nodes[n as usize];
+        if !node.paused {
+            return;
+        }
+        node.paused = false;
+        let frozen = std::mem::take(&mut node.frozen);
+        for job in frozen {
+            let gen = self.jobs[job as usize].gen;
+            self.service_done(job, gen);
+        }
+        self.start_queued(n as usize);
+    }
+}

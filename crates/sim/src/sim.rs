@@ -1,0 +1,996 @@
+//! The simulation: its state, its construction from an experiment, and the event loop.
+
+use std::collections::VecDeque;
+
+use faultline_record::{
+    FinalRead, Marker, MarkerKind, OpKind, Progress, Recorder, RunMeta, RunStatus, CLIENT_SERIES,
+};
+use faultline_spec::profile::Profile;
+use faultline_spec::{Component, DatabaseTopology, Experiment, LoadModel, PrimaryDiscovery};
+
+use crate::event::Ev;
+use crate::queue::EventQueue;
+use crate::rng::{Sampler, SimRng};
+use crate::stats::Window;
+use crate::world::*;
+use crate::{DecisionPoint, SimError};
+
+/// Kind of work a job does at a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// A workload read.
+    Read,
+    /// A workload write.
+    Write,
+    /// Opening a pooled connection.
+    Connect,
+}
+
+/// Who sent a message: a component's node, the clients, or a controller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ep {
+    pub comp: u16,
+    pub node: u32,
+}
+
+/// The clients' pseudo-component.
+pub const CLIENTS: u16 = u16::MAX - 1;
+/// The pseudo-node of a database's failover controller.
+pub const CONTROLLER: u32 = u32::MAX - 1;
+
+/// A request being served at a node.
+#[derive(Debug, Clone, Copy)]
+pub struct Job {
+    pub gen: u32,
+    pub live: bool,
+    pub node: u32,
+    pub call: u32,
+    pub call_gen: u32,
+    pub attempt: u32,
+    pub from: Ep,
+    pub kind: JobKind,
+    pub key: u64,
+    pub write_id: u64,
+    pub t_arrive: u64,
+    pub step: u16,
+    pub child: u32,
+    pub hit: bool,
+    pub service_us: u64,
+    pub lb: u16,
+    pub arrived: bool,
+}
+
+/// Who waits for a call's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parent {
+    /// A client operation (the user's index, or `NONE` in the open model).
+    Client(u32),
+    /// A job at a node.
+    Job(u32, u32),
+}
+
+/// Who makes a call (whose DNS cache and pool it uses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    /// A client resolver slot.
+    User(u32),
+    /// A node, for its dependency `dep`.
+    Node(u32, u16),
+}
+
+/// A call with its retries.
+#[derive(Debug, Clone, Copy)]
+pub struct Call {
+    pub gen: u32,
+    pub live: bool,
+    pub parent: Parent,
+    pub caller: Caller,
+    pub target: u16,
+    pub op: OpKind,
+    pub key: u64,
+    pub write_id: u64,
+    pub t_start: u64,
+    pub attempt: u32,
+    pub conn: u32,
+    pub lb: u16,
+    pub dest: u32,
+    pub waiting: bool,
+    pub connecting: bool,
+    pub timeout_us: u64,
+    pub t_attempt: u64,
+}
+
+/// A virtual user (closed model) or a client resolver slot (open model).
+#[derive(Debug, Clone, Copy)]
+pub struct User {
+    pub active: bool,
+    pub retiring: bool,
+    pub busy: bool,
+    pub conn: Conn,
+}
+
+/// A fault as prepared for the simulation.
+#[derive(Debug, Clone)]
+pub struct FaultRt {
+    pub spec: faultline_spec::Fault,
+    pub name: String,
+    pub active: bool,
+    pub injected: bool,
+    pub scheduled: bool,
+    /// Nodes the fault killed or paused (to heal).
+    pub nodes: Vec<u32>,
+    pub lbs: Vec<u16>,
+    pub edge: Option<crate::faults::EdgeFault>,
+    pub dns_before: Option<(u16, Addr)>,
+}
+
+/// An alert rule's state.
+#[derive(Debug, Clone)]
+pub struct AlertRt {
+    pub rule: faultline_spec::AlertRule,
+    pub comp: u16,
+    pub since_us: Option<u64>,
+    pub fired: bool,
+}
+
+/// Little's law and utilisation figures of one component, from the simulation's exact
+/// counters (not from the record's histograms).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ComponentStats {
+    /// Requests that arrived.
+    pub arrivals: u64,
+    /// Requests answered (ok or failed).
+    pub completions: u64,
+    /// Mean time in the component (queue + service + calls), microseconds.
+    pub mean_sojourn_us: f64,
+    /// Mean wait in the queue before service, microseconds.
+    pub mean_wait_us: f64,
+    /// Time-average number of requests in the component.
+    pub mean_in_system: f64,
+    /// Arrival rate per second over the run.
+    pub arrival_rate_per_s: f64,
+    /// Time-average busy servers.
+    pub mean_busy: f64,
+}
+
+/// A simulation of one experiment with one seed.
+pub struct Simulation {
+    pub(crate) exp: Experiment,
+    pub(crate) now: u64,
+    pub(crate) end_us: u64,
+    pub(crate) stop_us: u64,
+    pub(crate) draining: bool,
+    pub(crate) q: EventQueue,
+    pub(crate) rng: SimRng,
+    pub(crate) comps: Vec<Comp>,
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) zones: Zones,
+    pub(crate) jobs: Vec<Job>,
+    pub(crate) free_jobs: Vec<u32>,
+    pub(crate) calls: Vec<Call>,
+    pub(crate) free_calls: Vec<u32>,
+    pub(crate) users: Vec<User>,
+    pub(crate) idle_users: Vec<u32>,
+    pub(crate) active_users: u32,
+    pub(crate) in_flight_ops: u64,
+    pub(crate) profile: Profile,
+    pub(crate) model: LoadModel,
+    pub(crate) target: u16,
+    pub(crate) think: Option<Sampler>,
+    pub(crate) client_timeout_us: u64,
+    pub(crate) write_share: f64,
+    pub(crate) keys: crate::client::KeyDist,
+    pub(crate) next_write_id: u64,
+    pub(crate) open_rr: u32,
+    pub(crate) rec: Option<Recorder>,
+    pub(crate) client_series: Option<faultline_record::SeriesId>,
+    pub(crate) client_window: Window,
+    pub(crate) repl: Vec<crate::db::InFlight>,
+    pub(crate) free_repl: Vec<u32>,
+    pub(crate) faults: Vec<FaultRt>,
+    pub(crate) edges: Vec<(u32, crate::faults::EdgeFault)>,
+    pub(crate) alerts: Vec<AlertRt>,
+    pub(crate) fired_signals: Vec<String>,
+    pub(crate) first_fault_us: Option<u64>,
+    pub(crate) phase: &'static str,
+    pub(crate) ticks: u64,
+    pub(crate) ledger_db: Option<u16>,
+    pub(crate) written_keys: Vec<u64>,
+    pub(crate) trace: Option<Vec<DecisionPoint>>,
+    pub(crate) requests: u64,
+    pub(crate) client_ops: u64,
+    pub(crate) write_error: Option<faultline_record::WriteError>,
+    pub(crate) cands: Vec<u32>,
+}
+
+impl std::fmt::Debug for Simulation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulation")
+            .field("experiment", &self.exp.raw().name)
+            .field("now_us", &self.now)
+            .field("end_us", &self.end_us)
+            .finish_non_exhaustive()
+    }
+}
+
+fn dur_us(d: faultline_spec::Duration) -> u64 {
+    d.micros
+}
+
+impl Simulation {
+    /// Builds the simulation of `experiment` with `seed`. Nothing runs until
+    /// [`Simulation::run_to_end`].
+    pub fn new(experiment: &Experiment, seed: u64) -> Result<Self, SimError> {
+        let exp = experiment.clone().with_seed(seed);
+        let raw = exp.raw();
+        let profile = Profile::new(&raw.workload.stages);
+        let end_us = profile.total_us();
+        if end_us == 0 {
+            return Err(SimError::Model(
+                "workload.stages: the stages last 0 s; give at least one `hold`, `ramp` or `spike`"
+                    .into(),
+            ));
+        }
+        let mut zones = Zones::default();
+        let mut comps = Vec::new();
+        let mut nodes: Vec<Node> = Vec::new();
+        let names: Vec<&String> = raw.architecture.keys().collect();
+        for (ci, (name, component)) in raw.architecture.iter().enumerate() {
+            let ci = ci as u16;
+            let mut comp_nodes = Vec::new();
+            let mut deps = Vec::new();
+            let mk_node = |nodes: &mut Vec<Node>,
+                           ordinal: u32,
+                           zone: u16,
+                           conc: u32,
+                           ql: Option<u32>,
+                           alive: bool,
+                           role: Role| {
+                nodes.push(Node {
+                    comp: ci,
+                    ordinal,
+                    zone,
+                    alive,
+                    incarnation: 0,
+                    paused: false,
+                    retired: false,
+                    serving_from_us: 0,
+                    warm_from_us: None,
+                    concurrency: conc.max(1),
+                    queue_limit: ql,
+                    busy: 0,
+                    queue: VecDeque::new(),
+                    frozen: Vec::new(),
+                    role,
+                    store: None,
+                    deps: Vec::new(),
+                    lb_healthy: true,
+                    hc_ok: 0,
+                    hc_fail: 0,
+                });
+                (nodes.len() - 1) as u32
+            };
+            let kind = match component {
+                Component::Dns(d) => {
+                    let target = comp_index(&exp, &d.resolves_to)?;
+                    Kind::Dns(DnsCfg {
+                        record: Addr {
+                            comp: target,
+                            node: NONE,
+                        },
+                        ttl_us: dur_us(d.ttl),
+                        ignoring_share: d.clients_ignoring_ttl.map_or(0.0, |f| f.value),
+                        ignore_for_us: d.ignore_for.map_or(dur_us(d.ttl), dur_us),
+                    })
+                }
+                Component::LoadBalancer(l) => Kind::Lb(LbCfg {
+                    target: comp_index(&exp, &l.targets)?,
+                    algorithm: l.algorithm,
+                    health: l.health_check.as_ref().map(|h| HealthCfg {
+                        interval_us: dur_us(h.interval).max(1),
+                        timeout_us: dur_us(h.timeout),
+                        unhealthy_after: h.unhealthy_after.max(1),
+                        healthy_after: h.healthy_after.max(1),
+                    }),
+                    zones: l.zones.iter().map(|z| zones.id(z)).collect(),
+                    dead: false,
+                    rr: 0,
+                }),
+                Component::Service(s) => {
+                    let zone_ids: Vec<u16> = s.zones.iter().map(|z| zones.id(z)).collect();
+                    let spares = s.spares.as_ref().map_or(0, |sp| sp.count);
+                    for i in 0..s.instances.max(1) {
+                        let zone = if zone_ids.is_empty() {
+                            NO_ZONE
+                        } else {
+                            zone_ids[i as usize % zone_ids.len()]
+                        };
+                        comp_nodes.push(mk_node(
+                            &mut nodes,
+                            i,
+                            zone,
+                            s.concurrency,
+                            s.queue_limit,
+                            true,
+                            Role::Shard,
+                        ));
+                    }
+                    for call in &s.calls {
+                        let target = comp_index(&exp, &call.to)?;
+                        let target_timeout = match &raw.architecture[target as usize] {
+                            Component::Service(t) => t.timeout,
+                            _ => None,
+                        };
+                        let pool = s.pools.get(&call.to).map(|p| PoolCfg {
+                            size: p.size.max(1),
+                            acquire_timeout_us: dur_us(p.acquire_timeout),
+                            connect_us: p.connect_time.map_or(0, dur_us),
+                        });
+                        deps.push(Dep {
+                            target,
+                            on: call.on,
+                            probability: call.probability.map_or(1.0, |p| p.value),
+                            timeout_us: call
+                                .timeout
+                                .or(target_timeout)
+                                .or(s.timeout)
+                                .map_or(10_000_000, dur_us),
+                            pool,
+                        });
+                    }
+                    Kind::Service(SvcCfg {
+                        service_time: Sampler::new(&s.service_time),
+                        retries: s.retries.as_ref().map(|r| RetryCfg {
+                            max: r.max,
+                            backoff_us: dur_us(r.backoff),
+                            jitter: r.jitter,
+                            budget: r.budget.map(|b| b.value),
+                        }),
+                        breaker: s.circuit_breaker.as_ref().map(|b| BreakerCfg {
+                            failure_ratio: b.failure_ratio.value,
+                            window_us: dur_us(b.window).max(10),
+                            min_calls: b.min_calls,
+                            open_for_us: dur_us(b.open_for),
+                        }),
+                        cold_start_us: s.cold_start.map_or(0, dur_us),
+                        warm: s.warm_up.as_ref().map(|w| WarmCfg {
+                            duration_us: dur_us(w.duration).max(1),
+                            initial: w.initial_capacity.map_or(0.2, |f| f.value).max(0.01),
+                        }),
+                        scale: s.autoscaling.as_ref().map(|a| ScaleCfg {
+                            target: a.target_utilization.value.max(0.01),
+                            min: a.min,
+                            max: a.max.max(a.min),
+                            every_us: dur_us(a.evaluate_every).max(100_000),
+                            cooldown_us: dur_us(a.cooldown),
+                            provisioning_us: dur_us(a.provisioning_delay),
+                        }),
+                        spares,
+                        spare_start_us: s.spares.as_ref().map_or(0, |sp| dur_us(sp.start_in)),
+                        zones: zone_ids,
+                        concurrency: s.concurrency,
+                        queue_limit: s.queue_limit,
+                        last_scale_us: 0,
+                        pending_starts: 0,
+                        budget_firsts: [0; 10],
+                        budget_retries: [0; 10],
+                        budget_slot: 0,
+                    })
+                }
+                Component::Database(d) => {
+                    let zone_ids: Vec<u16> = d.zones.iter().map(|z| zones.id(z)).collect();
+                    let zone_of = |i: u32| {
+                        if zone_ids.is_empty() {
+                            NO_ZONE
+                        } else {
+                            zone_ids[i as usize % zone_ids.len()]
+                        }
+                    };
+                    let (serving, spares) = match d.topology {
+                        DatabaseTopology::Single => (1, 0),
+                        DatabaseTopology::ActivePassive => (2, 0),
+                        DatabaseTopology::ActiveActive => (2, 0),
+                        DatabaseTopology::NPlusOne => (
+                            d.nodes.unwrap_or(2).max(1),
+                            d.spares.as_ref().map_or(0, |s| s.count),
+                        ),
+                    };
+                    let mut slots = Vec::new();
+                    for i in 0..serving + spares {
+                        let role = match d.topology {
+                            DatabaseTopology::Single => Role::Primary,
+                            DatabaseTopology::ActivePassive => {
+                                if i == 0 {
+                                    Role::Primary
+                                } else {
+                                    Role::Standby
+                                }
+                            }
+                            DatabaseTopology::ActiveActive => Role::Primary,
+                            DatabaseTopology::NPlusOne => {
+                                if i < serving {
+                                    Role::Shard
+                                } else {
+                                    Role::Spare
+                                }
+                            }
+                        };
+                        let alive = role != Role::Spare;
+                        let n = mk_node(
+                            &mut nodes,
+                            i,
+                            zone_of(i),
+                            d.concurrency,
+                            d.queue_limit,
+                            alive,
+                            role,
+                        );
+                        nodes[n as usize].store = Some(crate::db::Store::default());
+                        comp_nodes.push(n);
+                        if matches!(role, Role::Shard)
+                            || (d.topology == DatabaseTopology::ActiveActive)
+                        {
+                            slots.push(n);
+                        }
+                    }
+                    if d.topology == DatabaseTopology::ActivePassive
+                        || d.topology == DatabaseTopology::Single
+                    {
+                        slots.push(comp_nodes[0]);
+                    }
+                    let failover = match &d.failover {
+                        Some(f) => Some(FailoverCfg {
+                            check_us: dur_us(f.check_every).max(1000),
+                            fail_after: f.fail_after.max(1),
+                            promote_us: dur_us(f.promote_in),
+                            fencing: f.fencing,
+                            discovery: f.clients_find_primary_by,
+                            dns: match (&f.dns, f.clients_find_primary_by) {
+                                (Some(name), PrimaryDiscovery::Dns) => Some(comp_index(&exp, name)?),
+                                (None, PrimaryDiscovery::Dns) => {
+                                    return Err(SimError::Model(format!(
+                                        "architecture.{name}.failover.dns: clients find the primary by DNS, so name the DNS component here (components: {})",
+                                        names.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                                    )))
+                                }
+                                _ => None,
+                            },
+                        }),
+                        None => None,
+                    };
+                    let n_slots = slots.len();
+                    Kind::Db(DbCfg {
+                        topology: d.topology,
+                        read: Sampler::new(&d.read_time),
+                        write: Sampler::new(&d.write_time),
+                        replication: d
+                            .replication
+                            .as_ref()
+                            .map(|r| (r.mode, Sampler::new(&r.lag))),
+                        failover,
+                        warm: d.warm_up.as_ref().map(|w| WarmCfg {
+                            duration_us: dur_us(w.duration).max(1),
+                            initial: w.initial_capacity.map_or(0.2, |f| f.value).max(0.01),
+                        }),
+                        primary: comp_nodes[0],
+                        slots,
+                        fails: vec![0; n_slots],
+                        down: vec![false; n_slots],
+                        promoting: false,
+                        spare_start_us: d.spares.as_ref().map_or(0, |s| dur_us(s.start_in)),
+                        conflicts: 0,
+                    })
+                }
+                Component::Cache(c) => {
+                    let zone = c.zones.first().map_or(NO_ZONE, |z| zones.id(z));
+                    comp_nodes.push(mk_node(
+                        &mut nodes,
+                        0,
+                        zone,
+                        c.concurrency,
+                        None,
+                        true,
+                        Role::Shard,
+                    ));
+                    deps.push(Dep {
+                        target: comp_index(&exp, &c.backend)?,
+                        on: faultline_spec::CallOn::All,
+                        probability: 1.0,
+                        timeout_us: 1_000_000,
+                        pool: None,
+                    });
+                    Kind::Cache(CacheCfg {
+                        hit_ratio: c.hit_ratio.value,
+                        capacity_keys: c.capacity_keys.max(1),
+                        filled_keys: c.capacity_keys.max(1),
+                        hit_time: Sampler::new(&c.hit_time),
+                    })
+                }
+            };
+            comps.push(Comp {
+                name: name.clone(),
+                kind,
+                nodes: comp_nodes,
+                deps,
+                series: None,
+                window: Window::default(),
+                little: Little::default(),
+            });
+        }
+        // DNS records that point at an active-passive database resolve to its primary.
+        for i in 0..comps.len() {
+            if let Kind::Dns(d) = &comps[i].kind {
+                let target = d.record.comp as usize;
+                if let Kind::Db(db) = &comps[target].kind {
+                    let primary = db.primary;
+                    if let Kind::Dns(d) = &mut comps[i].kind {
+                        d.record.node = primary;
+                    }
+                }
+            }
+        }
+        let target = match &raw.workload.target {
+            Some(t) => comp_index(&exp, t)?,
+            None => default_target(&exp, &comps)?,
+        };
+        let mut sim = Self {
+            now: 0,
+            end_us,
+            stop_us: end_us,
+            draining: false,
+            q: EventQueue::default(),
+            rng: SimRng::new(seed, 0),
+            comps,
+            nodes,
+            zones,
+            jobs: Vec::new(),
+            free_jobs: Vec::new(),
+            calls: Vec::new(),
+            free_calls: Vec::new(),
+            users: Vec::new(),
+            idle_users: Vec::new(),
+            active_users: 0,
+            in_flight_ops: 0,
+            model: raw.workload.model,
+            target,
+            think: raw
+                .workload
+                .think_time
+                .map(|t| Sampler::Exponential(t.micros as f64)),
+            client_timeout_us: raw.workload.timeout.map_or(10_000_000, dur_us),
+            write_share: raw.workload.mix.write.value,
+            keys: crate::client::KeyDist::new(&raw.workload.keys),
+            next_write_id: 1,
+            open_rr: 0,
+            rec: None,
+            client_series: None,
+            client_window: Window::default(),
+            repl: Vec::new(),
+            free_repl: Vec::new(),
+            faults: Vec::new(),
+            edges: Vec::new(),
+            alerts: Vec::new(),
+            fired_signals: Vec::new(),
+            first_fault_us: None,
+            phase: "baseline",
+            ticks: 0,
+            ledger_db: None,
+            written_keys: Vec::new(),
+            trace: None,
+            requests: 0,
+            client_ops: 0,
+            write_error: None,
+            cands: Vec::new(),
+            profile,
+            exp,
+        };
+        sim.ledger_db = sim
+            .comps
+            .iter()
+            .position(|c| matches!(c.kind, Kind::Db(_)))
+            .map(|i| i as u16);
+        sim.init_deps();
+        sim.init_faults_and_alerts()?;
+        Ok(sim)
+    }
+
+    fn init_deps(&mut self) {
+        for n in 0..self.nodes.len() {
+            self.init_node_deps(n as u32);
+        }
+    }
+
+    /// Fresh connection state of a node toward its dependencies.
+    pub(crate) fn init_node_deps(&mut self, n: u32) {
+        let comp = self.nodes[n as usize].comp as usize;
+        let mut states = Vec::with_capacity(self.comps[comp].deps.len());
+        for dep in self.comps[comp].deps.clone() {
+            let size = dep.pool.map_or(DEFAULT_SLOTS, |p| p.size);
+            let share = self.ignoring_share_for(dep.target);
+            let mut conns = Vec::with_capacity(size as usize);
+            for _ in 0..size {
+                let ignores = self.rng.chance(share);
+                conns.push(Conn::new(ignores));
+            }
+            states.push(DepState {
+                free: (0..size).rev().collect(),
+                conns,
+                ..DepState::default()
+            });
+        }
+        self.nodes[n as usize].deps = states;
+    }
+
+    /// The TTL-ignoring share of the DNS name a caller uses to reach `target`.
+    pub(crate) fn ignoring_share_for(&self, target: u16) -> f64 {
+        match self.dns_of(target) {
+            Some(d) => match &self.comps[d as usize].kind {
+                Kind::Dns(cfg) => cfg.ignoring_share,
+                _ => 0.0,
+            },
+            None => 0.0,
+        }
+    }
+
+    /// The DNS component through which callers reach `target`, if any.
+    pub(crate) fn dns_of(&self, target: u16) -> Option<u16> {
+        match &self.comps[target as usize].kind {
+            Kind::Dns(_) => Some(target),
+            Kind::Db(db) => db
+                .failover
+                .as_ref()
+                .filter(|f| f.discovery == PrimaryDiscovery::Dns)
+                .and_then(|f| f.dns),
+            _ => None,
+        }
+    }
+
+    /// Asks for decision points to be recorded (for the scenario hunt).
+    pub fn enable_trace(&mut self) {
+        self.trace = Some(Vec::new());
+    }
+
+    /// The decision points recorded so far (empty unless [`Self::enable_trace`]).
+    pub fn trace(&self) -> &[DecisionPoint] {
+        self.trace.as_deref().unwrap_or(&[])
+    }
+
+    /// Records a decision point when tracing.
+    #[inline]
+    pub(crate) fn decide(&mut self, site: &'static str, taken: bool, margin: f64) {
+        if let Some(t) = &mut self.trace {
+            if t.len() < 1_000_000 {
+                t.push(DecisionPoint {
+                    site,
+                    taken,
+                    margin,
+                    t_us: self.now,
+                });
+            }
+        }
+    }
+
+    /// Client operations started so far.
+    pub fn client_operations(&self) -> u64 {
+        self.client_ops
+    }
+
+    /// Simulated requests so far (every request any node received, plus client ops).
+    pub fn simulated_requests(&self) -> u64 {
+        self.requests
+    }
+
+    /// Exact Little's law counters of a component, by name.
+    pub fn component_stats(&self, name: &str) -> Option<ComponentStats> {
+        let c = self.comps.iter().find(|c| c.name == name)?;
+        let l = c.little;
+        let t = l.last_us.max(1) as f64;
+        Some(ComponentStats {
+            arrivals: l.arrivals,
+            completions: l.completions,
+            mean_sojourn_us: l.sojourn_us_sum / l.completions.max(1) as f64,
+            mean_wait_us: l.wait_us_sum / l.started_service.max(1) as f64,
+            mean_in_system: l.area_us / t,
+            arrival_rate_per_s: l.arrivals as f64 / t * 1e6,
+            mean_busy: l.busy_area_us / t,
+        })
+    }
+
+    /// Conflicting writes resolved by last-writer-wins in active-active databases.
+    pub fn conflicts(&self) -> u64 {
+        self.comps
+            .iter()
+            .map(|c| match &c.kind {
+                Kind::Db(d) => d.conflicts,
+                _ => 0,
+            })
+            .sum()
+    }
+
+    /// Runs the whole experiment, writing the record into `rec`.
+    pub fn run_to_end(
+        mut self,
+        mut rec: Recorder,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<(RunMeta, Simulation), SimError> {
+        self.client_series = Some(rec.series(CLIENT_SERIES));
+        for c in &mut self.comps {
+            c.series = Some(rec.series(&c.name));
+        }
+        self.rec = Some(rec);
+        self.start();
+        self.mark(MarkerKind::PhaseStart, "baseline", None, None);
+        while let Some((t, ev)) = self.q.pop() {
+            if t > self.stop_us {
+                break;
+            }
+            self.now = t;
+            self.handle(ev);
+            if self.draining && self.in_flight_ops == 0 {
+                break;
+            }
+            if self.write_error.is_some() {
+                break;
+            }
+            if t % 1_000_000 == 0 && matches!(ev, Ev::Tick) {
+                progress(&self.progress());
+            }
+        }
+        if let Some(e) = self.write_error.take() {
+            return Err(SimError::Record(e));
+        }
+        self.finish_run();
+        let end = self.now.max(self.end_us);
+        let rec = self
+            .rec
+            .take()
+            .ok_or_else(|| SimError::Model("recorder missing".into()))?;
+        let meta = rec.finish(RunStatus::Completed, end, None)?;
+        let mut p = self.progress();
+        p.phase = "verify".into();
+        p.elapsed_us = end;
+        progress(&p);
+        Ok((meta, self))
+    }
+
+    fn progress(&self) -> Progress {
+        Progress {
+            phase: self.phase.to_string(),
+            elapsed_us: self.now,
+            total_us: self.end_us,
+            rate_per_s: self.client_window.completed() as f64,
+            error_rate: self.client_window.error_rate(),
+            active_faults: self
+                .faults
+                .iter()
+                .filter(|f| f.active)
+                .map(|f| f.name.clone())
+                .collect(),
+        }
+    }
+
+    fn start(&mut self) {
+        self.q.push(0, Ev::Tick);
+        self.q.push(self.end_us, Ev::End);
+        match self.model {
+            LoadModel::Closed => self.adjust_users(),
+            LoadModel::Open => {
+                for _ in 0..1024 {
+                    let share = self.ignoring_share_for(self.target);
+                    let ignores = self.rng.chance(share);
+                    self.users.push(User {
+                        active: false,
+                        retiring: false,
+                        busy: false,
+                        conn: Conn::new(ignores),
+                    });
+                }
+                self.q.push(0, Ev::Arrival);
+            }
+        }
+        self.start_health_checks();
+        self.start_controllers();
+        self.start_autoscalers();
+        self.schedule_faults();
+    }
+
+    #[inline]
+    fn handle(&mut self, ev: Ev) {
+        match ev {
+            Ev::Tick => self.tick(),
+            Ev::End => self.end(),
+            Ev::UserWake(u) => self.user_wake(u),
+            Ev::Arrival => self.arrival(),
+            Ev::Deliver { job, gen } => self.deliver(job, gen),
+            Ev::ServiceDone { job, gen } => self.service_done(job, gen),
+            Ev::Reply {
+                call,
+                gen,
+                attempt,
+                fail,
+            } => self.reply(call, gen, attempt, fail),
+            Ev::AttemptTimeout { call, gen, attempt } => self.attempt_timeout(call, gen, attempt),
+            Ev::AcquireTimeout { call, gen, attempt } => self.acquire_timeout(call, gen, attempt),
+            Ev::Retry { call, gen } => self.retry(call, gen),
+            Ev::HealthCheck { lb, node } => self.health_check(lb, node),
+            Ev::ControllerCheck { db } => self.controller_check(db),
+            Ev::Promote { db, slot, node } => self.promote(db, slot, node),
+            Ev::Replicate { idx } => self.replicate(idx),
+            Ev::Inject { fault } => self.inject(fault),
+            Ev::Heal { fault } => self.heal(fault, false),
+            Ev::InstanceStart { comp, node } => self.instance_start(comp, node),
+            Ev::Autoscale { comp } => self.autoscale(comp),
+        }
+    }
+
+    fn tick(&mut self) {
+        self.ticks += 1;
+        if let Some(rec) = &mut self.rec {
+            if let Err(e) = rec.flush_before(self.now) {
+                self.write_error = Some(e);
+            }
+        }
+        self.client_window.advance();
+        for c in &mut self.comps {
+            c.window.advance();
+            c.little.advance(self.now);
+        }
+        if !self.draining {
+            if self.model == LoadModel::Closed {
+                self.adjust_users();
+            }
+            self.check_conditions();
+        }
+        self.evaluate_alerts();
+        if self.q.timers() > 4 * self.calls.len() + 4096 {
+            let calls = &self.calls;
+            self.q.compact(|ev| match *ev {
+                Ev::AttemptTimeout { call, gen, attempt }
+                | Ev::AcquireTimeout { call, gen, attempt } => {
+                    let c = &calls[call as usize];
+                    c.live && c.gen == gen && c.attempt == attempt
+                }
+                _ => true,
+            });
+        }
+        self.q
+            .push(self.now + faultline_record::BUCKET_US, Ev::Tick);
+    }
+
+    fn end(&mut self) {
+        if self.draining {
+            return;
+        }
+        self.draining = true;
+        self.stop_us = self.now + self.client_timeout_us + 1;
+        for u in 0..self.users.len() {
+            self.users[u].retiring = true;
+        }
+    }
+
+    fn finish_run(&mut self) {
+        let end = self.now.max(self.end_us);
+        self.now = end;
+        // Roll back every fault still active.
+        for f in 0..self.faults.len() {
+            if self.faults[f].active {
+                self.heal(f as u32, true);
+            }
+        }
+        let phase = if self.first_fault_us.is_some() {
+            "observe"
+        } else {
+            "baseline"
+        };
+        self.mark(MarkerKind::PhaseEnd, phase, None, None);
+        self.phase = "verify";
+        self.mark(MarkerKind::PhaseStart, "verify", None, None);
+        self.verify();
+        self.mark(MarkerKind::PhaseEnd, "verify", None, None);
+        for c in &mut self.comps {
+            c.little.advance(end);
+        }
+    }
+
+    /// Reads every written key back from the database's final primary (what the live
+    /// engine's verify phase does).
+    fn verify(&mut self) {
+        let Some(db) = self.ledger_db else { return };
+        if self.exp.raw().phases.verify == Some(false) {
+            return;
+        }
+        let mut keys = std::mem::take(&mut self.written_keys);
+        keys.sort_unstable();
+        keys.dedup();
+        let name = self.comps[db as usize].name.clone();
+        for key in keys {
+            let node = self.final_node_for(db, key);
+            let (val, source) = match node {
+                Some(n) => (
+                    self.nodes[n as usize]
+                        .store
+                        .as_ref()
+                        .and_then(|s| s.map.get(&key).copied()),
+                    format!("{name}.{}", self.nodes[n as usize].ordinal),
+                ),
+                None => (None, format!("{name} (no node alive)")),
+            };
+            let read = FinalRead {
+                key: format!("k{key}"),
+                write_id: val.map(|v| v.id),
+                checksum: val.map(|v| faultline_record::Checksum(v.checksum)),
+                source,
+            };
+            if let Some(rec) = &mut self.rec {
+                if let Err(e) = rec.final_read(&read) {
+                    self.write_error = Some(e);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Emits a marker (and remembers its source as a fired signal).
+    pub(crate) fn mark(
+        &mut self,
+        kind: MarkerKind,
+        source: &str,
+        component: Option<&str>,
+        detail: Option<String>,
+    ) {
+        let marker = Marker {
+            t_us: self.now,
+            kind,
+            source: source.to_string(),
+            component: component.map(str::to_string),
+            detail,
+        };
+        if let Some(rec) = &mut self.rec {
+            if let Err(e) = rec.marker(&marker) {
+                self.write_error = Some(e);
+            }
+        }
+        let signal = match kind {
+            MarkerKind::FaultInjected => format!("{source}.injected"),
+            MarkerKind::FaultHealed => format!("{source}.healed"),
+            _ => source.to_string(),
+        };
+        if !self.fired_signals.contains(&signal) {
+            self.fired_signals.push(signal.clone());
+            self.on_signal(&signal);
+        }
+    }
+
+    /// A node's display name: `api.2`.
+    pub(crate) fn node_name(&self, n: u32) -> String {
+        let node = &self.nodes[n as usize];
+        format!("{}.{}", self.comps[node.comp as usize].name, node.ordinal)
+    }
+}
+
+fn default_target(exp: &Experiment, comps: &[Comp]) -> Result<u16, SimError> {
+    let mut called = vec![false; comps.len()];
+    for c in comps {
+        for d in &c.deps {
+            called[d.target as usize] = true;
+        }
+        match &c.kind {
+            Kind::Lb(l) => called[l.target as usize] = true,
+            Kind::Dns(d) => called[d.record.comp as usize] = true,
+            Kind::Db(d) => {
+                if let Some(dns) = d.failover.as_ref().and_then(|f| f.dns) {
+                    called[dns as usize] = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    let roots: Vec<usize> = (0..comps.len()).filter(|&i| !called[i]).collect();
+    match roots.as_slice() {
+        [one] => Ok(*one as u16),
+        _ => Err(SimError::Model(format!(
+            "workload.target: give the component clients call; it cannot be guessed (components nothing calls: {})",
+            roots.iter().map(|&i| exp.raw().architecture.get_index(i).map_or("?", |(k, _)| k.as_str())).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}

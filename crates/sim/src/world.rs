@@ -1,0 +1,353 @@
+//! The simulated world: components and nodes built from the experiment's architecture.
+
+use std::collections::VecDeque;
+
+use faultline_record::SeriesId;
+use faultline_spec::{
+    BalancingAlgorithm, CallOn, DatabaseTopology, Experiment, PrimaryDiscovery, ReplicationMode,
+};
+
+use crate::rng::Sampler;
+use crate::stats::Window;
+use crate::SimError;
+
+/// "No index" for `u32` slots.
+pub const NONE: u32 = u32::MAX;
+
+/// Where a DNS name points: a component, or one node of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Addr {
+    /// The component.
+    pub comp: u16,
+    /// One node of it, or `NONE` for the component as a whole.
+    pub node: u32,
+}
+
+/// A DNS name.
+#[derive(Debug, Clone)]
+pub struct DnsCfg {
+    pub record: Addr,
+    pub ttl_us: u64,
+    pub ignoring_share: f64,
+    pub ignore_for_us: u64,
+}
+
+/// A load balancer.
+#[derive(Debug, Clone)]
+pub struct LbCfg {
+    pub target: u16,
+    pub algorithm: BalancingAlgorithm,
+    pub health: Option<HealthCfg>,
+    pub zones: Vec<u16>,
+    pub dead: bool,
+    pub rr: u32,
+}
+
+/// Health check settings.
+#[derive(Debug, Clone, Copy)]
+pub struct HealthCfg {
+    pub interval_us: u64,
+    pub timeout_us: u64,
+    pub unhealthy_after: u32,
+    pub healthy_after: u32,
+}
+
+/// Retry settings.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryCfg {
+    pub max: u32,
+    pub backoff_us: u64,
+    pub jitter: faultline_spec::Jitter,
+    pub budget: Option<f64>,
+}
+
+/// Circuit breaker settings.
+#[derive(Debug, Clone, Copy)]
+pub struct BreakerCfg {
+    pub failure_ratio: f64,
+    pub window_us: u64,
+    pub min_calls: u32,
+    pub open_for_us: u64,
+}
+
+/// Pool settings.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolCfg {
+    pub size: u32,
+    pub acquire_timeout_us: u64,
+    pub connect_us: u64,
+}
+
+/// One dependency of a caller (a service's call, a cache's backend).
+#[derive(Debug, Clone)]
+pub struct Dep {
+    pub target: u16,
+    pub on: CallOn,
+    pub probability: f64,
+    pub timeout_us: u64,
+    pub pool: Option<PoolCfg>,
+}
+
+/// Warm-up of fresh nodes.
+#[derive(Debug, Clone, Copy)]
+pub struct WarmCfg {
+    pub duration_us: u64,
+    pub initial: f64,
+}
+
+/// Autoscaling settings.
+#[derive(Debug, Clone, Copy)]
+pub struct ScaleCfg {
+    pub target: f64,
+    pub min: u32,
+    pub max: u32,
+    pub every_us: u64,
+    pub cooldown_us: u64,
+    pub provisioning_us: u64,
+}
+
+/// A service.
+#[derive(Debug, Clone)]
+pub struct SvcCfg {
+    pub service_time: Sampler,
+    pub retries: Option<RetryCfg>,
+    pub breaker: Option<BreakerCfg>,
+    pub cold_start_us: u64,
+    pub warm: Option<WarmCfg>,
+    pub scale: Option<ScaleCfg>,
+    pub spares: u32,
+    pub spare_start_us: u64,
+    pub zones: Vec<u16>,
+    pub concurrency: u32,
+    pub queue_limit: Option<u32>,
+    pub last_scale_us: u64,
+    pub pending_starts: u32,
+    /// Retry budget: first attempts and retries per second over the last 10 s.
+    pub budget_firsts: [u64; 10],
+    pub budget_retries: [u64; 10],
+    pub budget_slot: u64,
+}
+
+/// Database node roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Takes writes.
+    Primary,
+    /// Follows a primary.
+    Standby,
+    /// A former primary that fencing stopped.
+    Fenced,
+    /// An N+1 spare not started yet, or a node out of service.
+    Spare,
+    /// An N+1 serving node.
+    Shard,
+}
+
+/// A database.
+#[derive(Debug, Clone)]
+pub struct DbCfg {
+    pub topology: DatabaseTopology,
+    pub read: Sampler,
+    pub write: Sampler,
+    pub replication: Option<(ReplicationMode, Sampler)>,
+    pub failover: Option<FailoverCfg>,
+    pub warm: Option<WarmCfg>,
+    /// Active-passive: the node clients are sent to by the proxy (and the controller's
+    /// idea of the primary).
+    pub primary: u32,
+    /// Serving slots (N+1 shards; active-active sites; active-passive: [primary]).
+    pub slots: Vec<u32>,
+    /// Controller state per slot: consecutive failed checks, declared down.
+    pub fails: Vec<u32>,
+    pub down: Vec<bool>,
+    pub promoting: bool,
+    pub spare_start_us: u64,
+    pub conflicts: u64,
+}
+
+/// A failover controller.
+#[derive(Debug, Clone)]
+pub struct FailoverCfg {
+    pub check_us: u64,
+    pub fail_after: u32,
+    pub promote_us: u64,
+    pub fencing: bool,
+    pub discovery: PrimaryDiscovery,
+    pub dns: Option<u16>,
+}
+
+/// A cache.
+#[derive(Debug, Clone)]
+pub struct CacheCfg {
+    pub hit_ratio: f64,
+    pub capacity_keys: u64,
+    pub filled_keys: u64,
+    pub hit_time: Sampler,
+}
+
+/// The behaviour of a component.
+#[derive(Debug, Clone)]
+pub enum Kind {
+    Dns(DnsCfg),
+    Lb(LbCfg),
+    Service(SvcCfg),
+    Db(DbCfg),
+    Cache(CacheCfg),
+}
+
+/// Counters for Little's law and utilisation.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Little {
+    pub arrivals: u64,
+    pub completions: u64,
+    pub sojourn_us_sum: f64,
+    pub wait_us_sum: f64,
+    pub started_service: u64,
+    pub in_system: u64,
+    pub area_us: f64,
+    pub last_us: u64,
+    pub busy_area_us: f64,
+    pub busy: u64,
+}
+
+impl Little {
+    /// Advances the integrals to `now`.
+    #[inline]
+    pub fn advance(&mut self, now: u64) {
+        let dt = (now - self.last_us) as f64;
+        self.area_us += dt * self.in_system as f64;
+        self.busy_area_us += dt * self.busy as f64;
+        self.last_us = now;
+    }
+}
+
+/// One component.
+#[derive(Debug, Clone)]
+pub struct Comp {
+    pub name: String,
+    pub kind: Kind,
+    pub nodes: Vec<u32>,
+    pub deps: Vec<Dep>,
+    pub series: Option<SeriesId>,
+    pub window: Window,
+    pub little: Little,
+}
+
+/// A connection (or a resolver slot) of a caller to a dependency.
+#[derive(Debug, Clone, Copy)]
+pub struct Conn {
+    /// The address the cached DNS answer gives (`comp = u16::MAX`: none yet).
+    pub cached: Addr,
+    pub expires_us: u64,
+    pub ignores_ttl: bool,
+    /// The node the connection is open to (`NONE`: not connected).
+    pub connected: u32,
+    pub in_use: bool,
+}
+
+impl Conn {
+    pub fn new(ignores_ttl: bool) -> Self {
+        Self {
+            cached: Addr {
+                comp: u16::MAX,
+                node: NONE,
+            },
+            expires_us: 0,
+            ignores_ttl,
+            connected: NONE,
+            in_use: false,
+        }
+    }
+}
+
+/// Circuit breaker state.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Breaker {
+    pub ok: [u32; 10],
+    pub failed: [u32; 10],
+    pub slot: u64,
+    pub open_until_us: u64,
+}
+
+/// A caller node's state toward one dependency.
+#[derive(Debug, Clone, Default)]
+pub struct DepState {
+    pub conns: Vec<Conn>,
+    pub free: Vec<u32>,
+    pub waiters: VecDeque<(u32, u32)>,
+    pub rr: u32,
+    pub breaker: Breaker,
+}
+
+/// One node: a service instance, a database node, a cache node.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub comp: u16,
+    pub ordinal: u32,
+    pub zone: u16,
+    pub alive: bool,
+    pub incarnation: u32,
+    pub paused: bool,
+    pub retired: bool,
+    pub serving_from_us: u64,
+    pub warm_from_us: Option<u64>,
+    pub concurrency: u32,
+    pub queue_limit: Option<u32>,
+    pub busy: u32,
+    pub queue: VecDeque<u32>,
+    pub frozen: Vec<u32>,
+    pub role: Role,
+    pub store: Option<crate::db::Store>,
+    pub deps: Vec<DepState>,
+    pub lb_healthy: bool,
+    pub hc_ok: u32,
+    pub hc_fail: u32,
+}
+
+impl Node {
+    /// Requests at the node (in service and queued).
+    #[inline]
+    pub fn outstanding(&self) -> u32 {
+        self.busy + self.queue.len() as u32
+    }
+}
+
+pub const NO_ZONE: u16 = u16::MAX;
+
+/// Zone names to ids.
+#[derive(Debug, Clone, Default)]
+pub struct Zones {
+    pub names: Vec<String>,
+}
+
+impl Zones {
+    pub fn id(&mut self, name: &str) -> u16 {
+        if let Some(i) = self.names.iter().position(|n| n == name) {
+            return i as u16;
+        }
+        self.names.push(name.to_string());
+        (self.names.len() - 1) as u16
+    }
+}
+
+/// Finds a component by name.
+pub fn comp_index(exp: &Experiment, name: &str) -> Result<u16, SimError> {
+    exp.raw()
+        .architecture
+        .get_index_of(name)
+        .map(|i| i as u16)
+        .ok_or_else(|| {
+            SimError::Model(format!(
+                "`{name}` is not a component of the architecture (components: {})",
+                exp.raw()
+                    .architecture
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+}
+
+/// The default number of resolver slots of a caller without a pool.
+pub const DEFAULT_SLOTS: u32 = 16;

@@ -96,7 +96,38 @@ pub fn router(registry: ProxyRegistry) -> Router {
         .route("/version", get(version))
         .route("/metrics", get(metrics))
         .fallback(not_found)
+        .layer(axum::middleware::map_response(json_errors))
         .with_state(registry)
+}
+
+/// Makes every error answer a Toxiproxy JSON error, including the ones axum produces
+/// itself (405 method not allowed, a path that does not decode, a body too large).
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return response;
+    }
+    let (_, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_lowercase()
+    } else {
+        text
+    };
+    json_response(
+        status,
+        json!({ "error": message, "status": status.as_u16() }),
+    )
 }
 
 /// Serves the API on `listen` until the process ends or an I/O error stops the server.

@@ -106,6 +106,22 @@ async fn proxy_lifecycle_matches_toxiproxy() {
         .await
         .expect("echo");
 
+    // A new upstream applies to new connections.
+    let echo2 = echo_server().await;
+    let update = json!({"upstream": echo2.to_string()}).to_string();
+    let (status, body) = http(api, "POST", "/proxies/redis", Some(&update)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(parse(&body)["upstream"], echo2.to_string());
+    assert_eq!(
+        parse(&body)["listen"],
+        listen.to_string(),
+        "listen address kept"
+    );
+    let mut sock = connect(listen).await.expect("connect");
+    round_trip(&mut sock, b"again", IO_TIMEOUT)
+        .await
+        .expect("echo");
+
     let (status, body) = http(api, "POST", "/proxies/redis", Some(r#"{"enabled": false}"#)).await;
     assert_eq!(status, 200);
     assert_eq!(parse(&body)["enabled"], false);
@@ -246,6 +262,8 @@ async fn bad_requests_get_toxiproxy_errors_never_a_crash() {
         ("POST", "/populate", Some(r#"{"a": 1}"#), 400),
         ("POST", "/populate", Some(r#"[{"name": "p"}]"#), 400),
         ("GET", "/no/such/endpoint", None, 404),
+        ("PUT", "/proxies", Some("{}"), 405),
+        ("GET", "/proxies/%FF%FE", None, 400),
     ];
     for (method, path, body, want) in cases {
         let (status, text) = http(api, method, path, *body).await;

@@ -46,6 +46,8 @@ pub struct LoadContext {
     pub profile: Profile,
     /// Seed of key and operation choices.
     pub seed: u64,
+    /// Open or closed model.
+    pub model: faultline_spec::LoadModel,
     /// The load stops at this run time (lowered when the run must end early).
     pub end_us: AtomicU64,
     /// Set when the load must stop at once.

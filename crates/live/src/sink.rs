@@ -48,6 +48,7 @@ struct Inner {
     seconds: VecDeque<SecondStats>,
     fired: BTreeMap<String, u64>,
     active_faults: Vec<String>,
+    probe_states: HashMap<String, bool>,
     error: Option<String>,
 }
 
@@ -76,6 +77,7 @@ impl Sink {
                 seconds: VecDeque::new(),
                 fired: BTreeMap::new(),
                 active_faults: Vec::new(),
+                probe_states: HashMap::new(),
                 error: None,
             }),
             signals: watch::channel(0).0,
@@ -246,6 +248,16 @@ impl Sink {
             latency.add(&s.latency);
         }
         (ok, failed, latency.quantile_us(0.99))
+    }
+
+    /// Sets a probe's current state.
+    pub fn set_probe_state(&self, probe: &str, ok: bool) {
+        self.lock().probe_states.insert(probe.to_string(), ok);
+    }
+
+    /// A probe's current state (`None` before its first sample).
+    pub fn probe_state(&self, probe: &str) -> Option<bool> {
+        self.lock().probe_states.get(probe).copied()
     }
 
     /// Names of the faults active now.

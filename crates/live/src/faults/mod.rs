@@ -16,7 +16,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use faultline_proxy::{ProxyHandle, ProxyRegistry, Stream, ToxicConfig, ToxicKind};
-use faultline_spec::{Action, Fault, LiveSection, Process, SignalName};
+use faultline_spec::{Action, Fault, LiveSection, Process, ProxyPartition, SignalName};
 
 use command::CommandSpec;
 use firewall::FirewallRules;
@@ -52,6 +52,8 @@ pub enum Injection {
     },
     /// Firewall rules.
     Firewall(FirewallRules),
+    /// Stop a proxy (new connections refused, open ones closed); heal re-enables it.
+    ProxyDisable(ProxyHandle),
 }
 
 /// A fault of the experiment, resolved.
@@ -122,6 +124,12 @@ pub fn inject(planned: &PlannedFault) -> Result<Option<HealStep>, String> {
         Injection::Firewall(rules) => {
             rules.add()?;
             Ok(Some(HealStep::Firewall(rules.clone())))
+        }
+        Injection::ProxyDisable(proxy) => {
+            proxy
+                .set_enabled(false)
+                .map_err(|e| format!("proxy `{}`: {e}", proxy.name()))?;
+            Ok(Some(HealStep::Proxy(proxy.clone())))
         }
     }
 }
@@ -369,7 +377,7 @@ fn edge_injection(
         }
         return FirewallRules::new(fw, &format!("{run_tag}_{index}")).map(Injection::Firewall);
     }
-    if edge.proxy.is_some() {
+    if let Some(edge_proxy) = &edge.proxy {
         let proxy = proxies
             .get(&edge_proxy_name(&edge.between))
             .ok_or_else(|| "the edge's proxy is not running".to_string())?;
@@ -382,6 +390,9 @@ fn edge_injection(
                 })
                 .collect::<Vec<_>>()
         };
+        if fault.partition.is_some() && edge_proxy.partition == ProxyPartition::Refuse {
+            return Ok(Injection::ProxyDisable(proxy));
+        }
         let toxics = if fault.partition.is_some() {
             both(ToxicKind::Blackhole, "partition")
         } else if let Some(l) = &fault.latency {
@@ -409,6 +420,26 @@ fn edge_injection(
         return Ok(Injection::Proxy { proxy, toxics });
     }
     Err("the edge has neither `proxy` nor `firewall`".into())
+}
+
+/// A named action of `live.actions` as a fault with `index` (for failback steps).
+pub fn action_fault(live: &LiveSection, name: &str, index: usize) -> Result<PlannedFault, String> {
+    let action = live.actions.get(name).ok_or_else(|| {
+        format!(
+            "no action `{name}` in live.actions (known: {})",
+            known(live.actions.keys())
+        )
+    })?;
+    Ok(PlannedFault {
+        index,
+        name: name.to_string(),
+        component: None,
+        fault: Fault {
+            action: Some(name.to_string()),
+            ..Fault::default()
+        },
+        injection: action_injection(live, name, action)?,
+    })
 }
 
 /// The proxy name of an edge.

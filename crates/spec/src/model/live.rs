@@ -281,6 +281,22 @@ pub struct EdgeProxy {
     pub listen: String,
     /// Address it forwards to, `host:port`.
     pub upstream: String,
+    /// What a `partition` fault does on this edge: `drop` (default: bytes vanish, as
+    /// with a cut cable; clients wait for their timeouts) or `refuse` (the proxy stops
+    /// listening and closes its connections; clients fail at once).
+    #[serde(default)]
+    pub partition: ProxyPartition,
+}
+
+/// How the fault proxy partitions an edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProxyPartition {
+    /// Blackhole both directions: connections stay open, nothing passes.
+    #[default]
+    Drop,
+    /// Stop listening and close every connection: new connections are refused.
+    Refuse,
 }
 
 /// Which firewall tool writes the rules.

@@ -42,7 +42,7 @@ fn settings(te_budget: u64, other_budget: u64) -> Vec<Setting> {
             });
         }
     }
-    for (domain, dims, n) in [(Domain::Binpack1d, 1, 20), (Domain::Binpack2d, 2, 10)] {
+    for (domain, dims, n) in [(Domain::Binpack1d, 1, 30), (Domain::Binpack2d, 2, 20)] {
         for h in ["ff", "bf", "ffd"] {
             let mut cfg = HeuristicHuntConfig::new(domain, h);
             cfg.binpack = Some(BinPackConfig::integer_1_9(dims, n));

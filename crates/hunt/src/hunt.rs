@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::domains::binpack::{BinPackConfig, BinPackProblem, GapKind, Greedy};
+use crate::domains::binpack::{BinPackConfig, BinPackProblem, Greedy};
 use crate::domains::lb::{LbConfig, LbProblem, Policy};
 use crate::domains::te::{self, Partitions, TeConfig, TeInstance, TeProblem, Topology};
 use crate::search::{search, Method, ProgressPoint, SearchConfig, SearchOutcome};
@@ -473,12 +473,6 @@ pub fn rerun_case_on(case: &Case, objective: &dyn Objective) -> Result<Rerun, Hu
         gap,
         reproduced: (gap - case.gap).abs() <= 1e-9 * scale,
     })
-}
-
-/// Bin-packing settings with a ratio gap (convenience for tight-bound hunts).
-pub fn binpack_ratio(mut settings: BinPackConfig) -> BinPackConfig {
-    settings.gap = GapKind::Ratio;
-    settings
 }
 
 #[cfg(test)]

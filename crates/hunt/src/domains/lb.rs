@@ -250,12 +250,9 @@ pub fn mean_response_s(
                     cfg.servers_n
                 )));
             }
-            let idle = decision!(
-                trace,
-                "lb.server_idle",
-                input = 2 * j,
-                views[k].work_left_s <= 0.0
-            );
+            // The arrival time grows with this job's gap (input 2 j).
+            let free_at = now + views[k].work_left_s;
+            let idle = decision!(trace, "lb.server_idle", input = 2 * j, now >= free_at);
             let start = if idle {
                 now
             } else {

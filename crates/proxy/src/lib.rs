@@ -59,4 +59,4 @@ pub use error::{ErrorKind, ProxyError};
 pub use metrics::render as render_metrics;
 pub use proxy::{ProxyConfig, ProxyHandle, ProxyStats};
 pub use registry::ProxyRegistry;
-pub use toxic::{Stream, ToxicConfig, ToxicKind, TOXIC_TYPES};
+pub use toxic::{Stream, ToxicConfig, ToxicKind, DURATION_MS_MAX, TOXIC_TYPES};

@@ -420,7 +420,9 @@ impl Stage for Loss {
             while losses < bound && ctx.rng.random_bool(self.probability) {
                 losses += 1;
             }
-            let stall: Duration = (0..losses).map(|i| self.retransmit * (1u32 << i)).sum();
+            let stall = (0..losses).fold(Duration::ZERO, |sum, i| {
+                sum.saturating_add(self.retransmit.saturating_mul(1u32 << i))
+            });
             if self.max_retries > 0 && losses >= self.max_retries {
                 // Retries exhausted: the sender's TCP gives up and the connection dies.
                 if run_len > 0 {

@@ -129,6 +129,10 @@ pub enum ToxicKind {
     },
 }
 
+/// Longest duration any toxic attribute may hold: 7 days, in ms. Keeps every computed
+/// release time far from overflowing.
+pub const DURATION_MS_MAX: u64 = 7 * 24 * 3600 * 1000;
+
 /// The names of all toxic types, as accepted in the `type` field.
 pub const TOXIC_TYPES: &[&str] = &[
     "latency",
@@ -229,8 +233,8 @@ impl ToxicKind {
             "latency" => {
                 attrs.only(&["latency", "jitter"])?;
                 ToxicKind::Latency {
-                    latency_ms: attrs.uint("latency", 0)?,
-                    jitter_ms: attrs.uint("jitter", 0)?,
+                    latency_ms: attrs.millis("latency", 0)?,
+                    jitter_ms: attrs.millis("jitter", 0)?,
                 }
             }
             "bandwidth" => {
@@ -242,19 +246,19 @@ impl ToxicKind {
             "slow_close" => {
                 attrs.only(&["delay"])?;
                 ToxicKind::SlowClose {
-                    delay_ms: attrs.uint("delay", 0)?,
+                    delay_ms: attrs.millis("delay", 0)?,
                 }
             }
             "timeout" => {
                 attrs.only(&["timeout"])?;
                 ToxicKind::Timeout {
-                    timeout_ms: attrs.uint("timeout", 0)?,
+                    timeout_ms: attrs.millis("timeout", 0)?,
                 }
             }
             "reset_peer" => {
                 attrs.only(&["timeout"])?;
                 ToxicKind::ResetPeer {
-                    timeout_ms: attrs.uint("timeout", 0)?,
+                    timeout_ms: attrs.millis("timeout", 0)?,
                 }
             }
             "slicer" => {
@@ -262,7 +266,7 @@ impl ToxicKind {
                 ToxicKind::Slicer {
                     average_size_bytes: attrs.uint("average_size", 0)?,
                     size_variation_bytes: attrs.uint("size_variation", 0)?,
-                    delay_us: attrs.uint("delay", 0)?,
+                    delay_us: attrs.micros("delay", 0)?,
                 }
             }
             "limit_data" => {
@@ -284,7 +288,7 @@ impl ToxicKind {
                 let max_retries = attrs.uint("max_retries", 0)?;
                 ToxicKind::Loss {
                     probability: attrs.fraction("probability", 0.0)?,
-                    retransmit_ms: attrs.uint("retransmit", 200)?,
+                    retransmit_ms: attrs.millis("retransmit", 200)?,
                     max_retries: u32::try_from(max_retries)
                         .map_err(|_| attrs.invalid("max_retries", "must be at most 4294967295"))?,
                     segment_size_bytes,
@@ -293,8 +297,8 @@ impl ToxicKind {
             "flap" => {
                 attrs.only(&["down", "up"])?;
                 ToxicKind::Flap {
-                    down_ms: attrs.uint("down", 0)?,
-                    up_ms: attrs.uint("up", 0)?,
+                    down_ms: attrs.millis("down", 0)?,
+                    up_ms: attrs.millis("up", 0)?,
                 }
             }
             "http_status" => {
@@ -381,6 +385,33 @@ impl Attrs<'_> {
         }
     }
 
+    /// A duration in ms, at most [`DURATION_MS_MAX`].
+    fn millis(&self, field: &str, default: u64) -> Result<u64, ProxyError> {
+        let value = self.uint(field, default)?;
+        if value > DURATION_MS_MAX {
+            return Err(self.invalid(
+                field,
+                &format!("must be at most {DURATION_MS_MAX} ms (7 days), got {value}"),
+            ));
+        }
+        Ok(value)
+    }
+
+    /// A duration in µs, at most [`DURATION_MS_MAX`] × 1000.
+    fn micros(&self, field: &str, default: u64) -> Result<u64, ProxyError> {
+        let value = self.uint(field, default)?;
+        if value > DURATION_MS_MAX * 1000 {
+            return Err(self.invalid(
+                field,
+                &format!(
+                    "must be at most {} µs (7 days), got {value}",
+                    DURATION_MS_MAX * 1000
+                ),
+            ));
+        }
+        Ok(value)
+    }
+
     /// A number in 0..=1.
     fn fraction(&self, field: &str, default: f64) -> Result<f64, ProxyError> {
         match self.map.get(field) {
@@ -433,9 +464,10 @@ impl ToxicConfig {
         self
     }
 
-    /// Checks what the constructors cannot: toxicity in 0..=1, a non-empty name, and the
-    /// stream `http_status` needs.
+    /// Checks what the constructors cannot: attribute ranges (the same checks as the JSON
+    /// API), toxicity in 0..=1, a non-empty name, and the stream `http_status` needs.
     pub fn validate(&self) -> Result<(), ProxyError> {
+        ToxicKind::from_json(self.kind.type_name(), &self.kind.attributes_json())?;
         if !(0.0..=1.0).contains(&self.toxicity) {
             return Err(ProxyError::bad_request(format!(
                 "toxicity must be a number in 0..=1, got {}",
@@ -607,6 +639,8 @@ mod tests {
             json!({"type": "latency", "attributes": {"latency": -5}}),
             json!({"type": "latency", "toxicity": 1.5}),
             json!({"type": "loss", "attributes": {"probability": 2}}),
+            json!({"type": "latency", "attributes": {"latency": u64::MAX}}),
+            json!({"type": "slicer", "attributes": {"delay": u64::MAX}}),
             json!({"attributes": {}}),
             json!([1, 2]),
         ];
@@ -638,6 +672,31 @@ mod tests {
         assert_eq!(u.toxicity, 0.5);
         assert_eq!(u.name, t.name);
         assert!(t.updated(&json!({"type": "bandwidth"})).is_err());
+    }
+
+    #[test]
+    fn rust_api_configs_get_the_same_range_checks() {
+        let too_long = ToxicConfig::new(
+            ToxicKind::Latency {
+                latency_ms: u64::MAX,
+                jitter_ms: 0,
+            },
+            Stream::Downstream,
+        );
+        assert_eq!(
+            too_long.validate().expect_err("out of range").status_code(),
+            400
+        );
+        let no_segment = ToxicConfig::new(
+            ToxicKind::Loss {
+                probability: 0.1,
+                retransmit_ms: 200,
+                max_retries: 0,
+                segment_size_bytes: 0,
+            },
+            Stream::Upstream,
+        );
+        assert!(no_segment.validate().is_err());
     }
 
     #[test]

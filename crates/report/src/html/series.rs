@@ -52,7 +52,9 @@ impl Step {
 /// The steps covering `[from_s, to_s)`, and the step length in seconds.
 pub fn steps(record: &RunRecord, from_s: f64, to_s: f64) -> (Vec<Step>, f64) {
     let first = (from_s.max(0.0) * 1e6) as u64 / BUCKET_US;
-    let last = ((to_s.max(from_s) * 1e6) as u64).div_ceil(BUCKET_US).max(first + 1);
+    let last = ((to_s.max(from_s) * 1e6) as u64)
+        .div_ceil(BUCKET_US)
+        .max(first + 1);
     let buckets = last - first;
     let per_step = buckets.div_ceil(STEPS_MAX).max(1);
     let count = buckets.div_ceil(per_step) as usize;
@@ -116,7 +118,11 @@ pub fn steps(record: &RunRecord, from_s: f64, to_s: f64) -> (Vec<Step>, f64) {
         found.entry(read.key.as_str()).or_insert(read);
     }
     let verified = !record.final_state.is_empty();
-    for write in record.ledger.iter().filter(|w| w.outcome == WriteOutcome::Acked) {
+    for write in record
+        .ledger
+        .iter()
+        .filter(|w| w.outcome == WriteOutcome::Acked)
+    {
         let Some(i) = write.t_ack_us.and_then(|t| slot(t / BUCKET_US)) else {
             continue;
         };

@@ -1,0 +1,116 @@
+//! report.html from hand-built records: what a reader must find on the page.
+
+mod common;
+
+use common::{demo, demo_with, Shape};
+use faultline_report::render_html;
+
+#[test]
+fn the_report_shows_verdict_figures_charts_diagram_and_the_experiment() {
+    let (record, experiment, analysis) = demo();
+    let m = &analysis.summary.metrics;
+    // The fixture's known figures, so the assertions below check the real thing.
+    assert_eq!(m.t_fault_s, Some(630.0));
+    assert_eq!(m.ttd_s, Some(3.0));
+    assert_eq!(m.tta_s, Some(13.0));
+    assert_eq!(m.rto_s, Some(47.1));
+    assert_eq!(m.rpo_s, Some(0.78));
+    let html = render_html(&analysis, &record, &experiment);
+    std::fs::create_dir_all(common::target_dir().join("artifacts")).unwrap();
+    std::fs::write(common::target_dir().join("artifacts/report.html"), &html).unwrap();
+
+    for id in [
+        "verdict-badge",
+        "story",
+        "verdict",
+        "figures",
+        "findings",
+        "chart-overview",
+        "chart-ribbon",
+        "chart-throughput",
+        "chart-errors",
+        "chart-latency",
+        "chart-writes",
+        "diagram",
+        "blast",
+        "integrity",
+        "events",
+        "experiment",
+    ] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "no element #{id}");
+    }
+    assert!(
+        html.contains(">FAILED<"),
+        "the example misses its RTO objective"
+    );
+    assert!(html.contains("RTO 47.1s"), "RTO annotated");
+    assert!(html.contains("TTD 3s"), "TTD annotated");
+    assert!(html.contains("TTA 13s"), "TTA annotated");
+    assert!(html.contains("RPO 780ms"), "RPO annotated");
+    assert!(
+        html.contains("class=\"lost-tick\""),
+        "lost writes drawn on the timeline"
+    );
+    assert!(html.contains("b-lost"), "lost writes charted");
+    // The failover controller's settings explain detection.
+    assert!(
+        html.contains("3 failed checks at a 1s interval"),
+        "detection finding"
+    );
+    // The faulted database is marked, and the service that calls it is in the blast radius.
+    assert!(
+        html.contains(r#"faulted" data-name="db""#),
+        "db marked as faulted"
+    );
+    assert!(
+        html.contains("<code>db</code> ← <code>api</code>") || html.contains("path from the fault")
+    );
+    // The experiment file is at the end, escaped.
+    assert!(html.contains("name: orders-active-passive"));
+    assert!(html.contains("rto: &quot;&lt;= 60s&quot;"));
+    // Self-contained: nothing is loaded from anywhere, and no script.
+    assert!(!html.contains("<script"), "no script needed");
+    assert!(!html.contains("src=\"http"), "no external resources");
+    assert!(!html.contains("href=\"http"), "no external links");
+    assert!(!html.contains("@import"), "no external CSS");
+}
+
+#[test]
+fn a_run_without_a_fault_renders_without_fault_annotations() {
+    let (record, experiment, analysis) = demo_with(Shape {
+        fault: false,
+        end_s: 120,
+        ..Shape::default()
+    });
+    let html = render_html(&analysis, &record, &experiment);
+    assert!(html.contains("No fault was injected"));
+    assert!(!html.contains("chart-ribbon"), "nothing to annotate");
+    assert!(html.contains("id=\"chart-throughput\""));
+}
+
+#[test]
+fn a_run_that_never_recovers_says_so_on_the_timeline() {
+    let (record, experiment, analysis) = demo_with(Shape {
+        recovers: false,
+        ..Shape::default()
+    });
+    assert_eq!(analysis.summary.metrics.recovered, Some(false));
+    let html = render_html(&analysis, &record, &experiment);
+    assert!(
+        html.contains("not recovered within 6m00s"),
+        "ribbon and findings say it"
+    );
+    assert!(html.contains("Not recovered: no 10-second window"));
+}
+
+#[test]
+fn the_same_inputs_give_the_same_bytes() {
+    let (record, experiment, analysis) = demo_with(Shape {
+        end_s: 700,
+        ..Shape::default()
+    });
+    assert_eq!(
+        render_html(&analysis, &record, &experiment),
+        render_html(&analysis, &record, &experiment)
+    );
+}

@@ -95,8 +95,8 @@ fn main() {
         rayon::current_num_threads()
     );
     println!();
-    println!("| setting | guided | random | hill_climb | anneal | guided > all | guided >= all | time guided / anneal (s) |");
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("| setting | guided | random | hill_climb | anneal | cmaes | guided > all | guided >= all | time guided / anneal (s) |");
+    println!("|---|---|---|---|---|---|---|---|---|");
     let (mut strictly, mut at_least, mut total) = (0, 0, 0);
     for s in settings(te_budget, other_budget) {
         let problem = build(&s.cfg);
@@ -121,12 +121,13 @@ fn main() {
         strictly += usize::from(strict);
         at_least += usize::from(geq);
         println!(
-            "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {:.2} / {:.2} |",
+            "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {:.2} / {:.2} |",
             s.label,
             med[0],
             med[1],
             med[2],
             med[3],
+            med[4],
             if strict { "yes" } else { "no" },
             if geq { "yes" } else { "no" },
             secs[0],

@@ -10,6 +10,7 @@
 //! thread count (as long as the budget is counted in evaluations, not time).
 
 mod blackbox;
+mod cmaes;
 mod guided;
 
 use std::time::Instant;
@@ -109,15 +110,18 @@ pub enum Method {
     HillClimb,
     /// Parallel simulated annealing chains (baseline).
     Anneal,
+    /// Separable CMA-ES with restarts (baseline for continuous boxes).
+    Cmaes,
 }
 
 impl Method {
     /// Every method, guided first.
-    pub const ALL: [Method; 4] = [
+    pub const ALL: [Method; 5] = [
         Method::Guided,
         Method::Random,
         Method::HillClimb,
         Method::Anneal,
+        Method::Cmaes,
     ];
 
     /// The name used on the command line and in files.
@@ -127,6 +131,7 @@ impl Method {
             Method::Random => "random",
             Method::HillClimb => "hill_climb",
             Method::Anneal => "anneal",
+            Method::Cmaes => "cmaes",
         }
     }
 
@@ -138,7 +143,9 @@ impl Method {
             .ok_or_else(|| {
                 HuntError::config(
                     "method",
-                    format!("unknown method {s:?}; valid: guided, random, hill_climb, anneal"),
+                    format!(
+                        "unknown method {s:?}; valid: guided, random, hill_climb, anneal, cmaes"
+                    ),
                 )
             })
     }
@@ -245,6 +252,7 @@ pub fn search(
         Method::Random => blackbox::random(&mut ev, &mut rng),
         Method::HillClimb => blackbox::hill_climb(&mut ev, &mut rng),
         Method::Anneal => blackbox::anneal(&mut ev, &mut rng),
+        Method::Cmaes => cmaes::run(&mut ev, &mut rng),
     }
     ev.finish()
 }
@@ -530,6 +538,40 @@ mod tests {
                 .all(|w| w[0].best_value <= w[1].best_value));
             assert_eq!(o.progress.last().map(|p| p.best_value), Some(o.best_value));
         }
+    }
+
+    struct Bowl(Vec<Bound>);
+
+    impl Objective for Bowl {
+        fn bounds(&self) -> &[Bound] {
+            &self.0
+        }
+        fn evaluate(&self, x: &[f64], _: &mut Trace) -> Result<f64, HuntError> {
+            Ok(-x
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v - 0.1 * i as f64).powi(2))
+                .sum::<f64>())
+        }
+    }
+
+    #[test]
+    fn cmaes_converges_on_a_smooth_bowl() {
+        let bowl = Bowl(vec![Bound::real(-1.0, 1.0); 6]);
+        let o = search(
+            &bowl,
+            &SearchConfig::new(Method::Cmaes, 3000, 5),
+            &mut |_| {},
+        )
+        .expect("search");
+        assert!(o.best_value > -1e-6, "{} at {:?}", o.best_value, o.best_x);
+        let r = search(
+            &bowl,
+            &SearchConfig::new(Method::Random, 3000, 5),
+            &mut |_| {},
+        )
+        .expect("search");
+        assert!(o.best_value > r.best_value);
     }
 
     #[test]

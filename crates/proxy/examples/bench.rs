@@ -162,6 +162,14 @@ fn latency(addr: SocketAddr, rtts: usize) -> Result<(f64, f64), String> {
     Ok((pct(0.50), pct(0.99)))
 }
 
+/// The 1-minute load average (Linux), to tell a quiet machine from a busy one.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -310,7 +318,7 @@ fn main() {
         }
     };
     println!(
-        "settings: rounds={} seconds={} rtts={} chunk={} KiB message={} B cores={}",
+        "settings: rounds={} seconds={} rtts={} chunk={} KiB message={} B cores={} load={}",
         options.rounds,
         options.seconds,
         options.rtts,
@@ -318,7 +326,8 @@ fn main() {
         MESSAGE_BYTES,
         std::thread::available_parallelism()
             .map(|n| n.get())
-            .unwrap_or(0)
+            .unwrap_or(0),
+        load_average()
     );
     for round in 1..=options.rounds {
         for path in paths.iter_mut() {
@@ -345,6 +354,7 @@ fn main() {
         }
     }
     drop(haproxy);
+    println!("load average at the end: {}", load_average());
 
     let direct_t = median(&paths[0].throughput);
     let direct_p50 = median(&paths[0].p50);

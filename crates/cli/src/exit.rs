@@ -8,7 +8,6 @@ pub enum Outcome {
     /// Done; every threshold (if any) met.
     Passed,
     /// Done, but a threshold was missed.
-    #[allow(dead_code)] // constructed once `run` and `analyze` produce verdicts
     ThresholdMissed,
 }
 

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod analyze;
+pub mod finish;
 mod run;
 mod schema;
 mod validate;

@@ -1,0 +1,69 @@
+//! The shared end of `run` and `analyze`: analyze a record, write `summary.json`, print
+//! the summary and turn the verdict into an outcome.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use faultline_analyze::{analyze, Analysis, SUMMARY_FILE};
+use faultline_record::{layout, write_json_atomically, RunRecord};
+use faultline_report::{render_terminal, TerminalStyle};
+
+use crate::args::OutputArgs;
+use crate::exit::{Failure, Outcome};
+
+/// Analyzes the record in `run_dir` with its own `experiment.yaml`, writes
+/// `run_dir/summary.json`, prints the terminal summary (the JSON with `--json`, nothing
+/// with `--quiet`) and returns `Passed` or `ThresholdMissed`. A missing or malformed
+/// record or experiment is a `Failure` (exit code 2).
+pub fn finish_run(run_dir: &Path, output: &OutputArgs) -> Result<Outcome, Failure> {
+    let analysis = analyze_dir(run_dir)?;
+    let summary = &analysis.summary;
+    let summary_path = run_dir.join(SUMMARY_FILE);
+    write_json_atomically(&summary_path, summary).map_err(|e| {
+        Failure::new(format!(
+            "{}: cannot write the summary: {e}",
+            summary_path.display()
+        ))
+    })?;
+    if output.json {
+        print!("{}", summary.to_json());
+    } else if !output.quiet {
+        print!("{}", render_terminal(summary, terminal_style()));
+        println!("\nsummary written to {}", summary_path.display());
+    }
+    Ok(if summary.passed {
+        Outcome::Passed
+    } else {
+        Outcome::ThresholdMissed
+    })
+}
+
+/// Loads and analyzes the record in `run_dir`.
+fn analyze_dir(run_dir: &Path) -> Result<Analysis, Failure> {
+    if !run_dir.is_dir() {
+        return Err(Failure::new(format!(
+            "{}: not a folder; give the output folder of a run (it holds run.json)",
+            run_dir.display()
+        )));
+    }
+    let record = RunRecord::load(run_dir).map_err(|e| {
+        Failure::new(format!(
+            "{e}\n(a run folder holds run.json, experiment.yaml, buckets.jsonl, markers.jsonl, \
+             ledger.jsonl and final_state.jsonl; see docs/record.md)"
+        ))
+    })?;
+    let experiment_path = run_dir.join(layout::EXPERIMENT);
+    let experiment = faultline_spec::parse(&record.experiment_text, &experiment_path)
+        .map_err(|e| Failure::new(e.to_string()))?;
+    Ok(analyze(&record, &experiment))
+}
+
+/// Colours only for a terminal, and never when `NO_COLOR` is set.
+fn terminal_style() -> TerminalStyle {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    if std::io::stdout().is_terminal() && !no_color {
+        TerminalStyle::Color
+    } else {
+        TerminalStyle::Plain
+    }
+}

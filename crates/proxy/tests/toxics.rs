@@ -689,3 +689,49 @@ async fn bytes_keep_their_order_while_toxics_come_and_go() {
     writer.await.expect("writer");
     toggler.await.expect("toggler");
 }
+
+/// Rollback guard: for every toxic type, healing a proxy restores a clean path.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healing_restores_the_path_for_every_toxic_type() {
+    let echo = echo_server().await;
+    let registry = ProxyRegistry::new();
+    let (handle, addr) = proxy_to(&registry, "heal", echo).await;
+    let attrs = |t: &str| match t {
+        "latency" => serde_json::json!({"latency": 300}),
+        "bandwidth" => serde_json::json!({"rate": 1}),
+        "slow_close" => serde_json::json!({"delay": 300}),
+        "timeout" => serde_json::json!({"timeout": 0}),
+        "reset_peer" => serde_json::json!({"timeout": 0}),
+        "slicer" => serde_json::json!({"average_size": 1, "delay": 50000}),
+        "limit_data" => serde_json::json!({"bytes": 0}),
+        "loss" => serde_json::json!({"probability": 1.0, "max_retries": 1}),
+        "flap" => serde_json::json!({"down": 10000, "up": 1}),
+        "http_status" => serde_json::json!({"status": 503}),
+        _ => serde_json::json!({}),
+    };
+    for toxic_type in faultline_proxy::TOXIC_TYPES {
+        let streams: &[&str] = if *toxic_type == "http_status" {
+            &["upstream"]
+        } else {
+            &["upstream", "downstream"]
+        };
+        for stream in streams {
+            let json = serde_json::json!({"type": toxic_type, "stream": stream, "attributes": attrs(toxic_type)});
+            let toxic = ToxicConfig::from_json(&json).expect("valid toxic");
+            handle.add_toxic(toxic).expect("added");
+        }
+        handle.heal().expect("healed");
+        assert!(handle.toxics().is_empty());
+        let mut sock = connect(addr).await.expect("connect after healing");
+        let start = Instant::now();
+        let back = round_trip(&mut sock, b"GET / HTTP/1.1\r\n\r\n", IO_TIMEOUT)
+            .await
+            .unwrap_or_else(|e| panic!("{toxic_type}: no clean path after healing: {e}"));
+        assert_eq!(back, b"GET / HTTP/1.1\r\n\r\n", "{toxic_type}");
+        assert!(
+            start.elapsed() < Duration::from_millis(100),
+            "{toxic_type}: {:?}",
+            start.elapsed()
+        );
+    }
+}

@@ -106,7 +106,7 @@ impl Simulation {
             let pool = self.comps[comp].deps[dep as usize].pool;
             let state = &mut self.nodes[n as usize].deps[dep as usize];
             match pool {
-                Some(p) => match state.free.pop() {
+                Some(p) => match state.free.pop_front() {
                     Some(conn) => {
                         state.conns[conn as usize].in_use = true;
                         let left = state.free.len() as f64;
@@ -481,7 +481,7 @@ impl Simulation {
         }
         let state = &mut self.nodes[n as usize].deps[dep as usize];
         state.conns[c.conn as usize].in_use = false;
-        state.free.push(c.conn);
+        state.free.push_back(c.conn);
     }
 
     /// An attempt ended: release, record, retry or finish.

@@ -656,6 +656,32 @@ impl Simulation {
                     DatabaseTopology::NPlusOne if !in_slot => {
                         node.role = Role::Spare;
                     }
+                    DatabaseTopology::ActiveActive => {
+                        // The returning site catches up from the others (last writer wins).
+                        node.alive = true;
+                        let others: Vec<u32> = self.comps[comp as usize]
+                            .nodes
+                            .iter()
+                            .copied()
+                            .filter(|&m| m != n && self.nodes[m as usize].alive)
+                            .collect();
+                        for m in others {
+                            let theirs = self.nodes[m as usize].store.clone().unwrap_or_default();
+                            let mine = self.nodes[n as usize]
+                                .store
+                                .get_or_insert_with(Default::default);
+                            for (k, v) in theirs.map {
+                                mine.map
+                                    .entry(k)
+                                    .and_modify(|e| {
+                                        if v.newer_than(e) {
+                                            *e = v
+                                        }
+                                    })
+                                    .or_insert(v);
+                            }
+                        }
+                    }
                     _ => node.alive = true,
                 }
             }

@@ -456,7 +456,14 @@ impl Simulation {
                                 _ => None,
                             },
                         }),
-                        None => None,
+                        None => d.monitor.as_ref().map(|m| FailoverCfg {
+                            check_us: dur_us(m.check_every).max(1000),
+                            fail_after: m.fail_after.max(1),
+                            promote_us: 0,
+                            fencing: false,
+                            discovery: PrimaryDiscovery::Proxy,
+                            dns: None,
+                        }),
                     };
                     let n_slots = slots.len();
                     Kind::Db(DbCfg {
@@ -613,7 +620,7 @@ impl Simulation {
                 conns.push(Conn::new(ignores));
             }
             states.push(DepState {
-                free: (0..size).rev().collect(),
+                free: (0..size).collect(),
                 conns,
                 ..DepState::default()
             });
@@ -885,6 +892,21 @@ impl Simulation {
         self.mark(MarkerKind::PhaseEnd, phase, None, None);
         self.phase = "verify";
         self.mark(MarkerKind::PhaseStart, "verify", None, None);
+        for c in 0..self.comps.len() {
+            if let Kind::Db(d) = &self.comps[c].kind {
+                if d.topology == DatabaseTopology::ActiveActive {
+                    let (n, name) = (d.conflicts, self.comps[c].name.clone());
+                    self.mark(
+                        MarkerKind::Note,
+                        &format!("{name}.conflicts"),
+                        Some(&name),
+                        Some(format!(
+                            "{n} conflicting writes resolved by last-writer-wins"
+                        )),
+                    );
+                }
+            }
+        }
         self.verify();
         self.mark(MarkerKind::PhaseEnd, "verify", None, None);
         for c in &mut self.comps {

@@ -273,7 +273,7 @@ pub struct Breaker {
 #[derive(Debug, Clone, Default)]
 pub struct DepState {
     pub conns: Vec<Conn>,
-    pub free: Vec<u32>,
+    pub free: VecDeque<u32>,
     pub waiters: VecDeque<(u32, u32)>,
     pub rr: u32,
     pub breaker: Breaker,

@@ -407,6 +407,23 @@ pub struct Database {
     /// Reduced capacity of a freshly started node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warm_up: Option<WarmUp>,
+    /// How the routing layer watches the nodes of an `active_active` or `n_plus_one`
+    /// database: a node that misses `fail_after` checks in a row is taken out of
+    /// service (active-active: its site's traffic goes to the other site; N+1: its
+    /// shard goes to a spare, or to a surviving node when no spare is left, after
+    /// `spares.start_in`). Absent: the simulator routes around a dead node at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitor: Option<Monitor>,
+}
+
+/// Health checking of a database's sites or nodes by the layer that routes to them.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Monitor {
+    /// Time between two checks of each node.
+    pub check_every: Duration,
+    /// Consecutive failed checks before a node is taken out of service.
+    pub fail_after: u32,
 }
 
 /// A cache in front of another component.

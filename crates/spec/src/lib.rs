@@ -44,6 +44,7 @@ pub mod units;
 
 mod diag;
 mod experiment;
+mod reference;
 mod schema;
 mod structure;
 mod suggest;
@@ -54,5 +55,6 @@ pub(crate) use diag::Problem;
 pub use diag::{Diagnostic, FieldPath, PathSegment, Span, SpecErrors};
 pub use experiment::{load, parse, Experiment};
 pub use model::*;
+pub use reference::reference_markdown;
 pub use schema::json_schema;
 pub use units::{Duration, Fraction, Rate, UnitError};

@@ -231,11 +231,13 @@ fn check_database(c: &mut Checker<'_>, path: &FieldPath, name: &str, db: &Databa
         return;
     };
     let failover_path = path.key("failover");
-    if db.topology != DatabaseTopology::ActivePassive {
-        c.report(
-            failover_path.clone(),
-            not_for("failover", "`topology: active_passive`"),
-        );
+    if matches!(
+        db.topology,
+        DatabaseTopology::Single | DatabaseTopology::NPlusOne
+    ) {
+        let only = "`topology: active_passive` or `active_active` (it moves traffic to the \
+                    other node)";
+        c.report(failover_path.clone(), not_for("failover", only));
     }
     c.positive(failover_path.key("check_every"), failover.check_every, "1s");
     c.at_least_one(failover_path.key("fail_after"), failover.fail_after.into());

@@ -308,6 +308,7 @@ fn check_target(c: &mut Checker<'_>, path: FieldPath, target: &str) {
             vec!["primary", "standby", "controller"]
         }
         DatabaseTopology::ActivePassive => vec!["primary", "standby"],
+        _ if db.failover.is_some() => vec!["controller"],
         _ => Vec::new(),
     };
     if !allowed.contains(&suffix) {

@@ -1,0 +1,75 @@
+//! `faultline validate` and `faultline schema`, run as the built binary.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo_file(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(relative)
+}
+
+fn faultline(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(args)
+        .current_dir(repo_file(""))
+        .output()
+        .expect("the faultline binary runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_valid_file_is_ok_with_exit_code_0() {
+    let (code, stdout, stderr) = faultline(&["validate", "examples/active-passive.yaml"]);
+    assert_eq!(code, 0, "stdout: {stdout}\nstderr: {stderr}");
+    assert!(
+        stdout.starts_with("examples/active-passive.yaml: ok — experiment `orders-active-passive`"),
+        "{stdout}"
+    );
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[test]
+fn an_invalid_file_lists_every_problem_with_exit_code_2() {
+    let file = "crates/spec/tests/fixtures/invalid/many-meaning-problems.yaml";
+    let (code, stdout, stderr) = faultline(&["validate", file]);
+    assert_eq!(code, 2, "stdout: {stdout}\nstderr: {stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 8, "seven problems and a summary:\n{stderr}");
+    assert_eq!(
+        lines[0],
+        format!("{file}:7:14: architecture.lb.targets: `db` is a database, but this must name a service; the service components are `api`")
+    );
+    assert_eq!(
+        lines[5],
+        format!("{file}:35:21: faults[0].kill: no component named `dbb` (did you mean `db`?); the components are `front`, `lb`, `api`, `cache`, `db`")
+    );
+    assert_eq!(lines[7], format!("error: {file}: 7 problems found"));
+}
+
+#[test]
+fn a_missing_file_is_an_error_with_exit_code_2() {
+    let (code, _, stderr) = faultline(&["validate", "no/such/file.yaml"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("no/such/file.yaml: cannot read the file"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_schema_command_prints_the_committed_schema() {
+    let (code, stdout, _) = faultline(&["schema"]);
+    assert_eq!(code, 0);
+    let committed = std::fs::read_to_string(repo_file("schema/experiment.schema.json"))
+        .expect("schema/experiment.schema.json is committed");
+    assert_eq!(
+        stdout, committed,
+        "run `UPDATE_SCHEMA=1 cargo test -p faultline-spec`"
+    );
+}

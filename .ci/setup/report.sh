@@ -3,7 +3,8 @@
 # - Debian `chromium`: the headless browser that opens report.html (tests/browser.rs).
 # - Debian `nodejs` + `npm`, and npm's `playwright-core` installed into
 #   target/report-node (never committed): drives that chromium via `executablePath`.
-# - PyPI `junitparser`: a real JUnit consumer that reads junit.xml (tests/junit_consumer.rs).
+# - PyPI `junitparser`: a real JUnit consumer that reads junit.xml, and `lxml`, which
+#   validates it against tests/junit/junit.xsd (tests/ci_outputs.rs).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 cd "$(dirname "$0")/../.."
@@ -28,7 +29,7 @@ if [ ! -f "$node_dir/node_modules/playwright-core/package.json" ]; then
     npm install --prefix "$node_dir" --no-audit --no-fund --loglevel=error playwright-core@1
 fi
 
-if ! python3 -c 'import junitparser' >/dev/null 2>&1; then
-    python3 -m pip install -q junitparser \
-        || python3 -m pip install -q --break-system-packages junitparser
+if ! python3 -c 'import junitparser, lxml' >/dev/null 2>&1; then
+    python3 -m pip install -q junitparser lxml \
+        || python3 -m pip install -q --break-system-packages junitparser lxml
 fi

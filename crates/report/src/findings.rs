@@ -3,13 +3,12 @@
 //! Each finding points at a cause the experiment file shows: the RTO's largest part and
 //! the setting behind it (a health check's interval and threshold, a promotion time, a
 //! DNS TTL), the dominant failure class, lost writes and the replication that explains
-//! them, and the components the fault reached.
+//! them. (The blast radius has its own section in every report.)
 
 use faultline_analyze::Summary;
 use faultline_spec::{Component, Experiment, PrimaryDiscovery, ReplicationMode};
 
 use crate::text::{duration, millis, number, percent};
-use crate::topology::{Topology, CLIENTS};
 
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -92,22 +91,25 @@ pub fn headline(summary: &Summary, experiment: &Experiment) -> String {
 }
 
 /// Every finding, worst first (stable within a level).
-pub fn findings(summary: &Summary, experiment: &Experiment, topology: &Topology) -> Vec<Finding> {
+pub fn findings(summary: &Summary, experiment: &Experiment) -> Vec<Finding> {
     let mut out = Vec::new();
     let m = &summary.metrics;
     for t in summary.thresholds.iter().filter(|t| !t.passed) {
-        let actual = crate::text::actual(t.actual, &t.unit);
-        let why = t
-            .reason
-            .as_deref()
-            .map(|r| format!(" ({r})"))
-            .unwrap_or_default();
-        out.push(Finding {
-            level: Level::Bad,
-            text: format!(
-                "Objective `{}` missed: expected {}, measured {actual}{why}.",
+        let text = match (t.actual, &t.reason) {
+            (None, Some(reason)) => format!(
+                "Objective `{}` (expected {}) missed: {reason}.",
                 t.name, t.expected
             ),
+            _ => format!(
+                "Objective `{}` missed: expected {}, measured {}.",
+                t.name,
+                t.expected,
+                crate::text::actual(t.actual, &t.unit)
+            ),
+        };
+        out.push(Finding {
+            level: Level::Bad,
+            text,
         });
     }
     if m.t_fault_s.is_some() {
@@ -127,7 +129,15 @@ pub fn findings(summary: &Summary, experiment: &Experiment, topology: &Topology)
             }
         }
         if let Some(worst) = m.throughput_degradation_worst {
-            if worst >= 0.5 {
+            if worst >= 1.0 {
+                out.push(Finding {
+                    level: Level::Warn,
+                    text: format!(
+                        "For at least one whole second no operation succeeded (mean over the transition: {} of the offered load succeeded).",
+                        m.throughput_degradation_mean.map_or("-".to_string(), |d| percent(1.0 - d))
+                    ),
+                });
+            } else if worst >= 0.5 {
                 out.push(Finding {
                     level: Level::Warn,
                     text: format!(
@@ -140,7 +150,6 @@ pub fn findings(summary: &Summary, experiment: &Experiment, topology: &Topology)
         }
     }
     data_findings(summary, experiment, &mut out);
-    blast_findings(topology, &mut out);
     for note in &summary.notes {
         out.push(Finding {
             level: Level::Info,
@@ -443,34 +452,6 @@ fn data_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Findi
             text: format!(
                 "{} writes came back with another value than was written (checksum mismatch).",
                 i.corrupt
-            ),
-        });
-    }
-}
-
-fn blast_findings(topology: &Topology, out: &mut Vec<Finding>) {
-    let blast = topology.blast_radius();
-    let reached: Vec<String> = blast
-        .iter()
-        .filter(|b| b.path.len() > 1)
-        .map(|b| format!("`{}` ({})", b.name, b.severity.word()))
-        .collect();
-    if !reached.is_empty() {
-        out.push(Finding {
-            level: Level::Warn,
-            text: format!(
-                "Blast radius: the fault reached {} — see the diagram for the paths.",
-                reached.join(", ")
-            ),
-        });
-    }
-    let clients = topology.nodes.iter().find(|n| n.name == CLIENTS);
-    if let Some(c) = clients.filter(|c| c.severity.degraded()) {
-        out.push(Finding {
-            level: Level::Info,
-            text: format!(
-                "Users saw it: the clients' operations were {}.",
-                c.severity.word()
             ),
         });
     }

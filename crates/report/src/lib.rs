@@ -16,9 +16,13 @@ pub mod terminal;
 
 pub mod findings;
 pub mod html;
+pub mod junit;
+pub mod markdown;
 mod text;
 pub mod topology;
 
 pub use terminal::{render_terminal, TerminalStyle};
 
 pub use html::render_html;
+pub use junit::render_junit;
+pub use markdown::render_markdown;

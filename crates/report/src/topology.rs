@@ -163,7 +163,12 @@ impl Topology {
                 node.name.as_str()
             };
             if let Some(impact) = summary.components.iter().find(|c| c.series == series) {
-                node.severity = severity(impact);
+                // Without a fault there is no transition to compare with the baseline.
+                node.severity = match summary.metrics.t_fault_s {
+                    Some(_) => severity(impact),
+                    None if impact.baseline.operations > 0 => Severity::Unaffected,
+                    None => Severity::NoData,
+                };
                 node.impact = Some(impact.clone());
             }
         }
@@ -197,8 +202,7 @@ impl Topology {
         let mut out: Vec<Blast> = self
             .nodes
             .iter()
-            .filter(|n| n.name != CLIENTS && (n.severity.degraded() || self.is_faulted(&n.name)))
-            .filter(|n| n.severity.degraded())
+            .filter(|n| n.name != CLIENTS && n.severity.degraded())
             .map(|n| Blast {
                 name: n.name.clone(),
                 severity: n.severity,

@@ -34,7 +34,7 @@ pub fn render_html(analysis: &Analysis, record: &RunRecord, experiment: &Experim
     header(&mut body, summary, experiment);
     verdict(&mut body, summary);
     figures(&mut body, summary);
-    findings_section(&mut body, summary, experiment, &topology);
+    findings_section(&mut body, summary, experiment);
     timeline::section(&mut body, analysis, record, experiment);
     architecture(&mut body, &topology);
     integrity(&mut body, summary);
@@ -188,8 +188,8 @@ fn figures(out: &mut String, s: &Summary) {
     out.push_str("</section>");
 }
 
-fn findings_section(out: &mut String, s: &Summary, experiment: &Experiment, topology: &Topology) {
-    let list = findings(s, experiment, topology);
+fn findings_section(out: &mut String, s: &Summary, experiment: &Experiment) {
+    let list = findings(s, experiment);
     out.push_str(r#"<section id="findings"><h2>Findings</h2><ul class="findings">"#);
     for f in &list {
         let class = match f.level {

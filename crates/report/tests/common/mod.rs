@@ -324,3 +324,59 @@ pub fn target_dir() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
 }
+
+/// Whether a test that needs an external program may run: `true` when `present`;
+/// otherwise fails the test under CI (the `CI` variable set) and prints why it skips
+/// elsewhere.
+pub fn external_available(present: bool, what: &str) -> bool {
+    if present {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("{what} is missing, and CI is set: run .ci/setup/report.sh");
+    }
+    eprintln!("SKIPPED: {what} is missing (run .ci/setup/report.sh to install it)");
+    false
+}
+
+/// The first `name` found on `PATH`.
+pub fn on_path(name: &str) -> Option<PathBuf> {
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Runs a command to its end, killing it after `limit`; returns its stdout.
+pub fn run_bounded(
+    command: &mut std::process::Command,
+    limit: std::time::Duration,
+) -> (bool, String, String) {
+    use std::io::Read;
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the command starts");
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting works") {
+            break Some(status);
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        let _ = out.read_to_string(&mut stdout);
+    }
+    if let Some(mut err) = child.stderr.take() {
+        let _ = err.read_to_string(&mut stderr);
+    }
+    (status.is_some_and(|s| s.success()), stdout, stderr)
+}

@@ -1,0 +1,114 @@
+//! CI outputs: the Markdown summary and JUnit XML (snapshots, and JUnit read by a real
+//! consumer, `junitparser`, after validation against tests/junit/junit.xsd).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use faultline_report::{render_junit, render_markdown, render_terminal, TerminalStyle};
+
+#[test]
+fn markdown_summary_snapshot() {
+    let (_, experiment, analysis) = common::demo();
+    common::check_snapshot("demo.md", &render_markdown(&analysis.summary, &experiment));
+}
+
+#[test]
+fn markdown_summary_of_a_run_without_fault_snapshot() {
+    let (_, experiment, analysis) = common::demo_with(common::Shape {
+        fault: false,
+        end_s: 120,
+        ..Default::default()
+    });
+    common::check_snapshot(
+        "no-fault.md",
+        &render_markdown(&analysis.summary, &experiment),
+    );
+}
+
+#[test]
+fn terminal_summary_snapshot() {
+    let (_, _, analysis) = common::demo();
+    common::check_snapshot(
+        "demo-terminal.txt",
+        &render_terminal(&analysis.summary, TerminalStyle::Plain),
+    );
+}
+
+#[test]
+fn junit_snapshot_has_one_case_per_threshold() {
+    let (_, _, analysis) = common::demo();
+    let xml = render_junit(&analysis.summary);
+    assert_eq!(
+        xml.matches("<testcase ").count(),
+        analysis.summary.thresholds.len()
+    );
+    assert_eq!(
+        xml.matches("<failure ").count(),
+        1,
+        "only error_rate is missed"
+    );
+    common::check_snapshot("demo-junit.xml", &xml);
+}
+
+#[test]
+fn junit_is_valid_and_read_by_junitparser() {
+    let python = common::on_path("python3");
+    if !common::external_available(python.is_some(), "`python3`") {
+        return;
+    }
+    let has_modules = Command::new(python.as_ref().unwrap())
+        .args(["-c", "import junitparser, lxml"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !common::external_available(has_modules, "PyPI's `junitparser` and `lxml`") {
+        return;
+    }
+    let (_, _, analysis) = common::demo();
+    let artifacts = common::target_dir().join("artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let path = artifacts.join("junit.xml");
+    std::fs::write(&path, render_junit(&analysis.summary)).unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/junit");
+    let (ok, stdout, stderr) = common::run_bounded(
+        Command::new(python.unwrap())
+            .arg(dir.join("check_junit.py"))
+            .arg(&path)
+            .arg(dir.join("junit.xsd")),
+        Duration::from_secs(30),
+    );
+    assert!(ok, "check_junit.py failed:\n{stdout}\n{stderr}");
+    let seen: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(
+        seen["valid"], true,
+        "schema errors: {}",
+        seen["schema_errors"]
+    );
+    let suite = &seen["suites"][0];
+    assert_eq!(suite["name"], "faultline.orders-active-passive");
+    assert_eq!(suite["tests"], analysis.summary.thresholds.len());
+    assert_eq!(suite["failures"], 1);
+    let cases = suite["cases"].as_array().unwrap();
+    for (case, line) in cases.iter().zip(&analysis.summary.thresholds) {
+        assert_eq!(case["name"], format!("{} {}", line.name, line.expected));
+        assert_eq!(case["passed"], line.passed, "{}", line.name);
+    }
+    let failed = cases.iter().find(|c| c["passed"] == false).unwrap();
+    assert_eq!(
+        failed["failure_message"],
+        "error_rate: expected <= 5%, measured 53.2%"
+    );
+}
+
+#[test]
+fn junit_escapes_what_it_quotes() {
+    let (_, _, mut analysis) = common::demo_with(common::Shape {
+        end_s: 700,
+        ..Default::default()
+    });
+    analysis.summary.experiment = "a<b>&\"c\"".to_string();
+    let xml = render_junit(&analysis.summary);
+    assert!(xml.contains("name=\"faultline.a&lt;b&gt;&amp;&quot;c&quot;\""));
+}

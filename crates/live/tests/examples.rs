@@ -6,7 +6,10 @@ fn every_live_example_passes_the_live_checks() {
     let mut count = 0;
     for entry in std::fs::read_dir(&dir).expect("examples/ exists") {
         let path = entry.expect("readable entry").path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if !(name.starts_with("live-") && name.ends_with(".yaml")) {
             continue;
         }

@@ -60,8 +60,13 @@ pub fn analyze_with(record: &RunRecord, config: &AnalysisConfig) -> Analysis {
     let baseline_buckets = baseline_range.end.saturating_sub(baseline_range.start);
     if baseline_end_us < config.baseline_us {
         notes.push(format!(
-            "the baseline covers only {}s before the fault (the baseline phase asks {}s)",
+            "the baseline covers only {}s before {} (the baseline phase asks {}s)",
             round6(secs(baseline_end_us)),
+            if t_f.is_some() {
+                "the fault"
+            } else {
+                "the end"
+            },
             round6(secs(config.baseline_us))
         ));
     }
@@ -205,9 +210,16 @@ pub fn analyze_with(record: &RunRecord, config: &AnalysisConfig) -> Analysis {
         },
         notes,
     };
+    // Charts end with the record, but at most a day after the last bucket with data.
+    let data_end_bucket = series
+        .values()
+        .map(SeriesCells::end_bucket)
+        .max()
+        .unwrap_or(0);
+    let chart_end_bucket = end_bucket.min(data_end_bucket + RECOVERY_SEARCH_BUCKETS_MAX);
     let series_seconds = series
         .iter()
-        .map(|(name, cells)| (name.clone(), cells.seconds(end_bucket)))
+        .map(|(name, cells)| (name.clone(), cells.seconds(chart_end_bucket)))
         .collect();
     Analysis {
         summary,
@@ -279,7 +291,9 @@ fn analyze_fault(
     }
     let offset = first_healthy_window(&client.dense(b_f..search_end), criteria);
     let t_r_us = offset.map(|o| ((b_f + o) * BUCKET_US).max(t_f));
-    let b_r = offset.map_or(end_bucket, |o| b_f + o);
+    // Not recovered: the transition runs to the end (of the searched stretch, so that a
+    // corrupt far-future marker cannot make the loops below unbounded).
+    let b_r = offset.map_or(search_end, |o| b_f + o);
     let transition_range = b_f..b_r.max(b_f + 1);
     let transition = client.totals(transition_range.clone());
     let degradation_mean = degradation(transition.started, transition.ok);

@@ -488,3 +488,40 @@ alerts:
     // Only alerts with `must_fire_within` are verdict lines.
     assert_eq!(summary.thresholds.len(), 10);
 }
+
+#[test]
+fn a_far_future_marker_does_not_blow_up_the_analysis() {
+    // Guards the loops over seconds: a corrupt marker 10 years out must stay cheap.
+    let b = outage_7_3_s().marker(315_360_000.0, MarkerKind::Note, "corrupt");
+    let started = std::time::Instant::now();
+    let analysis = b.analyze();
+    assert!(
+        started.elapsed().as_secs() < 20,
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(analysis.summary.metrics.rto_s, Some(7.3));
+    let chart = &analysis.series_seconds["client"];
+    assert!(
+        chart.len() <= 30 + 24 * 3_600,
+        "{} chart points",
+        chart.len()
+    );
+}
+
+#[test]
+fn per_second_chart_series_add_up_to_the_buckets() {
+    let analysis = outage_7_3_s().analyze();
+    let client = &analysis.series_seconds["client"];
+    assert_eq!(client.len(), 30);
+    assert_eq!(
+        (client[9].offered, client[9].ok, client[9].failed),
+        (100, 100, 0)
+    );
+    assert_eq!(
+        (client[12].offered, client[12].ok, client[12].failed),
+        (100, 0, 100)
+    );
+    // 17.0-18.0 s: 3 failing buckets, 7 healthy ones.
+    assert_eq!((client[17].ok, client[17].failed), (70, 30));
+}

@@ -247,8 +247,16 @@ fn integrity_rows(row: &mut impl FnMut(&str, String), summary: &Summary) {
     row(
         "integrity",
         format!(
-            "{} writes: ok {}, lost {}, stale {}, corrupt {}, indeterminate {}, unverified {}",
-            i.writes, i.ok, i.lost, i.stale, i.corrupt, i.indeterminate, i.unverified
+            "{} writes: ok {}, lost {}, stale {}, corrupt {}, indeterminate {}, \
+             unacknowledged and absent {}, unverified {}",
+            i.writes,
+            i.ok,
+            i.lost,
+            i.stale,
+            i.corrupt,
+            i.indeterminate,
+            i.unacknowledged_absent,
+            i.unverified
         ),
     );
     row(

@@ -15,6 +15,11 @@
 //!   half-closes; the sink answers with the byte count; bytes ÷ time to that answer.
 //! - latency: one connection does `--rtts` 64-byte request/response round trips with the
 //!   echo server (after 1000 warm-up ones); p50 and p99 of the round-trip time.
+//!
+//! `--pin` (Linux) puts the client and the servers on CPU 0 and the proxy under test
+//! (faultline's runtime with one worker, HAProxy with one thread) on CPU 1, as on a real
+//! path where the proxy does not take CPU from the endpoints. Without it every process
+//! shares both CPUs.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -31,6 +36,7 @@ struct Options {
     rounds: usize,
     seconds: f64,
     rtts: usize,
+    pin: bool,
 }
 
 fn parse_options() -> Result<Options, String> {
@@ -38,9 +44,14 @@ fn parse_options() -> Result<Options, String> {
         rounds: 5,
         seconds: 2.0,
         rtts: 10_000,
+        pin: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
+        if flag == "--pin" {
+            options.pin = true;
+            continue;
+        }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let bad = |e: &dyn std::fmt::Display| format!("{flag} {value}: {e}");
         match flag.as_str() {
@@ -63,6 +74,35 @@ fn parse_options() -> Result<Options, String> {
     Ok(options)
 }
 
+/// CPU the endpoints run on with `--pin`; the proxy under test gets [`PROXY_CPU`].
+const ENDPOINT_CPU: usize = 0;
+/// CPU of the proxy under test with `--pin`.
+const PROXY_CPU: usize = 1;
+
+/// Pins the calling thread to one CPU (Linux; a no-op elsewhere).
+fn pin_current_thread(cpu: usize) {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: cpu_set_t is plain data; sched_setaffinity(0, ..) affects this thread only.
+        unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(cpu, &mut set);
+            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = cpu;
+}
+
+/// Whether endpoint threads pin themselves (set once from `--pin`).
+static PIN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn pin_endpoint() {
+    if PIN.load(std::sync::atomic::Ordering::Relaxed) {
+        pin_current_thread(ENDPOINT_CPU);
+    }
+}
+
 /// Echo server: one thread per connection.
 fn echo_server() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind echo");
@@ -70,6 +110,7 @@ fn echo_server() -> SocketAddr {
     std::thread::spawn(move || {
         for sock in listener.incoming().flatten() {
             std::thread::spawn(move || {
+                pin_endpoint();
                 let mut sock = sock;
                 let _ = sock.set_nodelay(true);
                 let mut buf = vec![0u8; 64 * 1024];
@@ -96,6 +137,7 @@ fn sink_server() -> SocketAddr {
     std::thread::spawn(move || {
         for sock in listener.incoming().flatten() {
             std::thread::spawn(move || {
+                pin_endpoint();
                 let mut sock = sock;
                 let mut buf = vec![0u8; CHUNK_BYTES];
                 let mut total = 0u64;
@@ -200,7 +242,7 @@ impl Drop for TempDir {
 }
 
 /// Starts HAProxy in TCP mode in front of the echo and sink servers; `Err` says why not.
-fn start_haproxy(echo: SocketAddr, sink: SocketAddr) -> Result<Haproxy, String> {
+fn start_haproxy(echo: SocketAddr, sink: SocketAddr, pin: bool) -> Result<Haproxy, String> {
     let version = Command::new("haproxy")
         .arg("-v")
         .output()
@@ -212,14 +254,22 @@ fn start_haproxy(echo: SocketAddr, sink: SocketAddr) -> Result<Haproxy, String> 
     );
     std::fs::create_dir_all(&dir.0).map_err(|e| e.to_string())?;
     let (echo_port, sink_port) = (free_port(), free_port());
+    let threads = if pin { "    nbthread 1\n" } else { "" };
     let config = format!(
-        "global\n    maxconn 1000\n\ndefaults\n    mode tcp\n    timeout connect 5s\n    timeout client 60s\n    timeout server 60s\n\n\
+        "global\n    maxconn 1000\n{threads}\ndefaults\n    mode tcp\n    timeout connect 5s\n    timeout client 60s\n    timeout server 60s\n\n\
          listen echo\n    bind 127.0.0.1:{echo_port}\n    server echo {echo}\n\n\
          listen sink\n    bind 127.0.0.1:{sink_port}\n    server sink {sink}\n"
     );
     let path = dir.0.join("haproxy.cfg");
     std::fs::write(&path, config).map_err(|e| e.to_string())?;
-    let child = Command::new("haproxy")
+    let mut command = if pin {
+        let mut c = Command::new("taskset");
+        c.arg("-c").arg(PROXY_CPU.to_string()).arg("haproxy");
+        c
+    } else {
+        Command::new("haproxy")
+    };
+    let child = command
         .arg("-db")
         .arg("-f")
         .arg(&path)
@@ -266,14 +316,19 @@ fn main() {
             std::process::exit(2);
         }
     };
+    PIN.store(options.pin, std::sync::atomic::Ordering::Relaxed);
+    pin_endpoint();
     let echo = echo_server();
     let sink = sink_server();
 
     // faultline-proxy in its own runtime, as `faultline proxy` runs it.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if options.pin {
+        builder
+            .worker_threads(1)
+            .on_thread_start(|| pin_current_thread(PROXY_CPU));
+    }
+    let runtime = builder.enable_all().build().expect("tokio runtime");
     let registry = ProxyRegistry::with_runtime(runtime.handle().clone());
     let fl_echo = registry
         .add_proxy(ProxyConfig::new("echo", "127.0.0.1:0", echo.to_string()))
@@ -300,7 +355,7 @@ fn main() {
             p99: vec![],
         },
     ];
-    let haproxy = match start_haproxy(echo, sink) {
+    let haproxy = match start_haproxy(echo, sink, options.pin) {
         Ok(h) => {
             paths.push(Path {
                 name: "haproxy",
@@ -318,7 +373,7 @@ fn main() {
         }
     };
     println!(
-        "settings: rounds={} seconds={} rtts={} chunk={} KiB message={} B cores={} load={}",
+        "settings: rounds={} seconds={} rtts={} chunk={} KiB message={} B cores={} load={} pin={}",
         options.rounds,
         options.seconds,
         options.rtts,
@@ -327,7 +382,8 @@ fn main() {
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(0),
-        load_average()
+        load_average(),
+        options.pin
     );
     for round in 1..=options.rounds {
         for path in paths.iter_mut() {

@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release -p faultline-hunt --example bench              # equal-budget table
 //! cargo run --release -p faultline-hunt --example bench -- --te-time-s 60   # + time-matched TE table
+//! cargo run --release -p faultline-hunt --example bench -- --te-time-s 60 --only-te-time
 //! ```
 //!
 //! Table 1: for every setting (domain, heuristic, topology), the gap found by
@@ -78,22 +79,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let te_time_s: Option<u64> = args
-        .iter()
-        .position(|a| a == "--te-time-s")
-        .and_then(|i| args.get(i + 1))
-        .map(|v| {
-            v.parse()
-                .unwrap_or_else(|_| panic!("--te-time-s needs seconds, got {v}"))
-        });
-    let seeds: Vec<u64> = vec![1, 2, 3];
-    let (te_budget, other_budget) = (1500, 1500);
-    println!(
-        "threads: {}  seeds: {seeds:?}  budget: {te_budget} evaluations (te), {other_budget} (others)",
-        rayon::current_num_threads()
-    );
+fn budget_table(seeds: &[u64], te_budget: u64, other_budget: u64) {
     println!();
     println!("| setting | guided | random | hill_climb | anneal | cmaes | guided > all | guided >= all | time guided / anneal (s) |");
     println!("|---|---|---|---|---|---|---|---|---|");
@@ -105,7 +91,7 @@ fn main() {
         for m in Method::ALL {
             let mut gaps = Vec::new();
             let t = Instant::now();
-            for &seed in &seeds {
+            for &seed in seeds {
                 let cfg = SearchConfig::new(m, s.budget, seed);
                 let o = search(&problem, &cfg, &mut |_| {})
                     .unwrap_or_else(|e| panic!("{}: {e}", s.label));
@@ -140,7 +126,28 @@ fn main() {
         100.0 * strictly as f64 / total as f64,
         100.0 * at_least as f64 / total as f64
     );
+}
 
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let te_time_s: Option<u64> = args
+        .iter()
+        .position(|a| a == "--te-time-s")
+        .and_then(|i| args.get(i + 1))
+        .map(|v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("--te-time-s needs seconds, got {v}"))
+        });
+    let only_te_time = args.iter().any(|a| a == "--only-te-time");
+    let seeds: Vec<u64> = vec![1, 2, 3];
+    let (te_budget, other_budget) = (1500, 1500);
+    println!(
+        "threads: {}  seeds: {seeds:?}  budget: {te_budget} evaluations (te), {other_budget} (others)",
+        rayon::current_num_threads()
+    );
+    if !only_te_time {
+        budget_table(&seeds, te_budget, other_budget);
+    }
     let Some(limit_s) = te_time_s else { return };
     println!();
     println!("time-matched TE (guided limited to {limit_s} s and 1,000,000 evaluations; anneal gets the same wall time), seed 1");

@@ -109,7 +109,7 @@ impl HeuristicHuntConfig {
     }
 }
 
-/// A progress report, sent after every batch that improved the best gap.
+/// A progress report, sent after every evaluated batch.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
     /// Evaluations done.

@@ -218,7 +218,8 @@ pub struct SearchOutcome {
 }
 
 /// Runs one search over `objective`, calling `on_progress` after every batch
-/// that improved the best value.
+/// (for live views; the outcome's `progress` series keeps only the batches
+/// that improved the best value).
 pub fn search(
     objective: &dyn Objective,
     cfg: &SearchConfig,
@@ -394,11 +395,11 @@ impl<'a> Evaluator<'a> {
                 signature,
             });
         }
+        let p = self.point();
         if improved {
-            let p = self.point();
             self.progress.push(p);
-            (self.on_progress)(&p);
         }
+        (self.on_progress)(&p);
         out
     }
 

@@ -30,12 +30,19 @@ fn faultline(args: &[&str]) -> Output {
 
 fn analyze_json(name: &str) -> (i32, serde_json::Value, tempfile::TempDir) {
     let dir = copy_of(name);
-    let out = faultline(&["analyze", dir.path().to_str().expect("utf-8 path"), "--json"]);
+    let out = faultline(&[
+        "analyze",
+        dir.path().to_str().expect("utf-8 path"),
+        "--json",
+    ]);
     let stdout = String::from_utf8(out.stdout).expect("utf-8");
     let json: serde_json::Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("{name}: stdout is not JSON ({e}): {stdout}"));
     let written = fs::read_to_string(dir.path().join("summary.json")).expect("summary.json");
-    assert_eq!(written, stdout, "{name}: --json prints summary.json exactly");
+    assert_eq!(
+        written, stdout,
+        "{name}: --json prints summary.json exactly"
+    );
     (out.status.code().expect("exit code"), json, dir)
 }
 
@@ -127,4 +134,21 @@ fn bad_input_exits_2_and_says_what_is_wrong() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("buckets.jsonl:1:"), "{err}");
+}
+
+#[test]
+fn analyzing_twice_rewrites_a_byte_identical_summary() {
+    let dir = copy_of("lost-writes");
+    let path = dir.path().to_str().expect("utf-8 path");
+    assert_eq!(
+        faultline(&["analyze", path, "--quiet"]).status.code(),
+        Some(1)
+    );
+    let first = fs::read(dir.path().join("summary.json")).expect("written");
+    assert_eq!(
+        faultline(&["analyze", path, "--quiet"]).status.code(),
+        Some(1)
+    );
+    let second = fs::read(dir.path().join("summary.json")).expect("written");
+    assert_eq!(first, second);
 }

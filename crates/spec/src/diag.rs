@@ -219,9 +219,11 @@ fn render_snippet(out: &mut String, diagnostic: &Diagnostic, source: &str) {
     };
     let span = diagnostic.span;
     let _ = writeln!(out, "error: {subject}{}", diagnostic.message);
+    let gutter = span.line.to_string().len();
+    let pad = " ".repeat(gutter);
     let _ = writeln!(
         out,
-        "  --> {}:{}:{}",
+        "{pad}--> {}:{}:{}",
         diagnostic.file.display(),
         span.line,
         span.column
@@ -230,8 +232,6 @@ fn render_snippet(out: &mut String, diagnostic: &Diagnostic, source: &str) {
         out.push('\n');
         return;
     };
-    let gutter = span.line.to_string().len();
-    let pad = " ".repeat(gutter);
     let shown: String = line_text.chars().take(200).collect();
     let start_col = span.column.saturating_sub(1);
     let line_chars = shown.chars().count();

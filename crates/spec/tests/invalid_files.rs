@@ -165,6 +165,15 @@ const CASES: &[(&str, &[&str])] = &[
     ("n-plus-one-without-nodes.yaml", &[
         "n-plus-one-without-nodes.yaml:18:3: architecture.db.nodes: required with `topology: n_plus_one`: the number of serving nodes (e.g. `nodes: 3`)",
     ]),
+    ("live-unknown-names.yaml", &[
+        "live-unknown-names.yaml:22:5: live.targets.apii: no component named `apii` (did you mean `api`?); the components are `api`, `cache`, `db` (live targets are keyed by component)",
+        "live-unknown-names.yaml:25:5: live.processes[\"api.7\"]: `api` has 2 instances, numbered from 0: `api.0` to `api.1`",
+        "live-unknown-names.yaml:27:40: live.actions.stop-primary.signal.process: no process named `db.primry` (did you mean `db.primary`?) in `live.processes`; the processes are `db.primary`, `api.7`",
+        "live-unknown-names.yaml:30:27: live.edges[0].between[1]: no component named `ap` (did you mean `api`?); the components are `api`, `cache`, `db`",
+        "live-unknown-names.yaml:32:36: live.probes.standby-promoted.component: no component named `dbs` (did you mean `db`?); the components are `api`, `cache`, `db`",
+        "live-unknown-names.yaml:38:24: faults[0].action: no action named `stop-primery` (did you mean `stop-primary`?) in `live.actions`; the actions are `stop-primary`, `kill db.primary`",
+        "live-unknown-names.yaml:40:23: signals.activate[0]: no probe named `standby-promote` (did you mean `standby-promoted`?); probes are declared in `live.probes`: `standby-promoted`",
+    ]),
     ("many-meaning-problems.yaml", &[
         "many-meaning-problems.yaml:7:14: architecture.lb.targets: `db` is a database, but this must name a service; the service components are `api`",
         "many-meaning-problems.yaml:14:53: architecture.api.service_time.lognormal.p99: p99 (8ms) must be at least the median (10ms): a 99th percentile is never below the 50th",

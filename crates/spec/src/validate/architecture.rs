@@ -227,6 +227,18 @@ fn check_database(c: &mut Checker<'_>, path: &FieldPath, name: &str, db: &Databa
             not_for("spares", "`topology: n_plus_one`"),
         );
     }
+    if let Some(monitor) = &db.monitor {
+        let monitor_path = path.key("monitor");
+        if matches!(
+            db.topology,
+            DatabaseTopology::Single | DatabaseTopology::ActivePassive
+        ) {
+            let only = "`topology: active_active` or `n_plus_one` (active-passive uses `failover`)";
+            c.report(monitor_path.clone(), not_for("monitor", only));
+        }
+        c.positive(monitor_path.key("check_every"), monitor.check_every, "1s");
+        c.at_least_one(monitor_path.key("fail_after"), monitor.fail_after.into());
+    }
     let Some(failover) = &db.failover else {
         return;
     };

@@ -236,53 +236,32 @@ fn check_target(c: &mut Checker<'_>, path: FieldPath, target: &str) {
     };
     let kind = component.kind_name();
     if let Ok(index) = suffix.parse::<u64>() {
-        let count: Option<u64> = match component {
-            Component::Service(s) => {
-                let most = s
-                    .autoscaling
-                    .as_ref()
-                    .map_or(s.instances, |a| a.max.max(s.instances));
-                Some(u64::from(most) + s.spares.as_ref().map_or(0, |sp| u64::from(sp.count)))
-            }
-            // Without `nodes` the database is already reported; nothing to count against.
-            Component::Database(db)
-                if db.nodes.is_none() && db.topology == DatabaseTopology::NPlusOne =>
-            {
-                return;
-            }
-            Component::Database(db) => match db.topology {
-                DatabaseTopology::NPlusOne => Some(
-                    u64::from(db.nodes.unwrap_or(0))
-                        + db.spares.as_ref().map_or(0, |sp| u64::from(sp.count)),
-                ),
-                DatabaseTopology::ActiveActive => Some(2),
-                _ => None,
-            },
-            _ => None,
-        };
-        match count {
+        // Without `nodes` the database is already reported; nothing to count against.
+        if matches!(component, Component::Database(db) if db.nodes.is_none() && db.topology == DatabaseTopology::NPlusOne)
+        {
+            return;
+        }
+        match node_count(component) {
             Some(count) if index < count => {}
             Some(count) => {
+                let noun = match (kind, count) {
+                    ("service", 1) => "instance",
+                    ("service", _) => "instances",
+                    (_, 1) => "node",
+                    _ => "nodes",
+                };
                 let message = format!(
-                    "`{name}` has {count} instances, numbered from 0: `{name}.0` to `{name}.{}`",
-                    count.saturating_sub(1)
+                    "`{name}` has {count} {noun}, numbered from 0: {}",
+                    if count == 1 {
+                        format!("`{name}.0`")
+                    } else {
+                        format!("`{name}.0` to `{name}.{}`", count - 1)
+                    }
                 );
                 c.report(path, message);
             }
             None => {
-                let message = match component {
-                    Component::Database(_) => format!(
-                        "`{name}` has no numbered nodes: name it whole (`{name}`) or by role \
-                         (`{name}.primary`{})",
-                        if matches!(component, Component::Database(db) if db.topology == DatabaseTopology::ActivePassive)
-                        {
-                            format!(", `{name}.standby`")
-                        } else {
-                            String::new()
-                        }
-                    ),
-                    _ => format!("`{name}` is a {kind}: name it whole (`{name}`)"),
-                };
+                let message = format!("`{name}` is a {kind}: name it whole (`{name}`)");
                 c.report(path, message);
             }
         }
@@ -314,8 +293,8 @@ fn check_target(c: &mut Checker<'_>, path: FieldPath, target: &str) {
     if !allowed.contains(&suffix) {
         let message = if allowed.is_empty() {
             format!(
-                "`{name}` (topology {}) has no roles: name it whole (`{name}`) or a node by \
-                 number (`{name}.0`)",
+                "`{name}` (topology {}) has no `{suffix}` role: name it whole (`{name}`) or a \
+                 node by number (`{name}.0`)",
                 topology_name(db.topology)
             )
         } else {
@@ -330,6 +309,31 @@ fn check_target(c: &mut Checker<'_>, path: FieldPath, target: &str) {
     }
 }
 
+/// How many numbered nodes (`name.0`, `name.1`, ...) a component has: a service's
+/// instances (up to its autoscaling maximum) and spares, a database's nodes (primary
+/// first, then the standby; N+1: serving nodes, then spares), a cache's one node.
+fn node_count(component: &Component) -> Option<u64> {
+    match component {
+        Component::Service(s) => {
+            let most = s
+                .autoscaling
+                .as_ref()
+                .map_or(s.instances, |a| a.max.max(s.instances));
+            Some(u64::from(most) + s.spares.as_ref().map_or(0, |sp| u64::from(sp.count)))
+        }
+        Component::Database(db) => Some(match db.topology {
+            DatabaseTopology::Single => 1,
+            DatabaseTopology::ActivePassive | DatabaseTopology::ActiveActive => 2,
+            DatabaseTopology::NPlusOne => {
+                u64::from(db.nodes.unwrap_or(0))
+                    + db.spares.as_ref().map_or(0, |sp| u64::from(sp.count))
+            }
+        }),
+        Component::Cache(_) => Some(1),
+        Component::Dns(_) | Component::LoadBalancer(_) => None,
+    }
+}
+
 fn topology_name(topology: DatabaseTopology) -> &'static str {
     match topology {
         DatabaseTopology::Single => "single",
@@ -339,10 +343,18 @@ fn topology_name(topology: DatabaseTopology) -> &'static str {
     }
 }
 
+/// One end of an edge: a target, or `client` (the load generator's side).
+fn check_edge_end(c: &mut Checker<'_>, path: FieldPath, end: &str) {
+    let is_client = matches!(end, "client" | "clients") && !c.components().contains_key(end);
+    if !is_client {
+        check_target(c, path, end);
+    }
+}
+
 fn check_edge(c: &mut Checker<'_>, path: &FieldPath, between: &[String; 2]) {
     let between_path = path.key("between");
     for (i, end) in between.iter().enumerate() {
-        check_target(c, between_path.index(i), end);
+        check_edge_end(c, between_path.index(i), end);
     }
     if between[0] == between[1] {
         c.report(
@@ -557,14 +569,57 @@ fn check_live(c: &mut Checker<'_>) {
         }
         return;
     };
-    let base = FieldPath::root().key("live").key("targets");
+    let live_path = FieldPath::root().key("live");
     for name in live.targets.keys() {
         if !c.components().contains_key(name) {
             let message = unknown_component(name, c.components());
             c.report_key(
-                base.key(name),
+                live_path.key("targets").key(name),
                 format!("{message} (live targets are keyed by component)"),
             );
+        }
+    }
+    for name in live.processes.keys() {
+        let path = live_path.key("processes").key(name);
+        let before = c.problems.len();
+        check_target(c, path.clone(), name);
+        // The problem is the key (the node's name), not the process settings.
+        let key_span = c.root.locate(&path).owner_span();
+        for problem in &mut c.problems[before..] {
+            problem.span = key_span;
+        }
+    }
+    for (i, edge) in live.edges.iter().enumerate() {
+        check_edge(c, &live_path.key("edges").index(i), &edge.between);
+    }
+    for (name, probe) in &live.probes {
+        if let Some(component) = &probe.component {
+            let path = live_path.key("probes").key(name).key("component");
+            c.component_ref(path, component, &[]);
+        }
+    }
+    let processes: Vec<&str> = live.processes.keys().map(String::as_str).collect();
+    for (name, action) in &live.actions {
+        let Some(signal) = &action.signal else {
+            continue;
+        };
+        if !processes.contains(&signal.process.as_str()) {
+            let path = live_path
+                .key("actions")
+                .key(name)
+                .key("signal")
+                .key("process");
+            let message = format!(
+                "no process named `{}`{} in `live.processes`{}",
+                signal.process,
+                did_you_mean(&signal.process, processes.iter().copied()),
+                if processes.is_empty() {
+                    String::new()
+                } else {
+                    format!("; the processes are {}", list(processes.iter().copied()))
+                }
+            );
+            c.report(path, message);
         }
     }
 }

@@ -15,14 +15,20 @@
 pub mod terminal;
 
 pub mod findings;
+pub mod gap;
 pub mod html;
 pub mod junit;
 pub mod markdown;
+pub mod multi;
+pub mod progress;
 mod text;
 pub mod topology;
 
 pub use terminal::{render_terminal, TerminalStyle};
 
+pub use gap::{compare, render_gap_html, render_gap_terminal, Gap};
 pub use html::render_html;
 pub use junit::render_junit;
 pub use markdown::render_markdown;
+pub use multi::{render_multi, render_multi_terminal};
+pub use progress::ProgressView;

@@ -84,14 +84,14 @@ struct Chain {
 
 impl Chain {
     /// Makes the chain follow `toxics`; stages of toxics that stay are kept. Returns what
-    /// removed stages were holding.
+    /// removed stages were holding, and whether any stage was removed.
     fn rebuild(
         &mut self,
         toxics: &[Arc<ActiveToxic>],
         stream: Stream,
         now: Instant,
         rng: &mut SmallRng,
-    ) -> Vec<Timed> {
+    ) -> (Vec<Timed>, bool) {
         let mut old: Vec<Entry> = std::mem::take(&mut self.entries);
         let mut released = Vec::new();
         for toxic in toxics.iter().filter(|t| t.config.stream == stream) {
@@ -106,13 +106,14 @@ impl Chain {
                 stage: affected.then(|| stage::build(toxic, now)),
             });
         }
+        let removed = old.iter().any(|e| e.stage.is_some());
         for mut entry in old {
             if let Some(stage) = entry.stage.as_mut() {
                 released.extend(stage.detach());
             }
         }
         self.active = self.entries.iter().filter(|e| e.stage.is_some()).count();
-        released
+        (released, removed)
     }
 
     fn is_passthrough(&self) -> bool {
@@ -319,11 +320,20 @@ impl Direction {
 
     fn rebuild(&mut self) {
         let toxics = self.toxics.borrow_and_update().clone();
-        let released = self
-            .chain
-            .rebuild(&toxics, self.stream, Instant::now(), &mut self.rng);
+        let (released, removed) =
+            self.chain
+                .rebuild(&toxics, self.stream, Instant::now(), &mut self.rng);
+        let now = Instant::now();
+        if removed {
+            // Like Toxiproxy interrupting its stages: what removed toxics scheduled (a
+            // bandwidth queue, a latency) goes out now rather than on the old schedule,
+            // so healing takes effect at once.
+            for item in self.queue.iter_mut() {
+                item.at = item.at.min(now);
+            }
+        }
         for mut item in released {
-            item.at = Instant::now();
+            item.at = now;
             self.enqueue(item);
         }
     }

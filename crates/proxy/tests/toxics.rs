@@ -735,3 +735,32 @@ async fn healing_restores_the_path_for_every_toxic_type() {
         );
     }
 }
+
+/// Guards healing of a slow path: data a bandwidth toxic queued must not keep its old
+/// schedule once the toxic is removed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_bandwidth_releases_queued_data_at_once() {
+    let echo = echo_server().await;
+    let registry = ProxyRegistry::new();
+    let (handle, addr) = proxy_to(&registry, "bwheal", echo).await;
+    handle
+        .add_toxic(ToxicConfig::new(
+            ToxicKind::Bandwidth { rate_kb_per_s: 1 },
+            Stream::Downstream,
+        ))
+        .expect("added");
+    let mut sock = connect(addr).await.expect("connect");
+    // 20 KB at 1 KB/s would take 20 s.
+    let msg = vec![9u8; 20_000];
+    sock.write_all(&msg).await.expect("write");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    handle
+        .remove_toxic("bandwidth_downstream")
+        .expect("removed");
+    let mut back = vec![0u8; msg.len()];
+    timeout(Duration::from_secs(2), sock.read_exact(&mut back))
+        .await
+        .expect("released within 2 s of healing")
+        .expect("read");
+    assert_eq!(back, msg);
+}

@@ -155,7 +155,7 @@ mod tests {
     fn the_line_shows_phase_time_rate_errors_and_faults() {
         assert_eq!(
             render_line(&snapshot(), 200),
-            "baseline  [#####...............] 0:30 / 2:00  1:30 left  48 ops/s  errors 0.0%"
+            "baseline  [#####...............] 0:30 / 2:00  1:30 left  48 ops/s  errors 0%"
         );
         let p = Progress {
             active_faults: vec!["kill db.primary".into(), "pause api.1".into()],

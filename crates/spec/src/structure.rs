@@ -589,7 +589,18 @@ impl<'s> Walker<'s> {
                 Some(value @ Value::Object(_)) => {
                     format!("a mapping of names to {}", self.describe(value))
                 }
-                _ => "a mapping".into(),
+                _ => {
+                    let required: Vec<&str> = schema
+                        .get("required")
+                        .and_then(Value::as_array)
+                        .map(|r| r.iter().filter_map(Value::as_str).collect())
+                        .unwrap_or_default();
+                    if required.is_empty() {
+                        "a mapping".into()
+                    } else {
+                        format!("a mapping with {}", list(required))
+                    }
+                }
             },
             _ => "a value".into(),
         }

@@ -174,6 +174,46 @@ const CASES: &[(&str, &[&str])] = &[
         "live-unknown-names.yaml:38:24: faults[0].action: no action named `stop-primery` (did you mean `stop-primary`?) in `live.actions`; the actions are `stop-primary`, `kill db.primary`",
         "live-unknown-names.yaml:40:23: signals.activate[0]: no probe named `standby-promote` (did you mean `standby-promoted`?); probes are declared in `live.probes`: `standby-promoted`",
     ]),
+    ("dns-ttl-inflation-half-given.yaml", &[
+        "dns-ttl-inflation-half-given.yaml:4:3: architecture.front.ignore_for: required with `clients_ignoring_ttl`: how long those clients keep the stale answer (e.g. `5m`)",
+    ]),
+    ("failover-dns-points-elsewhere.yaml", &[
+        "failover-dns-points-elsewhere.yaml:26:101: architecture.db.failover.dns: `front` resolves to `lb`, not to this database `db`; the controller repoints the record of this database",
+    ]),
+    ("single-database-with-replication.yaml", &[
+        "single-database-with-replication.yaml:25:18: architecture.db.replication: a single database has nothing to replicate to: remove `replication`, or use `topology: active_passive` or `active_active`",
+    ]),
+    ("workload-target-ambiguous.yaml", &[
+        "workload-target-ambiguous.yaml:28:1: workload.target: required here: clients send their operations to the only component nothing calls, but nothing calls `front`, `admin`; name the entry point with `target:`",
+    ]),
+    ("think-time-on-open-model.yaml", &[
+        "think-time-on-open-model.yaml:30:15: workload.think_time: applies only to `model: closed` (virtual users pause between operations); an open workload's pace is its rate",
+    ]),
+    ("first-stage-is-a-spike.yaml", &[
+        "first-stage-is-a-spike.yaml:30:16: workload.stages[0].spike: the first stage must set a level (a spike returns to the level before it): start with a `hold` with `users` or a `ramp`",
+    ]),
+    ("edge-to-itself.yaml", &[
+        "edge-to-itself.yaml:35:46: faults[0].partition.between[1]: the two ends of an edge must differ: name the caller and the callee",
+    ]),
+    ("latency-jitter-above-add.yaml", &[
+        "latency-jitter-above-add.yaml:35:68: faults[0].latency.jitter: jitter (50ms) must not exceed `add` (10ms): latency cannot go below zero",
+    ]),
+    ("baseline-longer-than-lead-time.yaml", &[
+        "baseline-longer-than-lead-time.yaml:36:21: phases.baseline: the baseline (5m) is longer than the time before the first fault (2m40s); shorten it or inject later",
+    ]),
+    ("recovery-thresholds-without-faults.yaml", &[
+        "recovery-thresholds-without-faults.yaml:35:8: expect.rto: `rto` is measured from the first fault, and `faults` is empty: add a fault or remove this threshold",
+    ]),
+    ("alert-without-bound.yaml", &[
+        "alert-without-bound.yaml:35:5: alerts[0]: an alert needs `below` or `above`: the bound past which it fires",
+    ]),
+    ("live-engine-without-live-section.yaml", &[
+        "live-engine-without-live-section.yaml:3:9: live: required with `engine: live`: how to reach and hurt the real deployment (`targets`, `actions`, `probes`)",
+    ]),
+    ("hotspot-and-zipf.yaml", &[
+        "hotspot-and-zipf.yaml:34:43: workload.keys.hotspot: give either `zipf` or `hotspot`, not both: each is a way of drawing keys",
+        "hotspot-and-zipf.yaml:34:63: workload.keys.hotspot.keys: the hot keys must be at least 1 and fewer than all 100 keys",
+    ]),
     ("many-meaning-problems.yaml", &[
         "many-meaning-problems.yaml:7:14: architecture.lb.targets: `db` is a database, but this must name a service; the service components are `api`",
         "many-meaning-problems.yaml:14:53: architecture.api.service_time.lognormal.p99: p99 (8ms) must be at least the median (10ms): a 99th percentile is never below the 50th",

@@ -206,11 +206,10 @@ fn check_database(c: &mut Checker<'_>, path: &FieldPath, name: &str, db: &Databa
         },
         DatabaseTopology::Single => {
             if db.replication.is_some() {
-                let message = format!(
-                    "a single database has nothing to replicate to; use `topology: \
-                     active_passive` or remove `replication` ({})",
-                    not_for("replication", "replicated topologies")
-                );
+                let message =
+                    "a single database has nothing to replicate to: remove `replication`, \
+                               or use `topology: active_passive` or `active_active`"
+                        .to_string();
                 c.report(path.key("replication"), message);
             }
         }

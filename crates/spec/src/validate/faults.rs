@@ -560,8 +560,9 @@ fn check_live(c: &mut Checker<'_>) {
     use crate::model::EngineKind;
     let Some(live) = &c.raw.live else {
         if c.raw.engine == Some(EngineKind::Live) {
-            c.report(
+            c.report_at(
                 FieldPath::root().key("live"),
+                &FieldPath::root().key("engine"),
                 "required with `engine: live`: how to reach and hurt the real deployment \
                  (`targets`, `actions`, `probes`)"
                     .into(),

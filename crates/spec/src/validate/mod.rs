@@ -53,6 +53,14 @@ impl<'a> Checker<'a> {
         self.problems.push(Problem::new(span, path, message));
     }
 
+    /// Reports a problem about `path` at the place where `cause` is written (a field
+    /// that makes another one required, for instance).
+    fn report_at(&mut self, path: FieldPath, cause: &FieldPath, message: String) {
+        let (node, exact) = self.root.locate_exact(cause);
+        let span = if exact { node.span } else { node.owner_span() };
+        self.problems.push(Problem::new(span, path, message));
+    }
+
     /// Reports a problem pointing at the key of the entry at `path` (a name).
     fn report_key(&mut self, path: FieldPath, message: String) {
         let span = self.root.locate(&path).owner_span();

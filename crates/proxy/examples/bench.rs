@@ -156,7 +156,7 @@ fn sink_server() -> SocketAddr {
 }
 
 /// Bytes per second through `addr` to the sink.
-fn throughput(addr: SocketAddr, seconds: f64) -> Result<f64, String> {
+fn throughput(addr: SocketAddr, seconds: f64) -> Result<(f64, u64), String> {
     let mut sock = TcpStream::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
     let chunk = vec![0x5au8; CHUNK_BYTES];
     let start = Instant::now();
@@ -178,7 +178,7 @@ fn throughput(addr: SocketAddr, seconds: f64) -> Result<f64, String> {
     if received != sent {
         return Err(format!("sink received {received} bytes of {sent}"));
     }
-    Ok(received as f64 / elapsed)
+    Ok((received as f64 / elapsed, received))
 }
 
 /// Round-trip times (µs) through `addr` to the echo server: (p50, p99).
@@ -293,13 +293,93 @@ fn start_haproxy(echo: SocketAddr, sink: SocketAddr, pin: bool) -> Result<Haprox
     Ok(haproxy)
 }
 
+/// Where the CPU time of a proxy under test is read.
+#[derive(Clone, Copy)]
+enum CpuSource {
+    /// No proxy (direct path).
+    None,
+    /// The faultline runtime's threads in this process (named [`WORKER_NAME`]).
+    Workers,
+    /// Every thread of a child process.
+    Process(u32),
+}
+
+/// Thread name of faultline's runtime workers in the benchmark.
+const WORKER_NAME: &str = "fl-proxy";
+
+/// utime + stime (clock ticks) from a `/proc/.../stat` file.
+fn stat_ticks(path: &std::path::Path) -> u64 {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return 0;
+    };
+    // Fields after the command name, which ends with the last ')': state is the first;
+    // utime and stime are the 12th and 13th.
+    let Some(rest) = text.rsplit_once(')').map(|(_, r)| r) else {
+        return 0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    field(11) + field(12)
+}
+
+/// CPU seconds used so far by the proxy under test.
+fn cpu_seconds(source: CpuSource) -> f64 {
+    let (dir, only_workers) = match source {
+        CpuSource::None => return 0.0,
+        CpuSource::Workers => (std::path::PathBuf::from("/proc/self/task"), true),
+        CpuSource::Process(pid) => (std::path::PathBuf::from(format!("/proc/{pid}/task")), false),
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return 0.0;
+    };
+    let mut ticks = 0;
+    for entry in entries.flatten() {
+        if only_workers {
+            let comm = std::fs::read_to_string(entry.path().join("comm")).unwrap_or_default();
+            if comm.trim() != WORKER_NAME {
+                continue;
+            }
+        }
+        ticks += stat_ticks(&entry.path().join("stat"));
+    }
+    // SAFETY: sysconf has no preconditions.
+    #[cfg(target_os = "linux")]
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    #[cfg(not(target_os = "linux"))]
+    let hz = 100.0;
+    ticks as f64 / hz
+}
+
 struct Path {
     name: &'static str,
     echo: SocketAddr,
     sink: SocketAddr,
+    cpu: CpuSource,
     throughput: Vec<f64>,
+    /// Proxy CPU seconds per GB moved in the throughput phase.
+    cpu_s_per_gb: Vec<f64>,
     p50: Vec<f64>,
     p99: Vec<f64>,
+}
+
+impl Path {
+    fn new(name: &'static str, echo: SocketAddr, sink: SocketAddr, cpu: CpuSource) -> Self {
+        Self {
+            name,
+            echo,
+            sink,
+            cpu,
+            throughput: vec![],
+            cpu_s_per_gb: vec![],
+            p50: vec![],
+            p99: vec![],
+        }
+    }
 }
 
 fn median(values: &[f64]) -> f64 {
@@ -323,6 +403,7 @@ fn main() {
 
     // faultline-proxy in its own runtime, as `faultline proxy` runs it.
     let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.thread_name(WORKER_NAME);
     if options.pin {
         builder
             .worker_threads(1)
@@ -338,33 +419,22 @@ fn main() {
         .expect("proxy sink");
 
     let mut paths = vec![
-        Path {
-            name: "direct",
-            echo,
-            sink,
-            throughput: vec![],
-            p50: vec![],
-            p99: vec![],
-        },
-        Path {
-            name: "faultline",
-            echo: fl_echo.listen_addr().expect("bound"),
-            sink: fl_sink.listen_addr().expect("bound"),
-            throughput: vec![],
-            p50: vec![],
-            p99: vec![],
-        },
+        Path::new("direct", echo, sink, CpuSource::None),
+        Path::new(
+            "faultline",
+            fl_echo.listen_addr().expect("bound"),
+            fl_sink.listen_addr().expect("bound"),
+            CpuSource::Workers,
+        ),
     ];
     let haproxy = match start_haproxy(echo, sink, options.pin) {
         Ok(h) => {
-            paths.push(Path {
-                name: "haproxy",
-                echo: h.echo,
-                sink: h.sink,
-                throughput: vec![],
-                p50: vec![],
-                p99: vec![],
-            });
+            paths.push(Path::new(
+                "haproxy",
+                h.echo,
+                h.sink,
+                CpuSource::Process(h.child.id()),
+            ));
             Some(h)
         }
         Err(e) => {
@@ -387,18 +457,23 @@ fn main() {
     );
     for round in 1..=options.rounds {
         for path in paths.iter_mut() {
-            let result = throughput(path.sink, options.seconds)
-                .and_then(|t| latency(path.echo, options.rtts).map(|l| (t, l)));
+            let cpu_before = cpu_seconds(path.cpu);
+            let result = throughput(path.sink, options.seconds).and_then(|(t, bytes)| {
+                let cpu = (cpu_seconds(path.cpu) - cpu_before) / (bytes as f64 / 1e9);
+                latency(path.echo, options.rtts).map(|l| (t, cpu, l))
+            });
             match result {
-                Ok((t, (p50, p99))) => {
+                Ok((t, cpu, (p50, p99))) => {
                     println!(
-                        "round {round} {:<9} {:>9.1} MB/s  p50 {:>6.1} µs  p99 {:>6.1} µs",
+                        "round {round} {:<9} {:>9.1} MB/s  proxy cpu {:>5.2} s/GB  p50 {:>6.1} µs  p99 {:>6.1} µs",
                         path.name,
                         t / 1e6,
+                        cpu,
                         p50,
                         p99
                     );
                     path.throughput.push(t);
+                    path.cpu_s_per_gb.push(cpu);
                     path.p50.push(p50);
                     path.p99.push(p99);
                 }
@@ -417,18 +492,26 @@ fn main() {
     let direct_p99 = median(&paths[0].p99);
     println!();
     println!(
-        "{:<10} {:>12} {:>10} {:>9} {:>9} {:>13} {:>13}",
-        "path", "MB/s", "vs direct", "p50 µs", "p99 µs", "added p50 µs", "added p99 µs"
+        "{:<10} {:>12} {:>10} {:>14} {:>9} {:>9} {:>13} {:>13}",
+        "path",
+        "MB/s",
+        "vs direct",
+        "proxy cpu s/GB",
+        "p50 µs",
+        "p99 µs",
+        "added p50 µs",
+        "added p99 µs"
     );
     for path in &paths {
         let t = median(&path.throughput);
         let p50 = median(&path.p50);
         let p99 = median(&path.p99);
         println!(
-            "{:<10} {:>12.1} {:>10.3} {:>9.1} {:>9.1} {:>13.1} {:>13.1}",
+            "{:<10} {:>12.1} {:>10.3} {:>14.2} {:>9.1} {:>9.1} {:>13.1} {:>13.1}",
             path.name,
             t / 1e6,
             t / direct_t,
+            median(&path.cpu_s_per_gb),
             p50,
             p99,
             p50 - direct_p50,
@@ -464,6 +547,11 @@ fn main() {
             median(&fl.p99),
             hp_p99,
             verdict(median(&fl.p50) <= hp_p50)
+        );
+        println!(
+            "proxy CPU per GB moved: faultline {:.2} s vs haproxy {:.2} s (lower is better)",
+            median(&fl.cpu_s_per_gb),
+            median(&hp.cpu_s_per_gb)
         );
     }
     drop(registry);

@@ -43,6 +43,8 @@
 //! # Ok(()) }
 //! ```
 
+#![deny(missing_docs)]
+
 mod api;
 mod conn;
 mod error;

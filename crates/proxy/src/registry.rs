@@ -197,6 +197,15 @@ fn same_listen(bound: &str, requested: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// The live engine shares these across tasks and threads.
+    #[test]
+    fn handles_are_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<ProxyRegistry>();
+        assert_send_sync::<ProxyHandle>();
+        assert_send_sync::<ProxyError>();
+    }
+
     #[test]
     fn same_listen_treats_port_zero_as_any() {
         assert!(same_listen("127.0.0.1:4000", "127.0.0.1:0"));

@@ -188,13 +188,12 @@ impl Simulation {
         let node = match &mut self.comps[comp].kind {
             Kind::Service(_) => {
                 // Client-side round robin over the instances that exist.
-                let nodes = &self.comps[comp].nodes;
-                let n = nodes.len() as u32;
+                let n = self.comps[comp].nodes.len() as u32;
                 let mut pick = NONE;
                 for _ in 0..n {
-                    let i = self.open_rr % n;
-                    self.open_rr = self.open_rr.wrapping_add(1);
-                    let cand = nodes[i as usize];
+                    let i = self.comps[comp].rr % n;
+                    self.comps[comp].rr = self.comps[comp].rr.wrapping_add(1);
+                    let cand = self.comps[comp].nodes[i as usize];
                     if !self.nodes[cand as usize].retired {
                         pick = cand;
                         break;

@@ -522,6 +522,7 @@ impl Simulation {
                 series: None,
                 window: Window::default(),
                 little: Little::default(),
+                rr: 0,
             });
         }
         // DNS records that point at an active-passive database resolve to its primary.

@@ -231,6 +231,8 @@ pub struct Comp {
     pub series: Option<SeriesId>,
     pub window: Window,
     pub little: Little,
+    /// Client-side round-robin position over the component's instances.
+    pub rr: u32,
 }
 
 /// A connection (or a resolver slot) of a caller to a dependency.

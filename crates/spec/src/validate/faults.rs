@@ -1,11 +1,12 @@
-//! Checks of the faults (targets, timing, conditions) and of the names that signals,
-//! actions and the live section use.
+//! Checks of the faults: one action and one start each, timing against the stages,
+//! reachable conditions, and targets (components, nodes, roles, zones, edges).
 
 use crate::diag::FieldPath;
 use crate::model::{Component, DatabaseTopology, Fault, LoadLevel, LoadModel};
 use crate::suggest::{did_you_mean, list};
 use crate::units::Duration;
 
+use super::names::{check_action, check_signal_name};
 use super::{stages_total, unknown_component, Checker};
 
 /// The database roles a fault target may name after the dot.
@@ -17,9 +18,6 @@ pub(super) fn check(c: &mut Checker<'_>) {
     for (i, fault) in c.raw.faults.iter().enumerate() {
         check_fault(c, &base.index(i), fault, end);
     }
-    check_phases(c);
-    check_signals(c);
-    check_live(c);
 }
 
 fn check_fault(c: &mut Checker<'_>, path: &FieldPath, fault: &Fault, end: Duration) {
@@ -220,7 +218,7 @@ fn check_condition(c: &mut Checker<'_>, path: &FieldPath, fault: &Fault) {
 }
 
 /// A fault target: `name`, `name.N` (an instance) or `db.primary|standby|controller`.
-fn check_target(c: &mut Checker<'_>, path: FieldPath, target: &str) {
+pub(super) fn check_target(c: &mut Checker<'_>, path: FieldPath, target: &str) {
     let (name, suffix) = match target.split_once('.') {
         Some((name, suffix)) => (name, Some(suffix)),
         None => (target, None),
@@ -351,7 +349,7 @@ fn check_edge_end(c: &mut Checker<'_>, path: FieldPath, end: &str) {
     }
 }
 
-fn check_edge(c: &mut Checker<'_>, path: &FieldPath, between: &[String; 2]) {
+pub(super) fn check_edge(c: &mut Checker<'_>, path: &FieldPath, between: &[String; 2]) {
     let between_path = path.key("between");
     for (i, end) in between.iter().enumerate() {
         check_edge_end(c, between_path.index(i), end);
@@ -391,236 +389,5 @@ fn check_zone(c: &mut Checker<'_>, path: FieldPath, zone: &str) {
             )
         };
         c.report(path, message);
-    }
-}
-
-fn action_names<'a>(c: &Checker<'a>) -> Vec<&'a str> {
-    c.raw
-        .live
-        .as_ref()
-        .map(|live| live.actions.keys().map(String::as_str).collect())
-        .unwrap_or_default()
-}
-
-fn check_action(c: &mut Checker<'_>, path: FieldPath, action: &str) {
-    let names = action_names(c);
-    if names.contains(&action) {
-        return;
-    }
-    let message = if names.is_empty() {
-        format!(
-            "no action named `{action}`: actions are declared in `live.actions` (e.g. \
-             `live: {{ actions: {{ {action}: {{ command: [...] }} }} }}`)"
-        )
-    } else {
-        format!(
-            "no action named `{action}`{} in `live.actions`; the actions are {}",
-            did_you_mean(action, names.iter().copied()),
-            list(names.iter().copied())
-        )
-    };
-    c.report(path, message);
-}
-
-fn check_phases(c: &mut Checker<'_>) {
-    let phases = &c.raw.phases;
-    let base = FieldPath::root().key("phases");
-    if let (Some(baseline), Some(first)) = (
-        phases.baseline,
-        c.raw.faults.iter().filter_map(|f| f.at).min(),
-    ) {
-        if baseline > first {
-            let message = format!(
-                "the baseline ({baseline}) is longer than the time before the first fault \
-                 ({first}); shorten it or inject later"
-            );
-            c.report(base.key("baseline"), message);
-        }
-    }
-    if let Some(observe) = phases.observe {
-        c.positive(base.key("observe"), observe, "5m");
-    }
-    if let Some(action) = phases.failback.as_ref().and_then(|f| f.action.as_deref()) {
-        check_action(c, base.key("failback").key("action"), action);
-    }
-    if let Some(window) = c.raw.recovery.window {
-        c.positive(
-            FieldPath::root().key("recovery").key("window"),
-            window,
-            "10s",
-        );
-    }
-    if let Some(window) = c.raw.guardrails.window {
-        c.positive(
-            FieldPath::root().key("guardrails").key("window"),
-            window,
-            "30s",
-        );
-    }
-}
-
-/// A recorded signal's source: `<component>[.<event>]`, `alert:<name>`,
-/// `probe:<name>` or `fault:<index>.injected|healed`.
-fn check_signal_name(c: &mut Checker<'_>, path: FieldPath, signal: &str) {
-    const FORMS: &str = "signals are written `<component>.<event>` (e.g. \
-                         `db.failover.activate`), `alert:<name>`, `probe:<name>` or \
-                         `fault:<index>.injected`";
-    if let Some(alert) = signal.strip_prefix("alert:") {
-        let names: Vec<&str> = c.raw.alerts.iter().map(|a| a.name.as_str()).collect();
-        if !names.contains(&alert) {
-            let message = format!(
-                "no alert named `{alert}`{}; the alerts are {}",
-                did_you_mean(alert, names.iter().copied()),
-                if names.is_empty() {
-                    "none (declare them in `alerts`)".into()
-                } else {
-                    list(names.iter().copied())
-                }
-            );
-            c.report(path, message);
-        }
-        return;
-    }
-    if let Some(probe) = signal.strip_prefix("probe:") {
-        let names: Vec<&str> = c
-            .raw
-            .live
-            .as_ref()
-            .map(|l| l.probes.keys().map(String::as_str).collect())
-            .unwrap_or_default();
-        if !names.contains(&probe) {
-            let message = format!(
-                "no probe named `{probe}`{}; probes are declared in `live.probes`{}",
-                did_you_mean(probe, names.iter().copied()),
-                if names.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", list(names.iter().copied()))
-                }
-            );
-            c.report(path, message);
-        }
-        return;
-    }
-    if let Some(fault) = signal.strip_prefix("fault:") {
-        let count = c.raw.faults.len();
-        let valid = fault
-            .split_once('.')
-            .and_then(|(index, event)| {
-                let index: usize = index.parse().ok()?;
-                (index < count && matches!(event, "injected" | "healed")).then_some(())
-            })
-            .is_some();
-        if !valid {
-            let message = format!(
-                "`{signal}`: fault signals are `fault:<index>.injected` or \
-                 `fault:<index>.healed`, with an index from 0 to {} (there are {count} faults)",
-                count.saturating_sub(1)
-            );
-            c.report(path, message);
-        }
-        return;
-    }
-    let component = signal.split('.').next().unwrap_or(signal);
-    if !c.components().contains_key(component) {
-        let message = format!(
-            "`{signal}` names no component, alert or probe{}; {FORMS}",
-            did_you_mean(component, c.components().keys().map(String::as_str))
-        );
-        c.report(path, message);
-    }
-}
-
-fn check_signals(c: &mut Checker<'_>) {
-    let base = FieldPath::root().key("signals");
-    for (field, names) in [
-        ("detect", &c.raw.signals.detect),
-        ("activate", &c.raw.signals.activate),
-    ] {
-        for (i, name) in names.iter().enumerate() {
-            check_signal_name(c, base.key(field).index(i), name);
-        }
-    }
-    let alerts_path = FieldPath::root().key("alerts");
-    for (i, alert) in c.raw.alerts.iter().enumerate() {
-        let path = alerts_path.index(i);
-        if c.raw.alerts[..i].iter().any(|a| a.name == alert.name) {
-            let message = format!(
-                "another alert is already named `{}`; names must differ",
-                alert.name
-            );
-            c.report(path.key("name"), message);
-        }
-        c.component_ref(path.key("of"), &alert.of, &[]);
-        super::expect::check_alert_bound(c, &path, alert);
-    }
-}
-
-fn check_live(c: &mut Checker<'_>) {
-    use crate::model::EngineKind;
-    let Some(live) = &c.raw.live else {
-        if c.raw.engine == Some(EngineKind::Live) {
-            c.report_at(
-                FieldPath::root().key("live"),
-                &FieldPath::root().key("engine"),
-                "required with `engine: live`: how to reach and hurt the real deployment \
-                 (`targets`, `actions`, `probes`)"
-                    .into(),
-            );
-        }
-        return;
-    };
-    let live_path = FieldPath::root().key("live");
-    for name in live.targets.keys() {
-        if !c.components().contains_key(name) {
-            let message = unknown_component(name, c.components());
-            c.report_key(
-                live_path.key("targets").key(name),
-                format!("{message} (live targets are keyed by component)"),
-            );
-        }
-    }
-    for name in live.processes.keys() {
-        let path = live_path.key("processes").key(name);
-        let before = c.problems.len();
-        check_target(c, path.clone(), name);
-        // The problem is the key (the node's name), not the process settings.
-        let key_span = c.root.locate(&path).owner_span();
-        for problem in &mut c.problems[before..] {
-            problem.span = key_span;
-        }
-    }
-    for (i, edge) in live.edges.iter().enumerate() {
-        check_edge(c, &live_path.key("edges").index(i), &edge.between);
-    }
-    for (name, probe) in &live.probes {
-        if let Some(component) = &probe.component {
-            let path = live_path.key("probes").key(name).key("component");
-            c.component_ref(path, component, &[]);
-        }
-    }
-    let processes: Vec<&str> = live.processes.keys().map(String::as_str).collect();
-    for (name, action) in &live.actions {
-        let Some(signal) = &action.signal else {
-            continue;
-        };
-        if !processes.contains(&signal.process.as_str()) {
-            let path = live_path
-                .key("actions")
-                .key(name)
-                .key("signal")
-                .key("process");
-            let message = format!(
-                "no process named `{}`{} in `live.processes`{}",
-                signal.process,
-                did_you_mean(&signal.process, processes.iter().copied()),
-                if processes.is_empty() {
-                    String::new()
-                } else {
-                    format!("; the processes are {}", list(processes.iter().copied()))
-                }
-            );
-            c.report(path, message);
-        }
     }
 }

@@ -9,6 +9,7 @@
 mod architecture;
 mod expect;
 mod faults;
+mod names;
 mod workload;
 
 use indexmap::IndexMap;
@@ -29,6 +30,7 @@ pub(crate) fn check(raw: &RawExperiment, root: &Node) -> Vec<Problem> {
     architecture::check(&mut checker);
     workload::check(&mut checker);
     faults::check(&mut checker);
+    names::check(&mut checker);
     expect::check(&mut checker);
     checker.problems
 }

@@ -124,11 +124,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Experiment, SpecErrors> {
         Some(json) if walker.problems.is_empty() => json,
         _ => return Err(fail(walker.problems)),
     };
-    let raw = deserialize(&json.to_text(), &root).map_err(|p| fail(vec![p]))?;
+    let mut raw = deserialize(&json.to_text(), &root).map_err(|p| fail(vec![p]))?;
     let problems = crate::validate::check(&raw, &root);
     if !problems.is_empty() {
         return Err(fail(problems));
     }
+    crate::validate::normalize_thresholds(&mut raw.expect);
     Ok(Experiment {
         raw,
         source_path: path.to_path_buf(),

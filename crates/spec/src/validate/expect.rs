@@ -1,7 +1,8 @@
 //! Checks of thresholds and alert bounds: each has the unit of its metric.
 
 use crate::diag::FieldPath;
-use crate::model::{AlertMetric, AlertRule, Quantity, Threshold};
+use crate::model::{AlertMetric, AlertRule, Expect, Quantity, Threshold};
+use crate::units::{Duration, Fraction};
 
 use super::Checker;
 
@@ -66,6 +67,8 @@ fn unit_problem(name: &str, threshold: &Threshold, unit: Unit) -> Option<String>
     let op = threshold.comparison.symbol();
     match (unit, threshold.bound) {
         (Unit::Duration, Quantity::Duration(_)) | (Unit::Share, Quantity::Fraction(_)) => None,
+        // A bare 0 is zero in any unit (`rpo: "== 0"`); see `normalize_thresholds`.
+        (Unit::Duration | Unit::Share, Quantity::Count(0.0)) => None,
         (Unit::Count, Quantity::Count(n)) if n >= 0.0 && n.fract() == 0.0 => None,
         (Unit::Duration, bound) => Some(format!(
             "`{name}` is a duration: write e.g. `{op} 30s` (found `{bound}`)"
@@ -76,6 +79,30 @@ fn unit_problem(name: &str, threshold: &Threshold, unit: Unit) -> Option<String>
         (Unit::Count, bound) => Some(format!(
             "`{name}` counts writes: write a whole number, e.g. `{op} 0` (found `{bound}`)"
         )),
+    }
+}
+
+/// Gives a bare `0` bound the unit of its metric (`rpo: "== 0"` becomes `== 0s`), so
+/// that engines and the analyzer see every duration metric with a duration bound and
+/// every share metric with a share. Runs on a validated experiment.
+pub(crate) fn normalize_thresholds(expect: &mut Expect) {
+    let durations = [
+        &mut expect.rto,
+        &mut expect.rpo,
+        &mut expect.ttd,
+        &mut expect.tta,
+        &mut expect.p99_latency,
+    ];
+    for threshold in durations.into_iter().flatten() {
+        if threshold.bound == Quantity::Count(0.0) {
+            threshold.bound = Quantity::Duration(Duration::from_micros(0));
+        }
+    }
+    let shares = [&mut expect.error_rate, &mut expect.throughput_degradation];
+    for threshold in shares.into_iter().flatten() {
+        if threshold.bound == Quantity::Count(0.0) {
+            threshold.bound = Quantity::Fraction(Fraction { value: 0.0 });
+        }
     }
 }
 
@@ -114,5 +141,36 @@ pub(super) fn check_alert_bound(c: &mut Checker<'_>, path: &FieldPath, alert: &A
     }
     if let Some(within) = alert.must_fire_within {
         c.positive(path.key("must_fire_within"), within, "30s");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_zero_takes_the_unit_of_its_metric() {
+        let zero: Threshold = "== 0".parse().expect("a threshold");
+        assert_eq!(unit_problem("rpo", &zero, Unit::Duration), None);
+        assert_eq!(unit_problem("error_rate", &zero, Unit::Share), None);
+        let mut expect = Expect {
+            rpo: Some(zero),
+            error_rate: Some(zero),
+            lost_writes: Some(zero),
+            ..Expect::default()
+        };
+        normalize_thresholds(&mut expect);
+        let bound = |t: Option<Threshold>| t.map(|t| t.bound);
+        assert_eq!(
+            bound(expect.rpo),
+            Some(Quantity::Duration(Duration::from_micros(0)))
+        );
+        assert_eq!(
+            bound(expect.error_rate),
+            Some(Quantity::Fraction(Fraction { value: 0.0 }))
+        );
+        assert_eq!(bound(expect.lost_writes), Some(Quantity::Count(0.0)));
+        let ten: Threshold = "<= 10".parse().expect("a threshold");
+        assert!(unit_problem("rto", &ten, Unit::Duration).is_some());
     }
 }

@@ -12,6 +12,8 @@ mod faults;
 mod names;
 mod workload;
 
+pub(crate) use expect::normalize_thresholds;
+
 use indexmap::IndexMap;
 
 use crate::diag::{FieldPath, Problem};

@@ -55,6 +55,33 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Re-render a run's report.html, junit.xml and summary.md; with several run
+    /// folders, one report of every metric's distribution across the runs.
+    Report {
+        /// One or more run output folders.
+        #[arg(required = true)]
+        run_dirs: Vec<PathBuf>,
+        /// Where the multi-run report goes (several folders only). Default: runs.html.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Put a simulated prediction and a live measurement of the same experiment side
+    /// by side: each metric predicted vs measured and the parts that explain the gap.
+    Gap {
+        /// The simulated run's output folder.
+        sim_dir: PathBuf,
+        /// The live run's output folder.
+        live_dir: PathBuf,
+        /// Where the HTML page goes. Default: gap.html in the live run's folder.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Print the JSON Schema of the experiment file.
     Schema,
 }

@@ -240,9 +240,10 @@ fn detection_cause(summary: &Summary, experiment: &Experiment) -> String {
             Component::Database(db) if mentioned(name) => {
                 if let Some(f) = &db.failover {
                     return format!(
-                        "the failover controller of `{name}` declares the primary failed after {} failed checks at a {} interval (≥ {}), signal `{source}`",
+                        "the failover controller of `{name}` declares the primary failed after {} failed checks at a {} interval ({} to {} by design), signal `{source}`",
                         f.fail_after,
                         duration(f.check_every.as_secs_f64()),
+                        duration(f.check_every.as_secs_f64() * f64::from(f.fail_after.saturating_sub(1))),
                         duration(f.check_every.as_secs_f64() * f64::from(f.fail_after))
                     );
                 }
@@ -250,10 +251,11 @@ fn detection_cause(summary: &Summary, experiment: &Experiment) -> String {
             Component::LoadBalancer(lb) if mentioned(name) => {
                 if let Some(h) = &lb.health_check {
                     return format!(
-                        "the health check of `{name}` needs {} failures at a {} interval (≥ {}; each check waits up to {})",
+                        "the health check of `{name}` needs {} failures at a {} interval ({} to {} by design, each check waiting up to {})",
                         h.unhealthy_after,
                         duration(h.interval.as_secs_f64()),
-                        duration(h.interval.as_secs_f64() * f64::from(h.unhealthy_after)),
+                        duration(h.interval.as_secs_f64() * f64::from(h.unhealthy_after.saturating_sub(1))),
+                        duration(h.interval.as_secs_f64() * f64::from(h.unhealthy_after) + h.timeout.as_secs_f64()),
                         duration(h.timeout.as_secs_f64())
                     );
                 }

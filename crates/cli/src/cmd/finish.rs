@@ -16,7 +16,7 @@ use crate::exit::{Failure, Outcome};
 /// with `--quiet`) and returns `Passed` or `ThresholdMissed`. A missing or malformed
 /// record or experiment is a `Failure` (exit code 2).
 pub fn finish_run(run_dir: &Path, output: &OutputArgs) -> Result<Outcome, Failure> {
-    let analysis = analyze_dir(run_dir)?;
+    let (record, experiment, analysis) = analyze_dir(run_dir)?;
     let summary = &analysis.summary;
     let summary_path = run_dir.join(SUMMARY_FILE);
     write_json_atomically(&summary_path, summary).map_err(|e| {
@@ -25,11 +25,15 @@ pub fn finish_run(run_dir: &Path, output: &OutputArgs) -> Result<Outcome, Failur
             summary_path.display()
         ))
     })?;
+    let reports = super::report::write_reports(run_dir, &record, &experiment, &analysis)?;
     if output.json {
         print!("{}", summary.to_json());
     } else if !output.quiet {
         print!("{}", render_terminal(summary, terminal_style()));
         println!("\nsummary written to {}", summary_path.display());
+        for path in &reports {
+            println!("report written to {}", path.display());
+        }
     }
     Ok(if summary.passed {
         Outcome::Passed
@@ -39,7 +43,9 @@ pub fn finish_run(run_dir: &Path, output: &OutputArgs) -> Result<Outcome, Failur
 }
 
 /// Loads and analyzes the record in `run_dir`.
-fn analyze_dir(run_dir: &Path) -> Result<Analysis, Failure> {
+fn analyze_dir(
+    run_dir: &Path,
+) -> Result<(RunRecord, faultline_spec::Experiment, Analysis), Failure> {
     if !run_dir.is_dir() {
         return Err(Failure::new(format!(
             "{}: not a folder; give the output folder of a run (it holds run.json)",
@@ -55,7 +61,8 @@ fn analyze_dir(run_dir: &Path) -> Result<Analysis, Failure> {
     let experiment_path = run_dir.join(layout::EXPERIMENT);
     let experiment = faultline_spec::parse(&record.experiment_text, &experiment_path)
         .map_err(|e| Failure::new(e.to_string()))?;
-    Ok(analyze(&record, &experiment))
+    let analysis = analyze(&record, &experiment);
+    Ok((record, experiment, analysis))
 }
 
 /// Colours only for a terminal, and never when `NO_COLOR` is set.

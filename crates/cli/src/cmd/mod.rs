@@ -2,6 +2,8 @@
 
 mod analyze;
 pub mod finish;
+mod gap;
+pub mod report;
 mod run;
 mod schema;
 mod validate;
@@ -21,5 +23,16 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
         Command::Validate { file } => validate::validate(&file),
         Command::Analyze { run_dir, output } => analyze::analyze(&run_dir, &output),
         Command::Schema => schema::schema(),
+        Command::Report {
+            run_dirs,
+            out,
+            output,
+        } => report::report(&run_dirs, out.as_deref(), &output),
+        Command::Gap {
+            sim_dir,
+            live_dir,
+            html,
+            output,
+        } => gap::gap(&sim_dir, &live_dir, html.as_deref(), &output),
     }
 }

@@ -8,7 +8,7 @@ use crate::text::{escape, millis, percent};
 use crate::topology::{Severity, Topology, COMPONENTS_MAX};
 
 const BOX_W: f64 = 200.0;
-const BOX_H: f64 = 74.0;
+const BOX_H: f64 = 84.0;
 const COL_W: f64 = 250.0;
 const ROW_H: f64 = 104.0;
 const PAD: f64 = 24.0;
@@ -110,21 +110,27 @@ pub fn render(topology: &Topology) -> String {
             .map(|c| {
                 let err = |e: Option<f64>| e.map_or("-".to_string(), percent);
                 let p99 = |p: Option<f64>| p.map_or("-".to_string(), millis);
-                format!(
-                    "err {} → {} · p99 {} → {}",
-                    err(c.baseline.error_rate),
-                    err(c.transition.error_rate),
-                    p99(c.baseline.latency_ms.p99),
-                    p99(c.transition.latency_ms.p99)
+                (
+                    format!(
+                        "errors {} → {}",
+                        err(c.baseline.error_rate),
+                        err(c.transition.error_rate)
+                    ),
+                    format!(
+                        "p99 {} → {}",
+                        p99(c.baseline.latency_ms.p99),
+                        p99(c.transition.latency_ms.p99)
+                    ),
                 )
             })
-            .unwrap_or_else(|| "no series recorded".to_string());
+            .unwrap_or_else(|| ("no series recorded".to_string(), String::new()));
         let _ = write!(
             svg,
-            r#"<g class="node {sev}{f}" data-name="{name}"><title>{name} ({kind}, {detail_t}): {word}. {figures_t}{faults_t}</title><rect x="{x:.1}" y="{y:.1}" width="{BOX_W}" height="{BOX_H}" rx="8"/><text class="n-name" x="{tx:.1}" y="{:.1}">{name}</text><text class="n-kind" x="{tx:.1}" y="{:.1}">{kind} · {detail}</text><text class="n-fig" x="{tx:.1}" y="{:.1}">{figures}</text>"#,
+            r#"<g class="node {sev}{f}" data-name="{name}"><title>{name} ({kind}, {detail_t}): {word}. {figures_t}{faults_t}</title><rect x="{x:.1}" y="{y:.1}" width="{BOX_W}" height="{BOX_H}" rx="8"/><text class="n-name" x="{tx:.1}" y="{:.1}">{name}</text><text class="n-kind" x="{tx:.1}" y="{:.1}">{kind} · {detail}</text><text class="n-fig" x="{tx:.1}" y="{:.1}">{fig1}</text><text class="n-fig" x="{tx:.1}" y="{:.1}">{fig2}</text>"#,
             y + 20.0,
-            y + 38.0,
-            y + 56.0,
+            y + 37.0,
+            y + 55.0,
+            y + 71.0,
             sev = severity_class(node.severity),
             f = if faulted { " faulted" } else { "" },
             name = escape(&node.name),
@@ -134,8 +140,9 @@ pub fn render(topology: &Topology) -> String {
                 30usize.saturating_sub(node.kind.len()).max(8)
             )),
             word = node.severity.word(),
-            figures = escape(&figures),
-            figures_t = escape(&figures),
+            fig1 = escape(&figures.0),
+            fig2 = escape(&figures.1),
+            figures_t = escape(&format!("{} {}", figures.0, figures.1)),
             detail_t = escape(&node.detail),
             faults_t = if node.faults.is_empty() {
                 String::new()

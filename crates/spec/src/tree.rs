@@ -289,19 +289,20 @@ pub(crate) fn parse_tree(text: &str) -> Result<Option<Node>, Vec<Problem>> {
             Ok(pair) => pair,
             Err(error) => {
                 let info = error.info();
-                let message = if info.contains("recursion limit") {
-                    format!(
+                // Too deep: the path would be as long as the nesting, so none is given.
+                let (message, path) = if info.contains("recursion limit") {
+                    let message = format!(
                         "values are nested more than {MAX_NESTING} levels deep here; an \
                          experiment is far shallower"
-                    )
+                    );
+                    (message, FieldPath::root())
                 } else {
-                    format!("YAML syntax error: {info}")
+                    let message = format!("YAML syntax error: {info}");
+                    (message, builder.current_path())
                 };
-                builder.problems.push(Problem::new(
-                    point(error.marker()),
-                    FieldPath::root(),
-                    message,
-                ));
+                builder
+                    .problems
+                    .push(Problem::new(point(error.marker()), path, message));
                 return Err(builder.problems);
             }
         };
@@ -391,6 +392,23 @@ pub(crate) fn parse_tree(text: &str) -> Result<Option<Node>, Vec<Problem>> {
 }
 
 impl Builder {
+    /// The path of the value being read (the innermost open entry or item), for
+    /// syntax errors.
+    fn current_path(&self) -> FieldPath {
+        let mut path = FieldPath::root();
+        for frame in &self.stack {
+            path = match frame {
+                Frame::Seq { items, .. } => path.index(items.len()),
+                Frame::Map {
+                    pending_key: Some(key),
+                    ..
+                } if !key.invalid => path.key(&key.text),
+                Frame::Map { .. } => path,
+            };
+        }
+        path
+    }
+
     fn count(&mut self, nodes: usize, span: Span) -> Result<(), Vec<Problem>> {
         self.nodes = self.nodes.saturating_add(nodes);
         if self.nodes > MAX_NODES {
@@ -608,6 +626,13 @@ mod tests {
             "{}",
             problems[0].message
         );
+    }
+
+    #[test]
+    fn syntax_errors_name_the_field_being_read() {
+        let problems = parse_tree("a:\n  b: [1, 2\nc: 3\n").unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].path.to_string(), "a.b[1]", "{problems:?}");
     }
 
     #[test]

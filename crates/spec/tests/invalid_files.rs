@@ -56,7 +56,7 @@ const CASES: &[(&str, &[&str])] = &[
         "duplicate-key.yaml:23:5: duplicate key `concurrency` (first given at line 22); give each key once",
     ]),
     ("yaml-syntax.yaml", &[
-        "yaml-syntax.yaml:34:7: YAML syntax error: while parsing a flow mapping, did not find expected ',' or '}'",
+        "yaml-syntax.yaml:34:7: workload.mix: YAML syntax error: while parsing a flow mapping, did not find expected ',' or '}'",
     ]),
     ("many-shape-problems.yaml", &[
         "many-shape-problems.yaml:4:45: architecture.front.ttl: `30` has no unit: write a duration such as `500ms`, `90s`, `2m30s`, `1h` or `250us`",

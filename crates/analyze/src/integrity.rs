@@ -13,7 +13,7 @@
 //! Lost writes (`lost` + `stale`) are the PRODUCT.md "acknowledged writes absent or
 //! overwritten by an older value".
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use faultline_record::{Checksum, FinalRead, LedgerEntry, WriteOutcome};
 
@@ -77,7 +77,8 @@ pub(crate) struct IntegrityResult {
 /// Classifies every write of `ledger` against `final_state` (the first read of a key
 /// counts when a key was read more than once).
 pub(crate) fn check(ledger: &[LedgerEntry], final_state: &[FinalRead]) -> IntegrityResult {
-    let mut found: BTreeMap<&str, &FinalRead> = BTreeMap::new();
+    // Hash maps for the per-write lookups; anything that reaches the output is sorted.
+    let mut found: HashMap<&str, &FinalRead> = HashMap::with_capacity(final_state.len());
     for read in final_state {
         found.entry(read.key.as_str()).or_insert(read);
     }
@@ -89,7 +90,7 @@ pub(crate) fn check(ledger: &[LedgerEntry], final_state: &[FinalRead]) -> Integr
     };
     let mut lost_ack_times_us = Vec::new();
     // Newest acknowledged write per key: the expected final value.
-    let mut expected: BTreeMap<&str, &LedgerEntry> = BTreeMap::new();
+    let mut expected: HashMap<&str, &LedgerEntry> = HashMap::new();
     for write in ledger {
         let class = classify(write, found.get(write.key.as_str()).copied());
         match class {
@@ -113,11 +114,13 @@ pub(crate) fn check(ledger: &[LedgerEntry], final_state: &[FinalRead]) -> Integr
             }
         }
     }
+    let mut expected: Vec<(&str, &LedgerEntry)> = expected.into_iter().collect();
+    expected.sort_unstable_by_key(|(key, _)| *key);
     let expected_sum = dataset_checksum(expected.iter().map(|(k, w)| (*k, Some(w.checksum))));
     let found_sum = dataset_checksum(
         expected
-            .keys()
-            .map(|k| (*k, found.get(k).and_then(|r| r.checksum))),
+            .iter()
+            .map(|(k, _)| (*k, found.get(k).and_then(|r| r.checksum))),
     );
     integrity.dataset_checksum_expected = format!("{:016x}", expected_sum.0);
     integrity.dataset_checksum_found = format!("{:016x}", found_sum.0);

@@ -245,15 +245,24 @@ fn explain(sim: &Summary, live: &Summary, gap: &Gap) -> Vec<String> {
                 let _ = write!(text, " By part: {}.", listed.join(", "));
                 if let Some((label, d)) = parts
                     .iter()
-                    .filter(|(_, d)| d.signum() == diff.signum() && diff.abs() > 0.0)
+                    .filter(|(_, d)| d.signum() == diff.signum() && d.abs() > 0.0)
                     .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
                 {
-                    let _ = write!(
-                        text,
-                        " {} explains {} of the gap.",
-                        capitalise(label),
-                        crate::text::percent((d / diff).clamp(0.0, 1.0))
-                    );
+                    let share = d / diff;
+                    if share <= 1.0 {
+                        let _ = write!(
+                            text,
+                            " {} explains {} of the gap.",
+                            capitalise(label),
+                            crate::text::percent(share)
+                        );
+                    } else {
+                        let _ = write!(
+                            text,
+                            " {} alone accounts for more than the whole gap; the other parts offset it.",
+                            capitalise(label)
+                        );
+                    }
                 }
             }
             out.push(text);
@@ -457,7 +466,12 @@ pub fn gap_section(gap: &Gap) -> String {
     for e in &gap.explanation {
         let _ = write!(out, r#"<li class="warn">{}</li>"#, escape(e));
     }
-    out.push_str(r#"</ul><table class="gap" id="gap-table"><thead><tr><th>metric</th><th>predicted (sim)</th><th>measured (live)</th><th>difference</th><th>ratio</th></tr></thead><tbody>"#);
+    let _ = write!(
+        out,
+        r#"</ul><table class="gap" id="gap-table"><thead><tr><th>metric</th><th>predicted ({})</th><th>measured ({})</th><th>difference</th><th>ratio</th></tr></thead><tbody>"#,
+        escape(&gap.predicted.engine),
+        escape(&gap.measured.engine)
+    );
     for g in gap.metrics.iter().chain(&gap.rto_parts) {
         // Every metric here is "lower is better": a positive difference is worse live.
         let class = match g.difference {

@@ -5,16 +5,16 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 use faultline_report::render_html;
 
-#[test]
-fn the_report_renders_in_headless_chromium() {
+/// Chromium, node and the modules folder, or `None` (skip) when one is missing.
+fn browser() -> Option<(PathBuf, PathBuf, PathBuf)> {
     let chromium = std::env::var_os("FAULTLINE_CHROMIUM")
-        .map(std::path::PathBuf::from)
+        .map(PathBuf::from)
         .or_else(|| common::on_path("chromium"));
     let node = common::on_path("node");
     let node_modules = common::target_dir().join("report-node/node_modules");
@@ -23,27 +23,60 @@ fn the_report_renders_in_headless_chromium() {
         || !common::external_available(node.is_some(), "`node`")
         || !common::external_available(playwright, "npm's `playwright-core` in target/report-node")
     {
-        return;
+        return None;
     }
-    let (record, experiment, analysis) = common::demo();
+    Some((chromium?, node?, node_modules))
+}
+
+/// Writes `html` to target/artifacts/`name`.html, opens it, saves `name`.png and
+/// returns what the page reported.
+fn open(name: &str, html: &str, ids: &[&str]) -> Option<serde_json::Value> {
+    let (chromium, node, node_modules) = browser()?;
     let artifacts = common::target_dir().join("artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
-    let html_path = artifacts.join("report-browser.html");
-    std::fs::write(&html_path, render_html(&analysis, &record, &experiment)).unwrap();
-    let png = artifacts.join("report.png");
+    let html_path = artifacts.join(format!("{name}.html"));
+    std::fs::write(&html_path, html).unwrap();
+    let png = artifacts.join(format!("{name}.png"));
     let _ = std::fs::remove_file(&png);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/check_report.js");
     let (ok, stdout, stderr) = common::run_bounded(
-        Command::new(node.unwrap())
+        Command::new(node)
             .arg(&script)
             .arg(&html_path)
             .arg(&png)
-            .arg(chromium.unwrap())
+            .arg(chromium)
+            .arg(ids.join(","))
             .env("NODE_PATH", &node_modules),
         Duration::from_secs(60),
     );
     assert!(ok, "the browser check failed:\n{stdout}\n{stderr}");
-    let result: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    let size = std::fs::metadata(&png)
+        .expect("a screenshot was saved")
+        .len();
+    assert!(
+        size > 20_000,
+        "the screenshot is suspiciously small ({size} bytes)"
+    );
+    Some(serde_json::from_str(stdout.trim()).expect("one JSON line"))
+}
+
+const REPORT_IDS: [&str; 7] = [
+    "chart-overview",
+    "chart-ribbon",
+    "chart-throughput",
+    "chart-errors",
+    "chart-latency",
+    "chart-writes",
+    "diagram",
+];
+
+#[test]
+fn the_report_renders_in_headless_chromium() {
+    let (record, experiment, analysis) = common::demo();
+    let html = render_html(&analysis, &record, &experiment);
+    let Some(result) = open("report", &html, &REPORT_IDS) else {
+        return;
+    };
     assert_eq!(
         result["errors"],
         serde_json::json!([]),
@@ -73,11 +106,52 @@ fn the_report_renders_in_headless_chromium() {
         result["scrollWidth"].as_f64().unwrap() <= 1366.0,
         "the page is wider than a laptop screen"
     );
-    let size = std::fs::metadata(&png)
-        .expect("a screenshot was saved")
-        .len();
-    assert!(
-        size > 50_000,
-        "the screenshot is suspiciously small ({size} bytes)"
-    );
+}
+
+#[test]
+fn the_gap_and_multi_run_pages_render_in_headless_chromium() {
+    let (_, _, analysis) = common::demo_with(common::Shape {
+        end_s: 700,
+        ..Default::default()
+    });
+    let sim = analysis.summary;
+    let mut live = sim.clone();
+    live.engine = "live".into();
+    live.metrics.rto_s = Some(61.0);
+    live.metrics.rto_parts.detection_s = Some(15.0);
+    let gap = faultline_report::compare(&sim, &live);
+    let pages = [
+        (
+            "gap",
+            faultline_report::render_gap_html(&gap),
+            vec!["chart-gap", "gap-table"],
+        ),
+        (
+            "runs",
+            faultline_report::render_multi(&[sim.clone(), live]),
+            vec!["distributions", "runs"],
+        ),
+    ];
+    for (name, html, ids) in pages {
+        let Some(result) = open(name, &html, &ids) else {
+            return;
+        };
+        assert_eq!(
+            result["errors"],
+            serde_json::json!([]),
+            "{name}: page errors"
+        );
+        assert_eq!(
+            result["requests"],
+            serde_json::json!([]),
+            "{name}: fetched something"
+        );
+        for e in result["elements"].as_array().unwrap() {
+            assert!(
+                e["width"].as_f64().unwrap() > 600.0 && e["height"].as_f64().unwrap() > 40.0,
+                "{name}: {} not drawn: {e}",
+                e["id"]
+            );
+        }
+    }
 }

@@ -1,14 +1,15 @@
 // Opens a report in headless Chromium (Debian's), checks that the charts and the
 // diagram are rendered, and saves a full-page screenshot.
-// Usage: node check_report.js REPORT_HTML SCREENSHOT_PNG CHROMIUM_PATH
+// Usage: node check_report.js REPORT_HTML SCREENSHOT_PNG CHROMIUM_PATH [IDS]
+// (IDS: comma-separated element ids to measure; default: report.html's charts and diagram)
 // Prints one JSON line: { ok, errors, elements: [{ id, width, height, children }] }.
 'use strict';
 const path = require('path');
 const { chromium } = require('playwright-core');
 
-const [report, screenshot, executablePath] = process.argv.slice(2);
-const ids = ['chart-overview', 'chart-ribbon', 'chart-throughput', 'chart-errors',
-  'chart-latency', 'chart-writes', 'diagram'];
+const [report, screenshot, executablePath, idList] = process.argv.slice(2);
+const ids = idList ? idList.split(',') : ['chart-overview', 'chart-ribbon', 'chart-throughput',
+  'chart-errors', 'chart-latency', 'chart-writes', 'diagram'];
 
 (async () => {
   const userDataDir = require('fs').mkdtempSync(path.join(require('os').tmpdir(), 'faultline-chromium-'));

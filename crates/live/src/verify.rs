@@ -58,8 +58,16 @@ pub async fn wait_ready(target: &Target, wait: Duration) -> bool {
     }
 }
 
-/// Reads every written key and records what was found.
-pub async fn verify(sink: Arc<Sink>, target: Arc<Target>, timeout: Duration) -> VerifySummary {
+/// Reads every written key and records what was found. Failed reads are retried
+/// (up to 5 tries per key) until `retry_for` has passed since the start; after that
+/// each key gets one try, so an unreachable target cannot stretch verification.
+pub async fn verify(
+    sink: Arc<Sink>,
+    target: Arc<Target>,
+    timeout: Duration,
+    retry_for: Duration,
+) -> VerifySummary {
+    let retry_until = Instant::now() + retry_for;
     let keys = sink.keys();
     let source = target.describe();
     let mut expected = 0u64;
@@ -77,7 +85,7 @@ pub async fn verify(sink: Arc<Sink>, target: Arc<Target>, timeout: Duration) -> 
                 for attempt in 0..READ_TRIES {
                     match target.read(&key, timeout).await {
                         Ok(v) => return Some(v),
-                        Err(_) if attempt + 1 < READ_TRIES => {
+                        Err(_) if attempt + 1 < READ_TRIES && Instant::now() < retry_until => {
                             tokio::time::sleep(Duration::from_millis(200)).await
                         }
                         Err(_) => {}

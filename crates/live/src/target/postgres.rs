@@ -38,6 +38,13 @@ fn pg_class(e: &tokio_postgres::Error) -> (FailureClass, bool) {
     if e.is_closed() {
         return (FailureClass::Reset, true);
     }
+    // target_session_attrs found no writable host: the service refuses writes.
+    let no_writable_host = std::error::Error::source(e)
+        .and_then(|s| s.downcast_ref::<std::io::Error>())
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied);
+    if no_writable_host {
+        return (FailureClass::Refused, true);
+    }
     (chain_class(e, FailureClass::Other), true)
 }
 

@@ -95,6 +95,9 @@ pub fn rto_us(record: &RunRecord, t_f_us: u64, window_s: u64) -> Option<u64> {
                 failed: a.failed + c.failed,
             });
         let done = s.ok + s.failed;
+        if std::env::var_os("FAULTLINE_DEBUG").is_some() {
+            eprintln!("window at {start}: {s:?} min {success_min}");
+        }
         let success = if done > 0 {
             s.ok as f64 / done as f64
         } else {

@@ -11,7 +11,7 @@
 //! let p = Progress { phase: "observe".into(), elapsed_us: 642_000_000, total_us: 990_000_000,
 //!     rate_per_s: 412.0, error_rate: 0.532, active_faults: vec!["kill db.primary".into()] };
 //! assert_eq!(render_line(&p, 200),
-//!     "observe   [#############.......] 10:42 / 16:30  5:48 left  412 ops/s  errors 53.2%  fault: kill db.primary");
+//!     "observe  [##########......] 10:42/16:30 (5:48 left) 412 ops/s, errors 53.2%, fault: kill db.primary");
 //!
 //! let mut view = ProgressView::new(true); // --quiet
 //! let mut out = Vec::new();
@@ -24,7 +24,7 @@ use std::io::{self, IsTerminal, Write};
 use faultline_record::Progress;
 
 /// Width of the bar in characters.
-const BAR_WIDTH: usize = 20;
+const BAR_WIDTH: usize = 16;
 
 /// Renders a snapshot as one line of at most `width` characters (no newline).
 pub fn render_line(p: &Progress, width: usize) -> String {
@@ -37,7 +37,7 @@ pub fn render_line(p: &Progress, width: usize) -> String {
     let bar: String = "#".repeat(filled) + &".".repeat(BAR_WIDTH - filled);
     let left_us = p.total_us.saturating_sub(p.elapsed_us);
     let mut line = format!(
-        "{:<9} [{bar}] {} / {}  {} left  {} ops/s  errors {}",
+        "{:<8} [{bar}] {}/{} ({} left) {} ops/s, errors {}",
         p.phase,
         clock(p.elapsed_us),
         clock(p.total_us),
@@ -46,11 +46,7 @@ pub fn render_line(p: &Progress, width: usize) -> String {
         crate::text::percent(p.error_rate.clamp(0.0, 1.0)),
     );
     if !p.active_faults.is_empty() {
-        line.push_str(&format!(
-            "  fault{}: {}",
-            if p.active_faults.len() > 1 { "s" } else { "" },
-            p.active_faults.join(", ")
-        ));
+        line.push_str(&format!(", fault: {}", p.active_faults.join(", ")));
     }
     if line.chars().count() > width {
         let cut: String = line.chars().take(width.saturating_sub(1)).collect();
@@ -79,13 +75,13 @@ pub struct ProgressView {
 
 impl ProgressView {
     /// A view on standard error: enabled only when standard error is a terminal and not
-    /// `quiet`. The width comes from `COLUMNS` (default 100).
+    /// `quiet`. The width comes from `COLUMNS` (default 80).
     pub fn new(quiet: bool) -> Self {
         let width = std::env::var("COLUMNS")
             .ok()
             .and_then(|c| c.parse::<usize>().ok())
             .filter(|w| *w >= 20)
-            .unwrap_or(100);
+            .unwrap_or(80);
         Self::with(!quiet && io::stderr().is_terminal(), width)
     }
 
@@ -155,13 +151,13 @@ mod tests {
     fn the_line_shows_phase_time_rate_errors_and_faults() {
         assert_eq!(
             render_line(&snapshot(), 200),
-            "baseline  [#####...............] 0:30 / 2:00  1:30 left  48 ops/s  errors 0%"
+            "baseline [####............] 0:30/2:00 (1:30 left) 48 ops/s, errors 0%"
         );
         let p = Progress {
             active_faults: vec!["kill db.primary".into(), "pause api.1".into()],
             ..snapshot()
         };
-        assert!(render_line(&p, 200).ends_with("faults: kill db.primary, pause api.1"));
+        assert!(render_line(&p, 200).ends_with(", fault: kill db.primary, pause api.1"));
     }
 
     #[test]

@@ -1,6 +1,5 @@
 //! `faultline run FILE`.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use faultline_record::Progress;
@@ -30,7 +29,8 @@ pub fn run(
     let out_dir = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| default_out_dir(&experiment.raw().name, experiment.seed()));
-    let show = !output.quiet && !output.json && std::io::stderr().is_terminal();
+    // One updating line on a terminal; silent otherwise (docs/reports.md).
+    let mut view = faultline_report::ProgressView::new(output.quiet || output.json);
     if !output.quiet && !output.json {
         eprintln!(
             "simulating `{}` with seed {} (replay: faultline run {} --seed {})",
@@ -40,16 +40,10 @@ pub fn run(
             experiment.seed()
         );
     }
-    let mut progress = |p: &Progress| {
-        if show {
-            eprint!("\r{}", progress_line(p));
-        }
-    };
-    faultline_sim::run(&experiment, &out_dir, &mut progress)
-        .map_err(|e| Failure::new(format!("{}: {e}", file.display())))?;
-    if show {
-        eprintln!();
-    }
+    let mut progress = |p: &Progress| view.update_stderr(p);
+    let result = faultline_sim::run(&experiment, &out_dir, &mut progress);
+    view.finish_stderr();
+    result.map_err(|e| Failure::new(format!("{}: {e}", file.display())))?;
     super::finish::finish_run(&out_dir, output)
 }
 
@@ -66,23 +60,6 @@ fn default_out_dir(name: &str, seed: u64) -> PathBuf {
         })
         .collect();
     PathBuf::from("runs").join(format!("{safe}-{seed}"))
-}
-
-/// One line of live progress: phase, simulated time, rate, errors, active faults.
-fn progress_line(p: &Progress) -> String {
-    let faults = if p.active_faults.is_empty() {
-        String::new()
-    } else {
-        format!("  faults: {}", p.active_faults.join(", "))
-    };
-    format!(
-        "{:<8} {:>6.0}/{:.0} s  {:>8.0} ops/s  errors {:>6.2}%{faults}\x1b[K",
-        p.phase,
-        p.elapsed_us as f64 / 1e6,
-        p.total_us as f64 / 1e6,
-        p.rate_per_s,
-        p.error_rate * 100.0
-    )
 }
 
 #[cfg(test)]

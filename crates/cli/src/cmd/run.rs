@@ -19,19 +19,22 @@ pub fn run(
     if let Some(seed) = seed {
         experiment = experiment.with_seed(seed);
     }
-    if experiment.raw().engine.unwrap_or_default() == EngineKind::Live {
-        return Err(Failure::new(format!(
-            "{}: `engine: live` is not built into this faultline yet; remove it (or set \
-             `engine: sim`) to run the simulator",
-            file.display()
-        )));
+    let live = experiment.raw().engine.unwrap_or_default() == EngineKind::Live;
+    if live {
+        faultline_live::check(&experiment)
+            .map_err(|p| Failure::new(format!("{}:\n{}", file.display(), p.join("\n"))))?;
     }
     let out_dir = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| default_out_dir(&experiment.raw().name, experiment.seed()));
     // One updating line on a terminal; silent otherwise (docs/reports.md).
     let mut view = faultline_report::ProgressView::new(output.quiet || output.json);
-    if !output.quiet && !output.json {
+    if live && !output.quiet && !output.json {
+        eprintln!(
+            "running `{}` live against the deployment in its `live` section (Ctrl-C stops it and rolls back every fault)",
+            experiment.raw().name
+        );
+    } else if !output.quiet && !output.json {
         eprintln!(
             "simulating `{}` with seed {} (replay: faultline run {} --seed {})",
             experiment.raw().name,
@@ -41,7 +44,15 @@ pub fn run(
         );
     }
     let mut progress = |p: &Progress| view.update_stderr(p);
-    let result = faultline_sim::run(&experiment, &out_dir, &mut progress);
+    let result = if live {
+        faultline_live::run(&experiment, &out_dir, &mut progress)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    } else {
+        faultline_sim::run(&experiment, &out_dir, &mut progress)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
     view.finish_stderr();
     result.map_err(|e| Failure::new(format!("{}: {e}", file.display())))?;
     super::finish::finish_run(&out_dir, output)

@@ -262,15 +262,11 @@ fn analyze_fault(
         t_us: s.t_us - t_f,
         source: s.source,
     };
-    let declared_detect = signals::first_signal(
-        &record.markers,
-        MarkerKind::Detect,
-        &config.detect_sources,
-        t_f,
-    );
-    let ttd_from_probe = declared_detect.is_none();
-    let ttd_abs = declared_detect
-        .or_else(|| signals::detection(&record.markers, &config.detect_sources, t_f));
+    let (ttd_abs, ttd_from_probe) =
+        match signals::detection(&record.markers, &config.detect_sources, t_f) {
+            Some((signal, from_probe)) => (Some(signal), from_probe),
+            None => (None, false),
+        };
     if let (true, Some(probe)) = (ttd_from_probe, &ttd_abs) {
         notes.push(format!(
             "no detect signal fired after the fault; detection falls back to the first failing probe ({})",

@@ -43,13 +43,21 @@ pub(crate) fn first_signal(
 }
 
 /// Detection: the first matching detect marker after `t_f`, else the first failing
-/// probe (its source written `probe:<name>`).
-pub(crate) fn detection(markers: &[Marker], sources: &[String], t_f_us: u64) -> Option<Signal> {
-    first_signal(markers, MarkerKind::Detect, sources, t_f_us).or_else(|| {
-        first_signal(markers, MarkerKind::ProbeFailed, &[], t_f_us).map(|s| Signal {
+/// probe (its source written `probe:<name>`); `true` when the probe fallback was used.
+pub(crate) fn detection(
+    markers: &[Marker],
+    sources: &[String],
+    t_f_us: u64,
+) -> Option<(Signal, bool)> {
+    if let Some(signal) = first_signal(markers, MarkerKind::Detect, sources, t_f_us) {
+        return Some((signal, false));
+    }
+    first_signal(markers, MarkerKind::ProbeFailed, &[], t_f_us).map(|s| {
+        let signal = Signal {
             source: probe_source(&s.source),
             t_us: s.t_us,
-        })
+        };
+        (signal, true)
     })
 }
 
@@ -189,9 +197,12 @@ mod tests {
             marker(7_000, MarkerKind::Detect, "lb.health"),
         ];
         let declared = vec!["lb.health".to_string()];
-        let s = detection(&markers, &declared, 5_000).unwrap();
-        assert_eq!((s.t_us, s.source.as_str()), (7_000, "lb.health"));
-        let s = detection(&markers, &[], 5_000).unwrap();
+        let (s, from_probe) = detection(&markers, &declared, 5_000).unwrap();
+        assert_eq!(
+            (s.t_us, s.source.as_str(), from_probe),
+            (7_000, "lb.health", false)
+        );
+        let (s, _) = detection(&markers, &[], 5_000).unwrap();
         assert_eq!((s.t_us, s.source.as_str()), (6_000, "other"));
     }
 

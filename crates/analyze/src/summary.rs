@@ -59,8 +59,8 @@ impl Summary {
 pub struct ThresholdLine {
     /// The metric (`rto`, `error_rate`, ...) or `alert:<name>`.
     pub name: String,
-    /// The threshold in canonical form (`<= 30s`; `7.3s` reads back as `7300ms`), or
-    /// `fires within 30s` for an alert.
+    /// The threshold: `<= 30s`, `<= 7.3s`, `<= 500ms` (durations from 1 s up in seconds),
+    /// `<= 0.1%`, `== 0`; or `fires within 30s` for an alert.
     pub expected: String,
     /// The measured value in `unit`; `null` when the metric does not apply.
     pub actual: Option<f64>,

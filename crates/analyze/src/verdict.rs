@@ -60,7 +60,7 @@ pub(crate) struct Measured {
 pub(crate) fn judge(threshold: &Threshold, measured: &Measured) -> ThresholdLine {
     let mut line = ThresholdLine {
         name: measured.name.to_string(),
-        expected: threshold.to_string(),
+        expected: threshold_text(threshold),
         actual: measured.actual.as_ref().ok().copied().map(round6),
         unit: measured.unit.name().to_string(),
         passed: false,
@@ -77,6 +77,27 @@ pub(crate) fn judge(threshold: &Threshold, measured: &Measured) -> ThresholdLine
     line
 }
 
+/// A threshold as people write it: `<= 7.3s`, `<= 500ms`, `<= 0.1%`, `== 0`.
+pub(crate) fn threshold_text(threshold: &Threshold) -> String {
+    let bound = match threshold.bound {
+        Quantity::Duration(d) => duration_text(d),
+        other => other.to_string(),
+    };
+    format!("{} {bound}", threshold.comparison.symbol())
+}
+
+/// Whole or decimal seconds from 1 s up (`90s`, `7.3s`), else `ms` or `us`.
+pub(crate) fn duration_text(d: faultline_spec::Duration) -> String {
+    let us = d.micros;
+    if us >= 1_000_000 || us == 0 {
+        format!("{}s", round6(d.as_secs_f64()))
+    } else if us.is_multiple_of(1_000) {
+        format!("{}ms", us / 1_000)
+    } else {
+        format!("{us}us")
+    }
+}
+
 /// Judges an alert expectation: the alert fired within `within_s` of `t_f`.
 pub(crate) fn judge_alert(
     name: &str,
@@ -86,7 +107,7 @@ pub(crate) fn judge_alert(
     let within_s = within.as_secs_f64();
     ThresholdLine {
         name: format!("alert:{name}"),
-        expected: format!("fires within {within}"),
+        expected: format!("fires within {}", duration_text(within)),
         actual: fired_after_s.as_ref().ok().copied().map(round6),
         unit: Unit::Seconds.name().to_string(),
         passed: fired_after_s
@@ -94,8 +115,9 @@ pub(crate) fn judge_alert(
             .is_ok_and(|s| round6(*s) <= round6(within_s)),
         reason: match fired_after_s {
             Ok(s) if round6(s) > round6(within_s) => Some(format!(
-                "fired {}s after the fault, later than {within}",
-                round6(s)
+                "fired {}s after the fault, later than {}",
+                round6(s),
+                duration_text(within)
             )),
             Ok(_) => None,
             Err(why) => Some(why),
@@ -131,6 +153,22 @@ mod tests {
         assert!(line("== 0", Unit::Writes, Ok(0.0)).passed);
         assert!(!line("== 0", Unit::Writes, Ok(1.0)).passed);
         assert!(line(">= 2", Unit::Writes, Ok(3.0)).passed);
+    }
+
+    #[test]
+    fn thresholds_read_back_the_way_people_write_them() {
+        for (written, shown) in [
+            ("<= 7.3s", "<= 7.3s"),
+            ("<= 60s", "<= 60s"),
+            ("< 2m30s", "< 150s"),
+            ("<= 500ms", "<= 500ms"),
+            ("<= 250us", "<= 250us"),
+            ("<= 0.1%", "<= 0.1%"),
+            ("== 0", "== 0"),
+        ] {
+            let t: Threshold = written.parse().unwrap();
+            assert_eq!(threshold_text(&t), shown, "{written}");
+        }
     }
 
     #[test]

@@ -451,7 +451,7 @@ alerts:
         &[
             (
                 "/thresholds/0",
-                r#"{"name": "rto", "expected": "<= 7300ms", "actual": 7.3, "unit": "s", "passed": true, "reason": null}"#,
+                r#"{"name": "rto", "expected": "<= 7.3s", "actual": 7.3, "unit": "s", "passed": true, "reason": null}"#,
             ),
             ("/thresholds/1/name", "\"ttd\""),
             ("/thresholds/1/passed", "false"),

@@ -16,11 +16,11 @@ use faultline_sim::Simulation;
 /// The M/M/c model shared with the SimPy script: keep both in step.
 pub const MMC_SERVERS: u32 = 8;
 /// Mean service time, milliseconds.
-pub const MMC_SERVICE_MS: f64 = 10.0;
+pub const MMC_SERVICE_MS: f64 = 1.0;
 /// Arrivals per second (utilisation 0.8).
-pub const MMC_RATE_PER_S: f64 = 640.0;
+pub const MMC_RATE_PER_S: f64 = 6400.0;
 /// Simulated seconds.
-pub const MMC_SECONDS: u64 = 3000;
+pub const MMC_SECONDS: u64 = 300;
 
 fn mmc_yaml() -> String {
     format!(
@@ -55,7 +55,11 @@ fn main() {
     let mmc = faultline_spec::parse(&mmc_yaml(), Path::new("bench-mmc.yaml")).expect("valid");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/active-passive.yaml");
     let ap = faultline_spec::load(&root).expect("examples/active-passive.yaml is valid");
+    let only = std::env::args().nth(2);
     for (name, exp) in [("mmc", &mmc), ("active-passive", &ap)] {
+        if only.as_deref().is_some_and(|o| o != name) {
+            continue;
+        }
         let mut ops_rates = Vec::new();
         let mut req_rates = Vec::new();
         let mut ops = 0;

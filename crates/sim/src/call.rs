@@ -387,7 +387,11 @@ impl Simulation {
         );
         self.jobs[job as usize].service_us = connect_us;
         let gen = self.jobs[job as usize].gen;
-        self.q.push(self.now + delay, Ev::Deliver { job, gen });
+        if delay == 0 {
+            self.deliver(job, gen);
+        } else {
+            self.q.push(self.now + delay, Ev::Deliver { job, gen });
+        }
     }
 
     /// An answer reached a call's attempt.

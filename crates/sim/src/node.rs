@@ -300,7 +300,10 @@ impl Simulation {
         } else {
             self.edge_effect(me, j.from)
         };
-        if let Some(d) = delay {
+        if delay == Some(0) && extra_us == 0 {
+            // Nothing on the wire delays it: answer at once (saves a heap round trip).
+            self.reply(j.call, j.call_gen, j.attempt, code);
+        } else if let Some(d) = delay {
             self.q.push(
                 self.now + d + extra_us,
                 Ev::Reply {

@@ -30,12 +30,19 @@ fn cell_of(latency_us: u64) -> usize {
     if latency_us < 2 {
         return 0;
     }
-    let l = (latency_us as f64).log2() * 4.0;
-    (l as usize).min(CELLS - 1)
+    // floor(4 * log2(x)) from the exponent and the next two mantissa bits.
+    let exp = 63 - latency_us.leading_zeros() as usize;
+    let quarter = if exp >= 2 {
+        (latency_us >> (exp - 2)) & 3
+    } else {
+        (latency_us << (2 - exp)) & 3
+    } as usize;
+    (exp * 4 + quarter).min(CELLS - 1)
 }
 
 fn cell_upper_us(cell: usize) -> f64 {
-    2f64.powf((cell + 1) as f64 / 4.0)
+    let (exp, quarter) = (cell / 4, cell % 4);
+    2f64.powi(exp as i32) * (1.0 + (quarter + 1) as f64 / 4.0)
 }
 
 impl Window {

@@ -40,7 +40,7 @@ fn same_file_and_seed_give_byte_identical_records_and_summaries() {
     // jitter, replication both ways and a failover, in a few seconds of a debug build.
     let text = common::variant(
         &common::example("active-active"),
-        &[("rate: 1600/s", "rate: 300/s"), ("hold: 4m", "hold: 3m")],
+        &[("rate: 800/s", "rate: 200/s")],
     );
     let (a, sa) = record_files(&text, 3);
     let (b, sb) = record_files(&text, 3);

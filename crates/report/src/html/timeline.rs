@@ -12,6 +12,9 @@ use super::series::{lost_write_times_s, steps};
 use crate::text::{clock, duration, escape, millis, number, percent};
 use crate::topology::fault_name;
 
+/// Most points of the whole-run overview (bounds the page for long runs).
+const OVERVIEW_POINTS_MAX: usize = 2_000;
+
 /// A fault's active interval as recorded.
 struct FaultSpan {
     source: String,
@@ -366,14 +369,23 @@ fn overview(
     window: (f64, f64),
     end_s: f64,
 ) {
-    let Some(points) = analysis.series_seconds.get(CLIENT_SERIES) else {
+    let Some(seconds) = analysis.series_seconds.get(CLIENT_SERIES) else {
         return;
     };
-    let y_max = points
-        .iter()
-        .map(|p| p.offered.max(p.ok) as f64)
-        .fold(1.0, f64::max)
-        * 1.1;
+    // At most OVERVIEW_POINTS_MAX points: long runs are averaged over groups of seconds.
+    let group = seconds.len().div_ceil(OVERVIEW_POINTS_MAX).max(1);
+    let points: Vec<(f64, f64, f64)> = seconds
+        .chunks(group)
+        .map(|chunk| {
+            let n = chunk.len() as f64;
+            (
+                chunk[0].t_s as f64 + n / 2.0,
+                chunk.iter().map(|p| p.offered as f64).sum::<f64>() / n,
+                chunk.iter().map(|p| p.ok as f64).sum::<f64>() / n,
+            )
+        })
+        .collect();
+    let y_max = points.iter().map(|p| p.1.max(p.2)).fold(1.0, f64::max) * 1.1;
     let mut c = Chart::new(
         "chart-overview",
         "The whole run: successful operations per second",
@@ -386,17 +398,11 @@ fn overview(
     c.axes("ops/s", &|v| number(v, 0));
     c.line(
         "l-offered",
-        &points
-            .iter()
-            .map(|p| (p.t_s as f64 + 0.5, Some(p.offered as f64)))
-            .collect::<Vec<_>>(),
+        &points.iter().map(|p| (p.0, Some(p.1))).collect::<Vec<_>>(),
     );
     c.line(
         "l-ok",
-        &points
-            .iter()
-            .map(|p| (p.t_s as f64 + 0.5, Some(p.ok as f64)))
-            .collect::<Vec<_>>(),
+        &points.iter().map(|p| (p.0, Some(p.2))).collect::<Vec<_>>(),
     );
     c.marks(overlay);
     let (xa, xb) = (c.x(window.0), c.x(window.1));

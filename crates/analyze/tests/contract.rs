@@ -74,3 +74,45 @@ fn the_summary_reads_back_into_the_same_summary() {
         assert_eq!(back, summary, "{name}");
     }
 }
+
+/// Every key name of `value`, recursively.
+fn keys(value: &Value, out: &mut std::collections::BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                out.insert(k.clone());
+                keys(v, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| keys(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_summary_field_is_documented_in_docs_summary_md() {
+    // Guards docs/summary.md against drift: a new field must get a line there.
+    let doc_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/summary.md");
+    let doc = std::fs::read_to_string(&doc_path).expect("docs/summary.md exists");
+    let mut names = std::collections::BTreeSet::new();
+    for (_, builder) in common::fixtures() {
+        keys(
+            &serde_json::to_value(builder.analyze().summary).expect("json"),
+            &mut names,
+        );
+    }
+    let undocumented: Vec<&String> = names
+        .iter()
+        .filter(|name| {
+            !["`", ".", "{", ","].iter().any(|before| {
+                ["`", ".", "}", ","]
+                    .iter()
+                    .any(|after| doc.contains(&format!("{before}{name}{after}")))
+            })
+        })
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "not in docs/summary.md: {undocumented:?}"
+    );
+}

@@ -525,3 +525,27 @@ fn per_second_chart_series_add_up_to_the_buckets() {
     // 17.0-18.0 s: 3 failing buckets, 7 healthy ones.
     assert_eq!((client[17].ok, client[17].failed), (70, 30));
 }
+
+#[test]
+fn a_crashed_run_and_a_short_baseline_are_noted() {
+    // Default baseline (60 s) but the fault comes at 10 s; run.json still says running.
+    let b = RecordBuilder::new("crashed", 20.0, "recovery: { window: 3s }\n")
+        .ok(0.0, 20.0)
+        .fault(10.0)
+        .status(faultline_record::RunStatus::Running);
+    let summary = check(
+        &b,
+        &[
+            ("/run/status", "\"running\""),
+            ("/metrics/baseline/start_s", "0.0"),
+            ("/metrics/baseline/operations", "1000"),
+            ("/metrics/rto_s", "0.0"),
+        ],
+    );
+    let notes = summary.notes.join("\n");
+    assert!(notes.contains("says `running`"), "{notes}");
+    assert!(
+        notes.contains("covers only 10s before the fault"),
+        "{notes}"
+    );
+}

@@ -21,8 +21,8 @@
 //! ```
 
 mod histogram;
-mod progress;
 pub mod layout;
+mod progress;
 mod reader;
 mod types;
 mod writer;

@@ -17,7 +17,14 @@ fn browser() -> Option<(PathBuf, PathBuf, PathBuf)> {
         .map(PathBuf::from)
         .or_else(|| common::on_path("chromium"));
     let node = common::on_path("node");
-    let node_modules = common::target_dir().join("report-node/node_modules");
+    // Where .ci/setup/report.sh puts playwright-core: the repository's target/ folder
+    // (or the cargo target folder, when CARGO_TARGET_DIR moves it).
+    let repo_target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target");
+    let node_modules = [repo_target, common::target_dir()]
+        .into_iter()
+        .map(|t| t.join("report-node/node_modules"))
+        .find(|m| m.join("playwright-core/package.json").is_file())
+        .unwrap_or_else(|| common::target_dir().join("report-node/node_modules"));
     let playwright = node_modules.join("playwright-core/package.json").is_file();
     if !common::external_available(chromium.is_some(), "Debian's `chromium`")
         || !common::external_available(node.is_some(), "`node`")

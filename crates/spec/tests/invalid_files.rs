@@ -70,7 +70,7 @@ const CASES: &[(&str, &[&str])] = &[
         "unknown-fault-target.yaml:35:24: faults[0].kill: no component named `dbb` (did you mean `db`?); the components are `front`, `lb`, `api`, `cache`, `db`",
     ]),
     ("bad-role.yaml", &[
-        "bad-role.yaml:35:24: faults[0].kill: `leader` is not a role of `db`; valid targets are `db`, `db.primary`, `db.standby`, `db.controller`",
+        "bad-role.yaml:35:24: faults[0].kill: `leader` is not a role of `db`; valid targets are `db`, `db.primary`, `db.standby`, `db.replica`, `db.controller`",
     ]),
     ("role-on-a-service.yaml", &[
         "role-on-a-service.yaml:35:24: faults[0].kill: `primary` is a database role, but `api` is a service: name it whole (`api`) or one instance (`api.0`)",

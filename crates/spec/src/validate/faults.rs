@@ -9,8 +9,9 @@ use crate::units::Duration;
 use super::names::{check_action, check_signal_name};
 use super::{stages_total, unknown_component, Checker};
 
-/// The database roles a fault target may name after the dot.
-const ROLES: [&str; 3] = ["primary", "standby", "controller"];
+/// The database roles a fault target may name after the dot (`replica` is the standby,
+/// as Redis and PostgreSQL call it).
+const ROLES: [&str; 4] = ["primary", "standby", "replica", "controller"];
 
 pub(super) fn check(c: &mut Checker<'_>) {
     let base = FieldPath::root().key("faults");
@@ -282,9 +283,9 @@ pub(super) fn check_target(c: &mut Checker<'_>, path: FieldPath, target: &str) {
     let allowed: Vec<&str> = match db.topology {
         DatabaseTopology::Single => vec!["primary"],
         DatabaseTopology::ActivePassive if db.failover.is_some() => {
-            vec!["primary", "standby", "controller"]
+            vec!["primary", "standby", "replica", "controller"]
         }
-        DatabaseTopology::ActivePassive => vec!["primary", "standby"],
+        DatabaseTopology::ActivePassive => vec!["primary", "standby", "replica"],
         _ if db.failover.is_some() => vec!["controller"],
         _ => Vec::new(),
     };

@@ -114,3 +114,35 @@ fn the_same_inputs_give_the_same_bytes() {
         render_html(&analysis, &record, &experiment)
     );
 }
+
+#[test]
+fn an_empty_crashed_record_still_renders_every_section() {
+    let mut record = common::record(Shape {
+        fault: false,
+        end_s: 1,
+        ..Shape::default()
+    });
+    record.buckets.clear();
+    record.ledger.clear();
+    record.final_state.clear();
+    record.meta.status = faultline_record::RunStatus::Running;
+    record.meta.end_us = None;
+    let experiment = common::experiment();
+    let analysis = faultline_analyze::analyze(&record, &experiment);
+    let html = render_html(&analysis, &record, &experiment);
+    for id in [
+        "verdict",
+        "findings",
+        "chart-throughput",
+        "diagram",
+        "experiment",
+    ] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "no element #{id}");
+    }
+    assert!(
+        html.contains("crashed or is still going"),
+        "the analyzer's note is shown"
+    );
+    let md = faultline_report::render_markdown(&analysis.summary, &experiment);
+    assert!(md.contains("FAILED"));
+}

@@ -35,16 +35,38 @@ fn quantity_check(def_name: &str) -> Option<(QuantityCheck, bool)> {
             true,
         )),
         "Rate" => Some((|t| t.parse::<Rate>().map(drop).map_err(|e| e.message), true)),
-        "Fraction" => Some((
-            |t| t.parse::<Fraction>().map(drop).map_err(|e| e.message),
-            false,
-        )),
-        "Threshold" => Some((
-            |t| t.parse::<Threshold>().map(drop).map_err(|e| e.message),
-            false,
-        )),
+        "Fraction" => Some((check_fraction, false)),
+        "Threshold" => Some((check_threshold, false)),
         _ => None,
     }
+}
+
+/// A share; a number between 1 and 100 was probably meant as a percentage.
+fn check_fraction(text: &str) -> Result<(), String> {
+    text.parse::<Fraction>()
+        .map(drop)
+        .map_err(|e| match text.trim().parse::<f64>() {
+            Ok(n) if n > 1.0 && n <= 100.0 => format!("{} (did you mean `{n}%`?)", e.message),
+            _ => e.message,
+        })
+}
+
+/// A threshold; a bare quantity was probably meant with `<=`.
+fn check_threshold(text: &str) -> Result<(), String> {
+    text.parse::<Threshold>().map(drop).map_err(|e| {
+        let bound = text.trim();
+        let is_quantity = bound.parse::<Duration>().is_ok()
+            || bound.parse::<Fraction>().is_ok()
+            || bound.parse::<f64>().is_ok();
+        if is_quantity && !bound.is_empty() {
+            format!(
+                "`{bound}` has no comparison: write e.g. `<= {bound}` (operators: <, <=, ==, \
+                 >=, >)"
+            )
+        } else {
+            e.message
+        }
+    })
 }
 
 /// The schema keywords the walker understands; a test checks the generated schema uses
@@ -531,6 +553,19 @@ mod tests {
             unknown.is_empty(),
             "the schema uses keywords the shape check ignores: {unknown:?}; teach structure.rs"
         );
+    }
+
+    #[test]
+    fn likely_slips_in_quantities_get_a_suggestion() {
+        let message = check_fraction("80").unwrap_err();
+        assert!(message.ends_with("(did you mean `80%`?)"), "{message}");
+        assert_eq!(
+            check_threshold("30s").unwrap_err(),
+            "`30s` has no comparison: write e.g. `<= 30s` (operators: <, <=, ==, >=, >)"
+        );
+        assert!(check_threshold("about 30s")
+            .unwrap_err()
+            .contains("is not a threshold"));
     }
 
     #[test]

@@ -209,10 +209,13 @@ impl Topology {
                 path: self.path_to_fault(&n.name, &faulted),
             })
             .collect();
-        out.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
-                .then(a.path.len().cmp(&b.path.len()))
+        // The faulted components first, then the worst, then the nearest.
+        out.sort_by_key(|b| {
+            (
+                b.path.len() != 1,
+                std::cmp::Reverse(b.severity),
+                b.path.len(),
+            )
         });
         out
     }

@@ -91,13 +91,13 @@ pub fn render_markdown(summary: &Summary, experiment: &Experiment) -> String {
         let parts: Vec<String> = blast
             .iter()
             .map(|b| {
-                let path = if b.path.len() > 1 {
-                    format!(
+                let path = match b.path.len() {
+                    0 => String::new(),
+                    1 => ", faulted".to_string(),
+                    _ => format!(
                         " via {}",
                         b.path.iter().rev().cloned().collect::<Vec<_>>().join(" ← ")
-                    )
-                } else {
-                    String::new()
+                    ),
                 };
                 format!("`{}` ({}{path})", b.name, b.severity.word())
             })

@@ -68,6 +68,9 @@ pub fn headline(summary: &Summary, experiment: &Experiment) -> String {
         format!("“{}”", faults.join("”, “"))
     };
     let outage = match (m.rto_s, m.not_recovered_within_s) {
+        (Some(rto), _) if rto <= 0.0 => {
+            "service met the recovery criteria throughout (RTO 0s)".to_string()
+        }
         (Some(rto), _) => format!("service was back to normal {} later", duration(rto)),
         (None, Some(d)) => format!(
             "service had not recovered {} later, when the run ended",
@@ -81,7 +84,10 @@ pub fn headline(summary: &Summary, experiment: &Experiment) -> String {
         .unwrap_or_default();
     let data = match (m.lost_writes, summary.integrity.verified) {
         (Some(0), true) => " No acknowledged write was lost.".to_string(),
-        (Some(n), true) => format!(" {n} acknowledged writes were lost."),
+        (Some(n), true) => format!(
+            " {} lost.",
+            writes(n, "acknowledged write was", "acknowledged writes were")
+        ),
         _ => " Data loss was not verified.".to_string(),
     };
     format!(
@@ -180,6 +186,19 @@ fn rto_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Findin
         }
         _ => return,
     };
+    if let (Some(rto), Some(tta)) = (m.rto_s, m.tta_s) {
+        if rto < tta {
+            out.push(Finding {
+                level: Level::Info,
+                text: format!(
+                    "RTO {}: the clients met the recovery criteria before the failover finished (TTA {}), so the failover was not on their critical path.",
+                    duration(rto),
+                    duration(tta)
+                ),
+            });
+            return;
+        }
+    }
     let mut parts: Vec<(&str, f64, String)> = Vec::new();
     if let Some(d) = p.detection_s {
         parts.push(("detection", d, detection_cause(summary, experiment)));
@@ -409,30 +428,41 @@ fn data_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Findi
                 Component::Database(db) => db.replication.as_ref().map(|r| (name, r)),
                 _ => None,
             });
+        let split = m.split_brain_writes.unwrap_or(0);
+        // Writes lost before the fault point at replication; those acknowledged after it
+        // have their own finding (split brain).
         let cause = match replication {
+            _ if split >= lost => String::new(),
             Some((name, r)) if r.mode == ReplicationMode::Async => format!(
                 " `{name}` replicates asynchronously: writes the primary acknowledged but had not yet shipped to the standby died with it"
             ),
             Some((name, _)) => format!(" `{name}` replicates synchronously, so the loss points at the failover itself (a promotion that skipped acknowledged writes)"),
             None => String::new(),
         };
-        let rpo = m
-            .rpo_s
-            .map(|r| {
-                format!(
-                    " RPO {}: the oldest lost write was acknowledged {} before the fault.",
-                    duration(r),
-                    duration(r)
-                )
-            })
-            .unwrap_or_default();
+        let rpo = match m.rpo_s {
+            Some(r) if r > 0.0 => format!(
+                " RPO {}: the oldest lost write was acknowledged {} before the fault.",
+                duration(r),
+                duration(r)
+            ),
+            Some(_) => {
+                " All of them were acknowledged after the fault, so the RPO is 0 by definition."
+                    .to_string()
+            }
+            None => String::new(),
+        };
         out.push(Finding {
             level: Level::Bad,
             text: format!(
-                "{lost} acknowledged writes were lost ({} missing, {} overwritten by an older value).{rpo}{}",
+                "{} lost ({} missing, {} overwritten by an older value).{rpo}{}",
+                writes(lost, "acknowledged write was", "acknowledged writes were"),
                 i.lost,
                 i.stale,
-                if cause.is_empty() { String::new() } else { format!("{cause}.") }
+                if cause.is_empty() {
+                    String::new()
+                } else {
+                    format!("{cause}.")
+                }
             ),
         });
     }
@@ -443,7 +473,8 @@ fn data_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Findi
         out.push(Finding {
             level: Level::Bad,
             text: format!(
-                "{split} lost writes were acknowledged after the fault: two nodes accepted writes at once (split brain).{}",
+                "{} acknowledged after the fault: the signature of split brain, two nodes accepting writes at once.{}",
+                writes(split, "lost write was", "lost writes were"),
                 if fencing { " Fencing is off, so the old primary kept accepting writes." } else { "" }
             ),
         });
@@ -457,4 +488,9 @@ fn data_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Findi
             ),
         });
     }
+}
+
+/// `n` and the singular or plural phrase after it: `1 acknowledged write was`.
+fn writes(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -94,10 +94,7 @@ pub fn render_markdown(summary: &Summary, experiment: &Experiment) -> String {
                 let path = match b.path.len() {
                     0 => String::new(),
                     1 => ", faulted".to_string(),
-                    _ => format!(
-                        " via {}",
-                        b.path.iter().rev().cloned().collect::<Vec<_>>().join(" ← ")
-                    ),
+                    _ => format!(" via {}", topology.path_text(&b.path, &|p| p.to_string())),
                 };
                 format!("`{}` ({}{path})", b.name, b.severity.word())
             })

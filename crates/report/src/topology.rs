@@ -220,6 +220,26 @@ impl Topology {
         out
     }
 
+    /// A blast path written from the fault outwards, each hop with the direction of its
+    /// call edge: `db ← api ← lb` (api calls db, lb calls api), `cache → db` (cache
+    /// misses go to db). `name` formats each component (e.g. wraps it in `<code>`).
+    pub fn path_text(&self, path: &[String], name: &dyn Fn(&str) -> String) -> String {
+        let from_fault: Vec<&String> = path.iter().rev().collect();
+        let mut out = String::new();
+        for (i, node) in from_fault.iter().enumerate() {
+            if i > 0 {
+                let previous = from_fault[i - 1];
+                let calls_previous = self
+                    .edges
+                    .iter()
+                    .any(|e| &&e.from == node && &e.to == previous);
+                out.push_str(if calls_previous { " ← " } else { " → " });
+            }
+            out.push_str(&name(node));
+        }
+        out
+    }
+
     /// Shortest path from `start` along call edges to any of `targets` (breadth first,
     /// bounded by the number of nodes); falls back to ignoring edge direction.
     fn path_to_fault(&self, start: &str, targets: &[&str]) -> Vec<String> {

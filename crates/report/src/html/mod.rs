@@ -240,12 +240,7 @@ fn architecture(out: &mut String, topology: &Topology) {
             let path = if b.path.len() > 1 {
                 format!(
                     " — path from the fault: {}",
-                    b.path
-                        .iter()
-                        .rev()
-                        .map(|p| format!("<code>{}</code>", escape(p)))
-                        .collect::<Vec<_>>()
-                        .join(" ← ")
+                    topology.path_text(&b.path, &|p| format!("<code>{}</code>", escape(p)))
                 )
             } else if b.path.len() == 1 {
                 " — hit by the fault directly".to_string()

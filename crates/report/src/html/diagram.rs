@@ -198,7 +198,8 @@ fn edge(svg: &mut String, a: (f64, f64), b: (f64, f64), label: &str, fault: Opti
             svg,
             r#"<text class="e-fault" x="{:.1}" y="{:.1}" text-anchor="middle">⚡ {}</text>"#,
             (x1 + x2) / 2.0,
-            (y1 + y2) / 2.0 - 6.0,
+            // Below the boxes: between two columns there is no room for the text.
+            a.1.max(b.1) + BOX_H + 13.0,
             escape(f)
         );
     }

@@ -291,6 +291,10 @@ fn integrity(out: &mut String, s: &Summary) {
         out.push_str("<p>The final state was not read back: lost writes and the RPO are unknown.</p></section>");
         return;
     }
+    if i.writes == 0 {
+        out.push_str("<p>The workload wrote nothing, so there was no data to lose.</p></section>");
+        return;
+    }
     let rows = [
         ("written", i.writes, "every write in the ledger"),
         (

@@ -69,11 +69,12 @@ fn main() {
             ops_rates.push(o as f64 / secs);
             req_rates.push(r as f64 / secs);
         }
+        let (ops_rate, req_rate) = (median(ops_rates), median(req_rates));
         println!(
-            "faultline {name}: {ops} client operations; median {:.0} client ops/s, {:.0} requests/s (all hops) over {reps} runs",
-            median(ops_rates),
-            median(req_rates)
+            "faultline {name}: {ops} client operations; median {ops_rate:.0} client ops/s, \
+             {req_rate:.0} requests/s (all hops) over {reps} runs"
         );
+        println!("RESULT {name} {ops_rate:.0} {req_rate:.0}");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,0 +1,159 @@
+//! Smaller mechanisms, each in a small experiment: health checks, autoscaling,
+//! circuit breakers, zone loss, message loss, conditional faults, decision traces.
+
+mod common;
+
+use common::{marker_s, offered, run};
+use faultline_record::MarkerKind;
+
+const BASE: &str = r#"
+name: features
+seed: 1
+architecture:
+  lb:
+    kind: load_balancer
+    targets: api
+    health_check: { interval: 2s, timeout: 1s, unhealthy_after: 3, healthy_after: 2 }
+  api:
+    kind: service
+    instances: 4
+    zones: [a, b]
+    concurrency: 32
+    service_time: { exponential: { mean: 10ms } }
+    timeout: 500ms
+workload:
+  model: open
+  target: lb
+  stages: [ { hold: 2m, rate: 400/s } ]
+  mix: { read: 100%, write: 0% }
+"#;
+
+fn with_faults(faults: &str) -> String {
+    format!("{BASE}faults:\n{faults}")
+}
+
+#[test]
+fn lb_health_checks_mark_a_dead_instance_down_after_the_threshold() {
+    let o = run(&with_faults("  - { at: 60s, kill: api.1 }\n"));
+    let detect = marker_s(&o, MarkerKind::Detect, "lb.health").expect("marked down") - 60.0;
+    // 3 failed checks 2 s apart: between 4 and 6 s.
+    assert!((4.0..=6.0).contains(&detect), "TTD {detect}");
+    assert_eq!(
+        o.summary.metrics.ttd_s.map(|t| (t * 1e3).round()),
+        Some((detect * 1e3).round())
+    );
+    assert!(o.summary.metrics.recovered == Some(true));
+}
+
+#[test]
+fn losing_a_zone_kills_its_instances_and_the_rest_serve() {
+    let o = run(&with_faults("  - { at: 60s, kill_zone: a }\n"));
+    let downs = o
+        .record
+        .markers
+        .iter()
+        .filter(|m| m.kind == MarkerKind::Health && m.detail.as_deref() == Some("down"))
+        .count();
+    assert_eq!(downs, 2, "api.0 and api.2 are in zone a");
+    assert_eq!(o.summary.metrics.recovered, Some(true));
+}
+
+#[test]
+fn message_loss_turns_into_timeouts() {
+    let o = run(&with_faults(
+        "  - { at: 60s, duration: 20s, loss: { between: [lb, api], rate: 20% } }\n",
+    ));
+    let timeouts = o.summary.metrics.failure_classes.timeout;
+    assert!(timeouts > 500, "{timeouts} timeouts");
+}
+
+#[test]
+fn a_fault_can_wait_for_the_load_level_or_a_signal() {
+    let text = BASE.replace("stages: [ { hold: 2m, rate: 400/s } ]", "stages: [ { hold: 30s, rate: 100/s }, { ramp: 60s, to: 700/s } ]")
+        + "faults:\n  - { when: { rate: 400/s }, kill: api.0 }\n  - { when: { signal: lb.health, delay: 5s }, kill: api.1 }\n";
+    let o = run(&text);
+    let first = marker_s(&o, MarkerKind::FaultInjected, "fault:0").expect("injected");
+    assert!(
+        (59.0..=61.0).contains(&first),
+        "rate reaches 400/s at 60 s, injected at {first}"
+    );
+    let detect = marker_s(&o, MarkerKind::Detect, "lb.health").unwrap();
+    let second = marker_s(&o, MarkerKind::FaultInjected, "fault:1").expect("injected");
+    assert!((second - detect - 5.0).abs() < 1e-6);
+}
+
+#[test]
+fn autoscaling_adds_instances_that_cold_start_and_warm_up() {
+    let text = BASE
+        .replace("stages: [ { hold: 2m, rate: 400/s } ]", "stages: [ { hold: 30s, rate: 400/s }, { ramp: 30s, to: 4000/s }, { hold: 2m } ]")
+        .replace("    concurrency: 32\n", "    concurrency: 8\n")
+        .replace("    timeout: 500ms\n", "    timeout: 500ms\n    cold_start: 5s\n    warm_up: { duration: 20s }\n    autoscaling: { target_utilization: 50%, min: 4, max: 16, evaluate_every: 5s, cooldown: 20s, provisioning_delay: 10s }\n");
+    let o = run(&text);
+    let outs = o
+        .record
+        .markers
+        .iter()
+        .filter(|m| m.source == "autoscaler")
+        .count();
+    let starts = o
+        .record
+        .markers
+        .iter()
+        .filter(|m| m.source == "instance.start")
+        .count();
+    assert!(
+        outs >= 1 && starts >= 1,
+        "scale-outs {outs}, starts {starts}"
+    );
+    let last = o.seconds["client"]
+        .iter()
+        .filter(|p| p.t_s >= 170 && p.t_s < 180);
+    let (ok, offered_load): (u64, u64) = last.fold((0, 0), |(a, b), p| (a + p.ok, b + p.offered));
+    assert!(
+        ok as f64 > 0.95 * offered_load as f64,
+        "after scaling out the service keeps up: {ok} of {offered_load}"
+    );
+}
+
+#[test]
+fn a_circuit_breaker_stops_calls_to_a_failing_dependency() {
+    let (arch, workload) = BASE.split_once("workload:").expect("BASE has a workload");
+    let arch = arch.replace(
+        "    timeout: 500ms\n",
+        "    timeout: 2s\n    circuit_breaker: { failure_ratio: 50%, window: 5s, min_calls: 20, open_for: 10s }\n    calls: [ { to: db, timeout: 200ms } ]\n",
+    );
+    let db = "  db: { kind: database, topology: single, concurrency: 64, read_time: { fixed: 2ms }, write_time: { fixed: 2ms } }\n";
+    let text = format!(
+        "{arch}{db}workload:{workload}faults:\n  - {{ at: 60s, duration: 30s, pause: db }}\n"
+    );
+    let o = run(&text);
+    let calls = offered(&o, "db", 70, 88) as f64 / 18.0;
+    let clients = offered(&o, "client", 70, 88) as f64 / 18.0;
+    assert!(
+        calls < 0.2 * clients,
+        "breaker open: {calls} db calls/s for {clients} client ops/s"
+    );
+}
+
+#[test]
+fn decision_points_are_traced_on_request() {
+    let text = with_faults("  - { at: 60s, kill: api.1 }\n");
+    let experiment = faultline_spec::parse(&text, "t.yaml".as_ref()).unwrap();
+    let mut sim = faultline_sim::Simulation::new(&experiment, 1).unwrap();
+    sim.enable_trace();
+    let dir = tempfile::tempdir().unwrap();
+    let rec = faultline_record::Recorder::create(
+        dir.path(),
+        faultline_record::RunMeta::new("t", faultline_record::Engine::Sim, 1),
+        &text,
+    )
+    .unwrap();
+    let (_, sim) = sim.run_to_end(rec, &mut |_| {}).unwrap();
+    let down: Vec<_> = sim
+        .trace()
+        .iter()
+        .filter(|d| d.site == "lb.health.down")
+        .collect();
+    assert!(down.iter().any(|d| d.taken && d.margin == 0.0));
+    assert!(down.iter().any(|d| !d.taken && d.margin < 0.0));
+}

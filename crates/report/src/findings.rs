@@ -210,23 +210,15 @@ fn rto_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Findin
         parts.push(("recovery after activation", r, rest_cause(experiment)));
     }
     parts.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let label = if m.rto_s.is_some() {
-        "RTO"
-    } else {
-        "Outage (not recovered)"
-    };
     for (i, (name, secs, cause)) in parts.iter().enumerate() {
         if *secs <= 0.0 {
             continue;
         }
-        let lead = if i == 0 {
-            format!(
-                "{label} {}: {name} {} of it",
-                duration(total),
-                duration(*secs)
-            )
+        // Without recovery the outage has no end to split: each part stands alone.
+        let lead = if i == 0 && m.rto_s.is_some() {
+            format!("RTO {}: {name} {} of it", duration(total), duration(*secs))
         } else {
-            format!("{name} took {}", duration(*secs))
+            format!("{} took {}", capitalise(name), duration(*secs))
         };
         let text = if cause.is_empty() {
             format!("{lead}.")
@@ -238,11 +230,11 @@ fn rto_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Findin
             text,
         });
     }
-    if parts.is_empty() {
+    if parts.is_empty() && m.rto_s.is_some() {
         out.push(Finding {
             level: Level::Info,
             text: format!(
-                "{label} {}; no detect or activate signal was recorded to split it.",
+                "RTO {}; no detect or activate signal was recorded to split it.",
                 duration(total)
             ),
         });
@@ -297,13 +289,28 @@ fn detection_cause(summary: &Summary, experiment: &Experiment) -> String {
 fn activation_cause(summary: &Summary, experiment: &Experiment) -> String {
     let source = summary.metrics.tta_source.as_deref().unwrap_or("");
     for (name, c) in &experiment.raw().architecture {
-        if let Component::Database(db) = c {
-            if let Some(f) = &db.failover {
-                return format!(
-                    "promoting the standby of `{name}` is designed to take {} (signal `{source}`)",
-                    duration(f.promote_in.as_secs_f64())
-                );
-            }
+        let Component::Database(db) = c else { continue };
+        if let Some(f) = &db.failover {
+            return format!(
+                "promoting the standby of `{name}` is designed to take {} (signal `{source}`)",
+                duration(f.promote_in.as_secs_f64())
+            );
+        }
+        if let Some(spares) = &db.spares {
+            let warm = db
+                .warm_up
+                .as_ref()
+                .map(|w| {
+                    format!(
+                        ", then it warms up over {}",
+                        duration(w.duration.as_secs_f64())
+                    )
+                })
+                .unwrap_or_default();
+            return format!(
+                "a spare of `{name}` starts {} after a node is lost{warm} (signal `{source}`)",
+                duration(spares.start_in.as_secs_f64())
+            );
         }
     }
     if source.is_empty() {
@@ -383,6 +390,31 @@ fn error_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Find
         "pool_exhausted" => "connection pools ran dry: requests queued for a connection until they gave up".to_string(),
         _ => "failures of another kind".to_string(),
     };
+    if rate >= 0.1 {
+        for (service, c) in &experiment.raw().architecture {
+            let Component::Service(svc) = c else { continue };
+            let Some(r) = svc
+                .retries
+                .as_ref()
+                .filter(|r| r.max > 0 && r.budget.is_none())
+            else {
+                continue;
+            };
+            let targets: Vec<String> = svc.calls.iter().map(|c| format!("`{}`", c.to)).collect();
+            if targets.is_empty() {
+                continue;
+            }
+            out.push(Finding {
+                level: Level::Warn,
+                text: format!(
+                    "`{service}` retries a failed call up to {} times with no retry budget: while {} struggles, each failing request becomes up to {} calls on it (a retry storm).",
+                    r.max,
+                    targets.join(", "),
+                    r.max + 1
+                ),
+            });
+        }
+    }
     out.push(Finding {
         level: Level::Warn,
         text: format!(
@@ -493,4 +525,12 @@ fn data_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Findi
 /// `n` and the singular or plural phrase after it: `1 acknowledged write was`.
 fn writes(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }

@@ -122,6 +122,20 @@ pub fn parse(text: &str, path: &Path) -> Result<Experiment, SpecErrors> {
     let json = walker.walk(&root, schema, &FieldPath::root());
     let json = match json {
         Some(json) if walker.problems.is_empty() => json,
+        Some(json) if walker.problems.len() == walker.unknown_field_owners.len() => {
+            // Only unknown fields: they are left out, and the rest is checked too.
+            let mut problems = walker.problems;
+            if let Ok(raw) = deserialize(&json.to_text(), &root) {
+                let owners = &walker.unknown_field_owners;
+                let meaning = crate::validate::check(&raw, &root);
+                problems.extend(
+                    meaning
+                        .into_iter()
+                        .filter(|p| !owners.iter().any(|owner| p.path.starts_with(owner))),
+                );
+            }
+            return Err(fail(problems));
+        }
         _ => return Err(fail(walker.problems)),
     };
     let mut raw = deserialize(&json.to_text(), &root).map_err(|p| fail(vec![p]))?;

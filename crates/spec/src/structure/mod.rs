@@ -101,6 +101,11 @@ pub(crate) struct Walker<'s> {
     defs: &'s Map<String, Value>,
     /// Every problem found so far.
     pub problems: Vec<Problem>,
+    /// The mappings holding an unknown field. Such a field is left out of the value
+    /// (it is the only kind of problem that does not spoil the value), so the meaning
+    /// checks can still run on the rest; their problems inside these mappings are
+    /// dropped, as they may be consequences of the misspelling.
+    pub unknown_field_owners: Vec<FieldPath>,
 }
 
 impl<'s> Walker<'s> {
@@ -114,6 +119,7 @@ impl<'s> Walker<'s> {
         Self {
             defs,
             problems: Vec::new(),
+            unknown_field_owners: Vec::new(),
         }
     }
 
@@ -246,7 +252,8 @@ impl<'s> Walker<'s> {
                         list(names.iter().copied())
                     );
                     self.problem(entry.value.owner_span(), &field_path, message);
-                    None
+                    self.unknown_field_owners.push(path.clone());
+                    continue;
                 }
                 (None, _) => Some(any_json(&entry.value)),
             };
@@ -402,6 +409,7 @@ impl<'s> Walker<'s> {
             let mut trial = Walker {
                 defs: self.defs,
                 problems: Vec::new(),
+                unknown_field_owners: Vec::new(),
             };
             if let Some(value) = trial.walk(node, branch, path) {
                 if trial.problems.is_empty() {

@@ -428,10 +428,14 @@ fn ribbon(
     let m = &s.metrics;
     let mut rows: Vec<(String, &str, f64, f64)> = Vec::new();
     for f in faults {
-        let len = if f.healed {
+        // A fault healed by the end-of-run rollback lasted "until the end".
+        let len = if f.healed && f.to_s < s.run.end_s - 0.5 {
             format!(" for {}", duration(f.to_s - f.from_s))
         } else {
-            " until the end".to_string()
+            format!(
+                " until the end of the run ({})",
+                duration(f.to_s - f.from_s)
+            )
         };
         rows.push((format!("⚡ {}{len}", f.name), "r-fault", f.from_s, f.to_s));
     }

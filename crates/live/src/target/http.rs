@@ -6,24 +6,27 @@ use bytes::Bytes;
 use faultline_record::FailureClass;
 use faultline_spec::{HttpRequest, HttpTarget, HttpVersion};
 use http_body_util::{BodyExt, Full};
-use hyper::client::conn::{http1, http2};
+use hyper::client::conn::http2;
 use hyper::{Request, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpStream;
 
 use super::classify::{chain_class, io_class};
+use super::h1::H1Conn;
 use super::pool::Pool;
 use crate::error::LiveError;
 
 enum Sender {
-    H1(http1::SendRequest<Full<Bytes>>),
+    /// HTTP/1.1: the small client of [`super::h1`], driven by the operation's task.
+    H1(H1Conn),
+    /// HTTP/2: hyper's client.
     H2(http2::SendRequest<Full<Bytes>>),
 }
 
 impl Sender {
     fn is_closed(&self) -> bool {
         match self {
-            Sender::H1(s) => s.is_closed(),
+            Sender::H1(c) => !c.reusable(),
             Sender::H2(s) => s.is_closed(),
         }
     }
@@ -141,32 +144,43 @@ impl HttpClient {
         format!("http://{}", self.authority)
     }
 
-    async fn connect(&self) -> Result<Sender, FailureClass> {
+    async fn connect_h2(&self) -> Result<Sender, FailureClass> {
         let stream = TcpStream::connect(&self.authority)
             .await
             .map_err(|e| io_class(&e))?;
         let _ = stream.set_nodelay(true);
-        let io = TokioIo::new(stream);
-        match self.version {
-            HttpVersion::Http1 => {
-                let (sender, conn) = http1::handshake(io)
-                    .await
-                    .map_err(|e| chain_class(&e, FailureClass::Reset))?;
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                });
-                Ok(Sender::H1(sender))
-            }
-            HttpVersion::Http2 => {
-                let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
-                    .await
-                    .map_err(|e| chain_class(&e, FailureClass::Reset))?;
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                });
-                Ok(Sender::H2(sender))
-            }
+        let (sender, conn) = http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .map_err(|e| chain_class(&e, FailureClass::Reset))?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok(Sender::H2(sender))
+    }
+
+    /// The bytes of an HTTP/1.1 request.
+    fn h1_request(&self, template: &Template, key: &str, id: u64, value: &str) -> Vec<u8> {
+        let body = fill(&template.body, key, id, value);
+        let mut out = Vec::with_capacity(128 + body.len());
+        out.extend_from_slice(template.method.as_str().as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(fill(&template.path, key, id, value).as_bytes());
+        out.extend_from_slice(b" HTTP/1.1\r\nhost: ");
+        out.extend_from_slice(self.authority.as_bytes());
+        out.extend_from_slice(b"\r\n");
+        for (name, text) in &template.headers {
+            out.extend_from_slice(name.as_str().as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(fill(text, key, id, value).as_bytes());
+            out.extend_from_slice(b"\r\n");
         }
+        if !body.is_empty() || !matches!(template.method, hyper::Method::GET | hyper::Method::HEAD)
+        {
+            out.extend_from_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
+        }
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(body.as_bytes());
+        out
     }
 
     async fn send(
@@ -178,15 +192,36 @@ impl HttpClient {
         timeout: Duration,
     ) -> Result<(StatusCode, Bytes), FailureClass> {
         let mut lease = self.pool.acquire(timeout).await?;
+        let reused = lease.take().filter(|s| !s.is_closed());
+        if matches!(self.version, HttpVersion::Http1) {
+            let request = self.h1_request(template, key, id, value);
+            let attempt = async {
+                let mut conn = match reused {
+                    Some(Sender::H1(c)) => c,
+                    _ => H1Conn::connect(&self.authority).await?,
+                };
+                let response = conn.exchange(&request).await?;
+                Ok::<_, FailureClass>((conn, response))
+            };
+            return match tokio::time::timeout(timeout, attempt).await {
+                Err(_) => Err(FailureClass::Timeout),
+                Ok(Err(class)) => Err(class),
+                Ok(Ok((conn, response))) => {
+                    if conn.reusable() {
+                        lease.put(Sender::H1(conn));
+                    }
+                    let status =
+                        StatusCode::from_u16(response.status).map_err(|_| FailureClass::Other)?;
+                    Ok((status, Bytes::from(response.body)))
+                }
+            };
+        }
         let mut builder = Request::builder().method(template.method.clone()).uri(fill(
             &template.path,
             key,
             id,
             value,
         ));
-        if matches!(self.version, HttpVersion::Http1) {
-            builder = builder.header(hyper::header::HOST, &self.authority);
-        }
         for (name, text) in &template.headers {
             builder = builder.header(name, fill(text, key, id, value));
         }
@@ -194,27 +229,22 @@ impl HttpClient {
         let request = builder
             .body(Full::new(body))
             .map_err(|_| FailureClass::Other)?;
-        let reused = lease.take().filter(|s| !s.is_closed());
         let attempt = async {
             let mut sender = match reused {
-                Some(s) => s,
-                None => self.connect().await?,
+                Some(Sender::H2(s)) => s,
+                _ => match self.connect_h2().await? {
+                    Sender::H2(s) => s,
+                    Sender::H1(_) => return Err(FailureClass::Other),
+                },
             };
-            let response = match &mut sender {
-                Sender::H1(s) => {
-                    s.ready()
-                        .await
-                        .map_err(|e| chain_class(&e, FailureClass::Reset))?;
-                    s.send_request(request).await
-                }
-                Sender::H2(s) => {
-                    s.ready()
-                        .await
-                        .map_err(|e| chain_class(&e, FailureClass::Reset))?;
-                    s.send_request(request).await
-                }
-            }
-            .map_err(|e| chain_class(&e, FailureClass::Reset))?;
+            sender
+                .ready()
+                .await
+                .map_err(|e| chain_class(&e, FailureClass::Reset))?;
+            let response = sender
+                .send_request(request)
+                .await
+                .map_err(|e| chain_class(&e, FailureClass::Reset))?;
             let status = response.status();
             let body = response
                 .into_body()
@@ -228,7 +258,7 @@ impl HttpClient {
             Err(_) => Err(FailureClass::Timeout),
             Ok(Err(class)) => Err(class),
             Ok(Ok((sender, status, body))) => {
-                lease.put(sender);
+                lease.put(Sender::H2(sender));
                 Ok((status, body))
             }
         }

@@ -1,6 +1,7 @@
 //! The load generator's targets: HTTP, PostgreSQL and Redis behind one interface.
 
 mod classify;
+pub mod h1;
 pub mod http;
 mod pool;
 pub mod postgres;

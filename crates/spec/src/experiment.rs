@@ -122,11 +122,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Experiment, SpecErrors> {
     let json = walker.walk(&root, schema, &FieldPath::root());
     let json = match json {
         Some(json) if walker.problems.is_empty() => json,
-        Some(json) if walker.problems.len() == walker.unknown_field_owners.len() => {
-            // Only unknown fields: they are left out, and the rest is checked too.
+        Some(json) => {
+            // The problems only left fields out: the rest is checked for meaning too.
             let mut problems = walker.problems;
             if let Ok(raw) = deserialize(&json.to_text(), &root) {
-                let owners = &walker.unknown_field_owners;
+                let owners = &walker.damaged_owners;
                 let meaning = crate::validate::check(&raw, &root);
                 problems.extend(
                     meaning

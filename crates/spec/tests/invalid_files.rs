@@ -214,11 +214,12 @@ const CASES: &[(&str, &[&str])] = &[
         "hotspot-and-zipf.yaml:34:43: workload.keys.hotspot: give either `zipf` or `hotspot`, not both: each is a way of drawing keys",
         "hotspot-and-zipf.yaml:34:63: workload.keys.hotspot.keys: the hot keys must be at least 1 and fewer than all 100 keys",
     ]),
-    ("unknown-fields-and-meaning.yaml", &[
-        "unknown-fields-and-meaning.yaml:9:5: architecture.lb.algorithmm: unknown field `algorithmm` (did you mean `algorithm`?); allowed here: `algorithm`, `health_check`, `kind`, `targets`, `zones`",
-        "unknown-fields-and-meaning.yaml:18:5: architecture.api.cals: unknown field `cals` (did you mean `calls`?); allowed here: `autoscaling`, `calls`, `circuit_breaker`, `cold_start`, `concurrency`, `instances`, `kind`, `pools`, `queue_limit`, `retries`, `service_time`, `spares`, `timeout`, `warm_up`, `zones`",
+    ("local-shape-problems-and-meaning.yaml", &[
+        "local-shape-problems-and-meaning.yaml:9:5: architecture.lb.algorithmm: unknown field `algorithmm` (did you mean `algorithm`?); allowed here: `algorithm`, `health_check`, `kind`, `targets`, `zones`",
+        "local-shape-problems-and-meaning.yaml:16:14: architecture.api.timeout: `soon` is not a duration such as `500ms`, `90s`, `2m30s`, `1h` or `250us`",
+        "local-shape-problems-and-meaning.yaml:19:5: architecture.api.cals: unknown field `cals` (did you mean `calls`?); allowed here: `autoscaling`, `calls`, `circuit_breaker`, `cold_start`, `concurrency`, `instances`, `kind`, `pools`, `queue_limit`, `retries`, `service_time`, `spares`, `timeout`, `warm_up`, `zones`",
         // Not reported: `architecture.api.pools.db` (no call goes to `db`), a consequence of `cals`.
-        "unknown-fields-and-meaning.yaml:37:24: faults[0].kill: no component named `dbb` (did you mean `db`?); the components are `front`, `lb`, `api`, `cache`, `db`",
+        "local-shape-problems-and-meaning.yaml:38:24: faults[0].kill: no component named `dbb` (did you mean `db`?); the components are `front`, `lb`, `api`, `cache`, `db`",
     ]),
     ("many-meaning-problems.yaml", &[
         "many-meaning-problems.yaml:7:14: architecture.lb.targets: `db` is a database, but this must name a service; the service components are `api`",

@@ -101,11 +101,11 @@ pub(crate) struct Walker<'s> {
     defs: &'s Map<String, Value>,
     /// Every problem found so far.
     pub problems: Vec<Problem>,
-    /// The mappings holding an unknown field. Such a field is left out of the value
-    /// (it is the only kind of problem that does not spoil the value), so the meaning
-    /// checks can still run on the rest; their problems inside these mappings are
-    /// dropped, as they may be consequences of the misspelling.
-    pub unknown_field_owners: Vec<FieldPath>,
+    /// The mappings from which a field was left out: an unknown field, or an optional
+    /// field whose value has a problem. Leaving it out keeps the rest of the value
+    /// usable, so the meaning checks can still run; their problems inside these
+    /// mappings are dropped, as they may be consequences of the problem.
+    pub damaged_owners: Vec<FieldPath>,
 }
 
 impl<'s> Walker<'s> {
@@ -119,7 +119,7 @@ impl<'s> Walker<'s> {
         Self {
             defs,
             problems: Vec::new(),
-            unknown_field_owners: Vec::new(),
+            damaged_owners: Vec::new(),
         }
     }
 
@@ -252,13 +252,21 @@ impl<'s> Walker<'s> {
                         list(names.iter().copied())
                     );
                     self.problem(entry.value.owner_span(), &field_path, message);
-                    self.unknown_field_owners.push(path.clone());
+                    self.damaged_owners.push(path.clone());
                     continue;
                 }
                 (None, _) => Some(any_json(&entry.value)),
             };
+            let required = schema
+                .get("required")
+                .and_then(Value::as_array)
+                .is_some_and(|r| r.iter().any(|n| n.as_str() == Some(entry.key.as_str())));
             match value {
                 Some(value) => out.push((entry.key.clone(), value)),
+                // An optional field with a problem is left out; the mapping stays usable.
+                None if field_schema.is_some() && !required => {
+                    self.damaged_owners.push(path.clone());
+                }
                 None => valid = false,
             }
         }
@@ -409,7 +417,7 @@ impl<'s> Walker<'s> {
             let mut trial = Walker {
                 defs: self.defs,
                 problems: Vec::new(),
-                unknown_field_owners: Vec::new(),
+                damaged_owners: Vec::new(),
             };
             if let Some(value) = trial.walk(node, branch, path) {
                 if trial.problems.is_empty() {

@@ -380,7 +380,7 @@ pub struct Failover {
 pub struct Database {
     /// How the nodes are arranged.
     pub topology: DatabaseTopology,
-    /// Serving nodes for `n_plus_one` (spares come on top); ignored otherwise.
+    /// Serving nodes for `n_plus_one` (spares come on top); only for `n_plus_one`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nodes: Option<u32>,
     /// Zones of the nodes, in turn (primary first).
@@ -398,10 +398,11 @@ pub struct Database {
     /// Replication to the standby or the other site.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replication: Option<Replication>,
-    /// The failover controller (active-passive).
+    /// The failover controller: promotes the standby (`active_passive`), or moves a dead
+    /// site's traffic to the other (`active_active`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failover: Option<Failover>,
-    /// Spare nodes (N+1).
+    /// Spare nodes (`n_plus_one` only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spares: Option<Spares>,
     /// Reduced capacity of a freshly started node.

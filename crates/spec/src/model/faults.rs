@@ -9,8 +9,10 @@ use crate::units::{Duration, Fraction, Rate};
 /// (`kill`, `kill_zone`, `pause`, `latency`, `loss`, `partition`, `flush_cache`,
 /// `dns_change` or `action`).
 ///
-/// Targets name a component (`api`), one instance (`api.2`) or a database role
-/// (`db.primary`, `db.standby`); `db.controller` is a database's failover controller.
+/// Targets name a component (`api`), one node numbered from 0 (`api.2`) or a database
+/// role (`db.primary`, `db.standby` or `db.replica`); `db.controller` is a database's
+/// failover controller. The ends of an edge (`between`) may also be `client`, the load
+/// generator.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fault {

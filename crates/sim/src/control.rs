@@ -57,6 +57,10 @@ impl Simulation {
         let Some(h) = l.health else { return };
         let lb_dead = l.dead;
         let node = &self.nodes[n as usize];
+        if node.retired {
+            // Deregistered by a scale-in: no longer checked.
+            return;
+        }
         let mut ok = !lb_dead
             && node.alive
             && !node.paused
@@ -589,7 +593,8 @@ impl Simulation {
             role: Role::Shard,
             store: None,
             deps: Vec::new(),
-            lb_healthy: true,
+            // Registered with load balancers when it starts (see `instance_start`).
+            lb_healthy: false,
             hc_ok: 0,
             hc_fail: 0,
         });
@@ -610,6 +615,9 @@ impl Simulation {
         node.alive = true;
         node.serving_from_us = self.now + cold;
         node.warm_from_us = warm.then_some(self.now + cold);
+        // Without health checks the balancer routes to it at once (and a cold start
+        // refuses); with them, it waits for `healthy_after` passed checks.
+        node.lb_healthy = true;
         let name = self.node_name(n);
         self.mark(
             MarkerKind::Note,
@@ -747,14 +755,20 @@ impl Simulation {
                 node.alive && !node.retired && now >= node.serving_from_us
             })
             .collect();
-        let busy: u32 = serving.iter().map(|&n| self.nodes[n as usize].busy).sum();
+        self.comps[comp as usize].little.advance(now);
+        let busy_area_us = self.comps[comp as usize].little.busy_area_us;
         let Kind::Service(s) = &mut self.comps[comp as usize].kind else {
             return;
         };
         let Some(a) = s.scale else { return };
+        // Mean busy slots over the period since the last evaluation.
+        let period_us = now.saturating_sub(s.scale_t_us).max(1) as f64;
+        let busy = (busy_area_us - s.scale_area_us) / period_us;
+        s.scale_area_us = busy_area_us;
+        s.scale_t_us = now;
         let capacity = serving.len() as f64 * f64::from(s.concurrency.max(1));
         let util = if capacity > 0.0 {
-            f64::from(busy) / capacity
+            (busy / capacity).min(1.0)
         } else {
             1.0
         };

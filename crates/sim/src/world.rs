@@ -122,6 +122,9 @@ pub struct SvcCfg {
     pub queue_limit: Option<u32>,
     pub last_scale_us: u64,
     pub pending_starts: u32,
+    /// Busy-slot integral and time at the last autoscaler evaluation.
+    pub scale_area_us: f64,
+    pub scale_t_us: u64,
     /// Retry budget: first attempts and retries per second over the last 10 s.
     pub budget_firsts: [u64; 10],
     pub budget_retries: [u64; 10],

@@ -13,18 +13,25 @@
 //!   input that still takes the same branch); *flip* moves put them just
 //!   across it, preferring the decisions closest to their threshold;
 //! - **across paths**: crossover mixes the elites of two different paths;
-//! - **within a path**: Gaussian steps and moves to the ends of ranges;
+//! - **within a path**: a separable CMA-ES climber, started (and
+//!   restarted) on an elite of the archive, adds a generation to a share of
+//!   the batches that follows how often it set a new best compared with the
+//!   trace moves (between 20% and 80%); Gaussian steps and moves to the
+//!   ends of ranges;
 //! - **fresh points**: a share of uniform samples, so that on a flat
 //!   landscape the search is never worse off than random sampling.
 //!
 //! Move kinds are chosen with probabilities that adapt to how often each
 //! kind improved on its parent.
 
+use super::cmaes::{from_unit, to_unit, Cma};
 use super::{perturb, Evaluated, Evaluator};
 use crate::{trace::Decision, Rng};
 
 /// Most paths kept in the elite archive.
 pub const ARCHIVE_PATHS_MAX: usize = 64;
+/// Step size (unit cube) of the climber when it restarts on an elite.
+const CMA_SIGMA_RESTART: f64 = 0.3;
 /// Share of the budget spent on the initial (random and corner) seeds.
 const SEED_SHARE: f64 = 0.05;
 
@@ -85,6 +92,11 @@ pub(super) fn run(ev: &mut Evaluator<'_>, rng: &mut Rng) {
             state.insert(e);
         }
     }
+    let cma_lambda = ev.batch_size().max(4);
+    let mut cma: Option<Cma> = None;
+    // Decayed (batches that set a new best, batches) per source.
+    let mut cma_credit = [0.0_f64; 2];
+    let mut trace_credit = [0.0_f64; 2];
     while !ev.done() {
         if state.archive.is_empty() {
             // Nothing evaluated successfully yet: keep sampling.
@@ -96,9 +108,34 @@ pub(super) fn run(ev: &mut Evaluator<'_>, rng: &mut Rng) {
             results.into_iter().for_each(|e| state.insert(e));
             continue;
         }
-        let mut proposals = Vec::with_capacity(ev.batch_size());
+        // The CMA-ES climber starts (and restarts) from an elite.
+        let cma = cma.get_or_insert_with(|| {
+            let start = state.pick_parent(rng);
+            Cma::new(
+                bounds.len(),
+                cma_lambda,
+                to_unit(&state.archive[start].x, bounds),
+            )
+        });
+        // Whether this batch carries a CMA-ES generation: decided by how
+        // often each source set a new best lately.
+        let rate = |c: [f64; 2]| (c[0] + 1.0) / (c[1] + 2.0);
+        let p_cma = (rate(cma_credit) / (rate(cma_credit) + rate(trace_credit))).clamp(0.2, 0.8);
+        let use_cma = rng.chance(p_cma);
+        let cma_ys = if use_cma { cma.ask(rng) } else { Vec::new() };
+        let trace_n = if use_cma {
+            (ev.batch_size() / 2).max(1)
+        } else {
+            ev.batch_size()
+        };
+        let best_before = state
+            .archive
+            .iter()
+            .map(|el| el.value)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let mut proposals: Vec<Vec<f64>> = cma_ys.iter().map(|y| from_unit(y, bounds)).collect();
         let mut origins = Vec::with_capacity(ev.batch_size());
-        for _ in 0..ev.batch_size() {
+        while proposals.len() < cma_ys.len() + trace_n {
             let parent = state.pick_parent(rng);
             // A flat archive (every elite has the same value) means the
             // trace has nothing to climb yet: sample widely until it has.
@@ -111,11 +148,33 @@ pub(super) fn run(ev: &mut Evaluator<'_>, rng: &mut Rng) {
             origins.push((mv, state.archive[parent].value));
             proposals.push(child);
         }
-        let results = ev.eval_batch(proposals);
+        let mut results = ev.eval_batch(proposals);
         if results.is_empty() {
             break;
         }
-        for (e, (mv, parent_value)) in results.into_iter().zip(origins) {
+        let trace_results = results.split_off(cma_ys.len().min(results.len()));
+        let cma_values: Vec<f64> = results.iter().map(|r| r.value).collect();
+        let set_best = |vals: &[f64]| vals.iter().any(|&v| v > best_before);
+        if use_cma {
+            cma_credit[1] += 1.0;
+            cma_credit[0] += f64::from(u8::from(set_best(&cma_values)));
+        }
+        trace_credit[1] += 1.0;
+        let trace_values: Vec<f64> = trace_results.iter().map(|r| r.value).collect();
+        trace_credit[0] += f64::from(u8::from(set_best(&trace_values)));
+        for c in [&mut cma_credit, &mut trace_credit] {
+            c[0] *= 0.95;
+            c[1] *= 0.95;
+        }
+        if use_cma && cma.tell(&cma_ys[..cma_values.len()], &cma_values) {
+            // Restart on an elite: half the time a best one, else another path's.
+            let start = state.pick_parent(rng);
+            cma.restart(to_unit(&state.archive[start].x, bounds), CMA_SIGMA_RESTART);
+        }
+        for e in results {
+            state.insert(e);
+        }
+        for (e, (mv, parent_value)) in trace_results.into_iter().zip(origins) {
             let k = MOVES.iter().position(|m| *m == mv).unwrap_or(0);
             state.trials[k] += 1.0;
             let won = e.value > parent_value;

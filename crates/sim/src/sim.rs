@@ -728,6 +728,34 @@ impl Simulation {
             c.series = Some(rec.series(&c.name));
         }
         self.rec = Some(rec);
+        self.run_loop(progress);
+        if let Some(e) = self.write_error.take() {
+            return Err(SimError::Record(e));
+        }
+        self.finish_run();
+        let end = self.now.max(self.end_us);
+        let rec = self
+            .rec
+            .take()
+            .ok_or_else(|| SimError::Model("recorder missing".into()))?;
+        let meta = rec.finish(RunStatus::Completed, end, None)?;
+        let mut p = self.progress();
+        p.phase = "verify".into();
+        p.elapsed_us = end;
+        progress(&p);
+        Ok((meta, self))
+    }
+
+    /// Runs the whole experiment without writing any record: the fast path for
+    /// searches that evaluate thousands of runs and read only the exact counters
+    /// ([`Self::component_stats`], [`Self::conflicts`]) and the decision trace.
+    pub fn run_unrecorded(mut self) -> Simulation {
+        self.run_loop(&mut |_| {});
+        self.finish_run();
+        self
+    }
+
+    fn run_loop(&mut self, progress: &mut dyn FnMut(&Progress)) {
         self.start();
         self.mark(MarkerKind::PhaseStart, "baseline", None, None);
         while let Some((t, ev)) = self.q.pop() {
@@ -746,21 +774,6 @@ impl Simulation {
                 progress(&self.progress());
             }
         }
-        if let Some(e) = self.write_error.take() {
-            return Err(SimError::Record(e));
-        }
-        self.finish_run();
-        let end = self.now.max(self.end_us);
-        let rec = self
-            .rec
-            .take()
-            .ok_or_else(|| SimError::Model("recorder missing".into()))?;
-        let meta = rec.finish(RunStatus::Completed, end, None)?;
-        let mut p = self.progress();
-        p.phase = "verify".into();
-        p.elapsed_us = end;
-        progress(&p);
-        Ok((meta, self))
     }
 
     fn progress(&self) -> Progress {

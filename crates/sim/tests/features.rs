@@ -157,3 +157,18 @@ fn decision_points_are_traced_on_request() {
     assert!(down.iter().any(|d| d.taken && d.margin == 0.0));
     assert!(down.iter().any(|d| !d.taken && d.margin < 0.0));
 }
+
+#[test]
+fn the_unrecorded_fast_path_gives_the_same_run() {
+    let text = with_faults("  - { at: 60s, kill: api.1 }\n");
+    let experiment = faultline_spec::parse(&text, "t.yaml".as_ref()).unwrap();
+    let fast = faultline_sim::Simulation::new(&experiment, 1)
+        .unwrap()
+        .run_unrecorded();
+    let recorded = run(&text);
+    assert_eq!(fast.client_operations(), recorded.sim.client_operations());
+    assert_eq!(
+        fast.component_stats("api"),
+        recorded.sim.component_stats("api")
+    );
+}

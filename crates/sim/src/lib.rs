@@ -31,6 +31,7 @@
 //! assert!(meta.started_at.is_none()); // simulated runs carry no wall-clock time
 //! ```
 
+mod build;
 mod call;
 mod client;
 mod control;

@@ -68,10 +68,11 @@ pub fn shard_of(key: u64, n: usize) -> usize {
     ((u128::from(x ^ (x >> 31)) * n as u128) >> 64) as usize
 }
 
-/// The checksum of the value written by write `id` on `key` (what both engines write:
-/// the id and the key in the value).
+/// The checksum of the value written by write `id` on key number `key`: the value is
+/// `fl:<id>:k<key>`, exactly what the live engine writes (`faultline_live` `value_for`
+/// with the key name `k<key>`).
 pub fn value_checksum(id: u64, key: u64) -> u64 {
-    faultline_record::Checksum::of(format!("{id}:k{key}").as_bytes()).0
+    faultline_record::Checksum::of(format!("fl:{id}:k{key}").as_bytes()).0
 }
 
 #[cfg(test)]

@@ -176,6 +176,7 @@ impl Simulation {
         if let Kind::Lb(_) = &self.comps[addr.comp as usize].kind {
             lb = addr.comp;
             let node = self.lb_pick(addr.comp)?;
+            self.requests += 1;
             if let (Some(rec), Some(s)) = (&mut self.rec, self.comps[lb as usize].series) {
                 rec.op_started(s, c.op, self.now);
             }

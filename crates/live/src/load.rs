@@ -119,7 +119,7 @@ async fn operation(
             });
         }
         OpKind::Read => {
-            let result = ctx.target.read(&key, ctx.timeout).await.map(|_| ());
+            let result = ctx.target.read_check(&key, ctx.timeout).await;
             let t_end = ctx.sink.now_us();
             ctx.sink.op_finished(kind, t_intended_us, t_end, result);
         }

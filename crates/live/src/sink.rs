@@ -42,7 +42,7 @@ pub struct SecondStats {
 
 struct Inner {
     recorder: Option<Recorder>,
-    series: Vec<SeriesId>,
+    series: [SeriesId; 2],
     flushed_us: u64,
     keys: HashMap<String, KeyState>,
     seconds: VecDeque<SecondStats>,
@@ -63,7 +63,7 @@ impl Sink {
     /// A sink writing into `recorder`; operations count in `client` and each of
     /// `series` (the target component).
     pub fn new(mut recorder: Recorder, target_component: &str, start: Instant) -> Self {
-        let series = vec![
+        let series = [
             recorder.series(faultline_record::CLIENT_SERIES),
             recorder.series(target_component),
         ];
@@ -104,7 +104,7 @@ impl Sink {
     pub fn op_started(&self, op: OpKind, t_intended_us: u64) {
         let mut inner = self.lock();
         let t = t_intended_us.max(inner.flushed_us);
-        let series = inner.series.clone();
+        let series = inner.series;
         if let Some(rec) = inner.recorder.as_mut() {
             for s in series {
                 rec.op_started(s, op, t);
@@ -122,7 +122,7 @@ impl Sink {
     ) {
         let mut inner = self.lock();
         let t_end = t_end_us.max(inner.flushed_us);
-        let series = inner.series.clone();
+        let series = inner.series;
         if let Some(rec) = inner.recorder.as_mut() {
             for s in series {
                 rec.op_finished(s, op, t_intended_us.min(t_end), t_end, outcome);

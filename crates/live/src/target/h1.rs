@@ -67,19 +67,12 @@ impl H1Conn {
     }
 
     async fn fill(&mut self) -> Result<usize, FailureClass> {
-        let start = self.buf.len();
-        self.buf.resize(start + 8192, 0);
-        let n = self.stream.read(&mut self.buf[start..]).await;
-        match n {
-            Ok(n) => {
-                self.buf.truncate(start + n);
-                Ok(n)
-            }
-            Err(e) => {
-                self.buf.truncate(start);
-                Err(io_class(&e))
-            }
-        }
+        // Reads into spare capacity: no zeroing of the buffer per read.
+        self.buf.reserve(8192);
+        self.stream
+            .read_buf(&mut self.buf)
+            .await
+            .map_err(|e| io_class(&e))
     }
 
     /// Sends `request` (a complete HTTP/1.1 request) and reads the response.

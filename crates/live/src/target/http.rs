@@ -297,6 +297,15 @@ impl HttpClient {
         Self::check(&self.write, status, &body)
     }
 
+    /// Sends the read request and checks the answer, without keeping the body.
+    pub async fn read_check(&self, key: &str, timeout: Duration) -> Result<(), FailureClass> {
+        let (status, body) = self.send(&self.read, key, 0, "", timeout).await?;
+        if status == StatusCode::NOT_FOUND && !self.read.expect_status.contains(&404) {
+            return Ok(());
+        }
+        Self::check(&self.read, status, &body)
+    }
+
     /// Sends the read request; `None` when the service answers 404.
     pub async fn read(&self, key: &str, timeout: Duration) -> Result<Option<String>, FailureClass> {
         let (status, body) = self.send(&self.read, key, 0, "", timeout).await?;

@@ -79,6 +79,15 @@ impl Target {
         }
     }
 
+    /// Reads `key` as the load does: only whether the read succeeded.
+    pub async fn read_check(&self, key: &str, timeout: Duration) -> Result<(), FailureClass> {
+        match self {
+            Target::Http(h) => h.read_check(key, timeout).await,
+            Target::Redis(r) => r.read(key, timeout).await.map(|_| ()),
+            Target::Postgres(p) => p.read(key, timeout).await.map(|_| ()),
+        }
+    }
+
     /// Reads `key`: its value, or `None` when absent.
     pub async fn read(&self, key: &str, timeout: Duration) -> Result<Option<String>, FailureClass> {
         match self {

@@ -25,10 +25,14 @@ impl<C> Pool<C> {
     /// Waits at most `wait` for a slot; the lease holds an idle connection if one was
     /// there.
     pub async fn acquire(&self, wait: Duration) -> Result<Lease<'_, C>, FailureClass> {
-        let permit = tokio::time::timeout(wait, self.permits.acquire())
-            .await
-            .map_err(|_| FailureClass::PoolExhausted)?
-            .map_err(|_| FailureClass::Other)?;
+        // The usual case needs no timer: a slot is free.
+        let permit = match self.permits.try_acquire() {
+            Ok(permit) => permit,
+            Err(_) => tokio::time::timeout(wait, self.permits.acquire())
+                .await
+                .map_err(|_| FailureClass::PoolExhausted)?
+                .map_err(|_| FailureClass::Other)?,
+        };
         let conn = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         Ok(Lease {
             pool: self,

@@ -76,5 +76,21 @@ fn main() {
         );
         println!("RESULT {name} {ops_rate:.0} {req_rate:.0}");
     }
+    if only.as_deref().is_none_or(|o| o == "mmc-unrecorded") {
+        // The same M/M/c run without writing a record (the hunt's fast path): the
+        // engine alone, as SimPy's model only counts customers.
+        let mut rates = Vec::new();
+        let mut ops = 0;
+        for _ in 0..reps {
+            let sim = Simulation::new(&mmc, mmc.seed()).expect("the model builds");
+            let start = Instant::now();
+            let sim = sim.run_unrecorded();
+            ops = sim.client_operations();
+            rates.push(ops as f64 / start.elapsed().as_secs_f64());
+        }
+        let rate = median(rates);
+        println!("faultline mmc without a record: {ops} client operations; median {rate:.0} client ops/s over {reps} runs");
+        println!("RESULT mmc-unrecorded {rate:.0}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -2,7 +2,7 @@
 //! side with a direct connection and with HAProxy in TCP mode on the same path.
 //!
 //! ```text
-//! cargo run --release -p faultline-proxy --example bench -- [--rounds 5] [--seconds 2] [--rtts 10000]
+//! cargo run --release -p faultline-proxy --example proxy_bench -- [--rounds 5] [--seconds 2] [--rtts 10000]
 //! ```
 //!
 //! Everything runs on 127.0.0.1: a blocking echo server and a blocking sink server (one

@@ -247,7 +247,7 @@ async fn bad_requests_get_toxiproxy_errors_never_a_crash() {
         (
             "POST",
             "/proxies",
-            Some(r#"{"name": "x", "upstream": "a:1", "listen": "999.1.1.1:0"}"#),
+            Some(r#"{"name": "x", "upstream": "a:1", "listen": "127.0.0.1:99999"}"#),
             500,
         ),
         ("GET", "/proxies/nope", None, 404),

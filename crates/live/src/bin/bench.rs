@@ -110,8 +110,9 @@ fn ours_rate(addr: &str) -> (f64, f64) {
     (ok as f64 / SECONDS as f64, cpu / wall)
 }
 
-/// The open model at `rate_per_s`: the offered (started) rate and the completed rate.
-fn open_rate(addr: &str, rate_per_s: u64) -> (f64, f64) {
+/// The open model at `rate_per_s`: the offered (started) rate, the completed rate, and
+/// p50/p99 latency from the intended starts in ms (a lagging generator shows here).
+fn open_rate(addr: &str, rate_per_s: u64) -> (f64, f64, f64, f64) {
     let secs = 10;
     let exp = experiment(
         addr,
@@ -123,9 +124,19 @@ fn open_rate(addr: &str, rate_per_s: u64) -> (f64, f64) {
     faultline_live::run(&exp, &dir, &mut |_| {}).expect("the run works");
     let record = RunRecord::load(&dir).expect("record");
     let client = record.buckets.iter().filter(|b| b.series == "client");
-    let (started, done) = client.fold((0u64, 0u64), |(s, d), b| (s + b.started, d + b.completed()));
+    let mut latency = faultline_record::LatencyHistogram::new();
+    let (started, done) = client.fold((0u64, 0u64), |(s, d), b| {
+        latency.add_sparse(&b.latency_us);
+        (s + b.started, d + b.completed())
+    });
     let _ = std::fs::remove_dir_all(&dir);
-    (started as f64 / secs as f64, done as f64 / secs as f64)
+    let ms = |q: f64| latency.quantile_us(q).unwrap_or(0) as f64 / 1000.0;
+    (
+        started as f64 / secs as f64,
+        done as f64 / secs as f64,
+        ms(0.5),
+        ms(0.99),
+    )
 }
 
 fn tempfile_dir() -> PathBuf {
@@ -195,8 +206,11 @@ fn main() {
     let asked = 20_000;
     let mut offered = Vec::new();
     for i in 0..runs {
-        let (started, done) = open_rate(&addr, asked);
-        println!("open model run {}: asked {asked}/s, achieved {started:.0}/s arrivals, {done:.0}/s completed", i + 1);
+        let (started, done, p50, p99) = open_rate(&addr, asked);
+        println!(
+            "open model run {}: asked {asked}/s, achieved {started:.0}/s arrivals, {done:.0}/s completed, latency from intended start p50 {p50:.2} ms p99 {p99:.2} ms",
+            i + 1
+        );
         offered.push(started);
     }
     let m = median(offered);

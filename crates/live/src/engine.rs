@@ -146,6 +146,7 @@ pub async fn run(
         )));
     }
     let first_fault_us = Arc::new(AtomicU64::new(u64::MAX));
+    let first_fault_index = Arc::new(AtomicU64::new(0));
     for fault in planned {
         tasks.0.push(tokio::spawn(fault_task(
             fault,
@@ -153,6 +154,7 @@ pub async fn run(
             rollback.clone(),
             stopper.clone(),
             first_fault_us.clone(),
+            first_fault_index.clone(),
             plan.observe_us,
         )));
     }
@@ -168,6 +170,7 @@ pub async fn run(
             rollback.clone(),
             stopper.clone(),
             first_fault_us.clone(),
+            first_fault_index.clone(),
         )));
     }
 
@@ -358,6 +361,7 @@ async fn fault_task(
     rollback: Arc<Rollback>,
     stopper: Arc<Stopper>,
     first_fault_us: Arc<AtomicU64>,
+    first_fault_index: Arc<AtomicU64>,
     observe_us: Option<u64>,
 ) {
     if !wait_trigger(&fault, &ctx).await {
@@ -390,6 +394,7 @@ async fn fault_task(
                 .compare_exchange(u64::MAX, t_before, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
             {
+                first_fault_index.store(fault.index as u64, Ordering::Release);
                 sink.mark(MarkerKind::PhaseEnd, "baseline", None, None);
                 sink.mark(MarkerKind::PhaseStart, "observe", None, None);
                 if let Some(observe) = observe_us {

@@ -24,6 +24,9 @@ pub struct FailbackPlan {
     pub wait: Duration,
     /// The actions, resolved as faults with indexes after the experiment's faults.
     pub actions: Vec<PlannedFault>,
+    /// Per fault of the experiment: whether it is healed during the run (has a
+    /// `duration`).
+    pub heals: Vec<bool>,
 }
 
 /// Runs the failback during the run's load.
@@ -33,6 +36,7 @@ pub async fn failback(
     rollback: Arc<Rollback>,
     stopper: Arc<Stopper>,
     first_fault_us: Arc<AtomicU64>,
+    first_fault_index: Arc<AtomicU64>,
 ) {
     // Wait for the first fault, then for its healing (if it gets one) plus `after`.
     let mut rx = sink.subscribe();
@@ -43,7 +47,19 @@ pub async fn failback(
         }
         let _ = tokio::time::timeout(Duration::from_millis(50), rx.changed()).await;
     };
-    let healed = sink.fired_at("fault:0.healed").unwrap_or(t_fault);
+    // A fault with a duration: wait for its healing; otherwise count from injection.
+    let index = first_fault_index.load(Ordering::Acquire) as usize;
+    let healed = if plan.heals.get(index).copied().unwrap_or(false) {
+        let name = format!("fault:{index}.healed");
+        loop {
+            if let Some(t) = sink.fired_at(&name) {
+                break t;
+            }
+            let _ = tokio::time::timeout(Duration::from_millis(50), rx.changed()).await;
+        }
+    } else {
+        t_fault
+    };
     let start = sink.start() + Duration::from_micros(healed) + plan.after;
     tokio::time::sleep_until(tokio::time::Instant::from_std(start)).await;
     let deadline = tokio::time::Instant::now() + plan.wait;

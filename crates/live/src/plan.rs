@@ -170,6 +170,7 @@ impl LivePlan {
                     in_sync: lf.in_sync.clone(),
                     wait: lf.wait.map_or(Duration::from_secs(60), |d| d.to_std()),
                     actions,
+                    heals: raw.faults.iter().map(|f| f.duration.is_some()).collect(),
                 })
             }
             (Some(_), None) => {

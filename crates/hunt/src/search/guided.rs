@@ -32,6 +32,9 @@ use crate::{trace::Decision, Rng};
 pub const ARCHIVE_PATHS_MAX: usize = 64;
 /// Step size (unit cube) of the climber when it restarts on an elite.
 const CMA_SIGMA_RESTART: f64 = 0.3;
+/// Most initial seeds, so that a huge budget (a search bounded by time)
+/// does not spend its time seeding.
+const SEEDS_MAX: usize = 256;
 /// Share of the budget spent on the initial (random and corner) seeds.
 const SEED_SHARE: f64 = 0.05;
 
@@ -83,7 +86,7 @@ pub(super) fn run(ev: &mut Evaluator<'_>, rng: &mut Rng) {
     seeds.push(bounds.iter().map(|b| b.lo).collect());
     seeds.push(bounds.iter().map(|b| b.hi).collect());
     seeds.push(bounds.iter().map(|b| b.lo + b.width() / 2.0).collect());
-    let seeds_n = ((ev.budget() as f64 * SEED_SHARE) as usize).max(ev.batch_size());
+    let seeds_n = ((ev.budget() as f64 * SEED_SHARE) as usize).clamp(ev.batch_size(), SEEDS_MAX);
     while seeds.len() < seeds_n {
         seeds.push(ev.random_point(rng));
     }

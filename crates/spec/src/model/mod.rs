@@ -6,6 +6,7 @@
 pub mod architecture;
 pub mod expect;
 pub mod faults;
+pub mod hunt;
 pub mod live;
 pub mod workload;
 
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 pub use architecture::*;
 pub use expect::*;
 pub use faults::*;
+pub use hunt::*;
 pub use live::*;
 pub use workload::*;
 
@@ -65,6 +67,10 @@ pub struct RawExperiment {
     /// Limits that stop a live run early when its impact passes them.
     #[serde(default)]
     pub guardrails: Guardrails,
+    /// What `faultline hunt` may vary to find the worst scenario, what it maximises
+    /// and its budget; `faultline run` ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hunt: Option<HuntSection>,
 }
 
 /// The engine that runs an experiment.

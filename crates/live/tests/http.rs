@@ -26,7 +26,8 @@ live:
 workload:
   {stages}
   mix: {{ read: 50%, write: 50% }}
-  keys: {{ count: 50 }}
+  # Many keys: two writes of one key in flight at once may land in either order.
+  keys: {{ count: 100000 }}
 "#
     );
     let (record, _dir) = common::run(&yaml);

@@ -21,7 +21,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::proxy::{ProxyCounters, ToxicList};
-use crate::splice::Pipe;
+use crate::splice::{Fill, Pipe};
 use crate::stage::{self, ActiveToxic, Ctx, Item, Stage, Timed};
 use crate::toxic::Stream;
 
@@ -30,6 +30,9 @@ const READ_BUFFER_BYTES: usize = 64 * 1024;
 /// Bytes a direction holds in its queue and stages before it stops reading its source
 /// (so a slow toxic pushes back on the sender as a slow network would).
 const IN_FLIGHT_BYTES_MAX: usize = 1024 * 1024;
+/// With no toxic, the source is read into the splice pipe while it holds less than this,
+/// so reading and writing overlap.
+const PIPE_FILL_BELOW_BYTES: usize = 512 * 1024;
 
 /// Serves one accepted client connection until it ends or `kill` is cancelled.
 pub(crate) async fn serve(
@@ -196,6 +199,8 @@ struct Direction {
     src_open: bool,
     /// Zero-copy path of the no-toxic case; `None` until first used or if unsupported.
     pipe: Option<Pipe>,
+    /// The pipe had no room while the source had data: wait for a drain before reading.
+    pipe_full: bool,
     splice_unsupported: bool,
     rng: SmallRng,
 }
@@ -223,6 +228,7 @@ impl Direction {
             queued_bytes: 0,
             src_open: true,
             pipe: None,
+            pipe_full: false,
             splice_unsupported: false,
             rng: SmallRng::from_rng(&mut rand::rng()),
         }
@@ -277,7 +283,7 @@ impl Direction {
             let piped = self.pipe_pending();
             let can_read = self.src_open
                 && if self.chain.is_passthrough() {
-                    self.queue.is_empty() && piped == 0
+                    self.queue.is_empty() && !self.pipe_full && piped < PIPE_FILL_BELOW_BYTES
                 } else {
                     piped + self.queued_bytes + self.chain.held_bytes() < IN_FLIGHT_BYTES_MAX
                 };
@@ -408,7 +414,11 @@ impl Direction {
             .src
             .try_io(tokio::io::Interest::READABLE, || pipe.fill_from(src_fd))
         {
-            Ok(n) => n,
+            Ok(Fill::Moved(n)) => n,
+            Ok(Fill::Full) => {
+                self.pipe_full = true;
+                return Some(Ok(()));
+            }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Some(Ok(())),
             Err(e)
                 if e.raw_os_error() == Some(EINVAL) || e.kind() == io::ErrorKind::Unsupported =>
@@ -450,6 +460,9 @@ impl Direction {
             Err(e) => return Err(e),
         };
         let empty = pipe.pending == 0;
+        if moved > 0 {
+            self.pipe_full = false;
+        }
         self.count_written(moved);
         Ok(empty)
     }

@@ -3,6 +3,7 @@
 
 #[cfg(target_os = "linux")]
 mod imp {
+    use super::Fill;
     use std::io;
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
@@ -45,11 +46,24 @@ mod imp {
             })
         }
 
-        /// Moves up to 1 MiB from the socket into the pipe. `Ok(0)` is end of stream.
-        pub(crate) fn fill_from(&mut self, socket: RawFd) -> io::Result<usize> {
-            let n = splice(socket, self.write_end.as_raw_fd(), SPLICE_BYTES_MAX)?;
-            self.pending += n;
-            Ok(n)
+        /// Moves up to 1 MiB from the socket into the pipe. `Moved(0)` is end of stream;
+        /// `Full` means the pipe has no room while the socket still has data (so the
+        /// socket's readiness must not be cleared).
+        pub(crate) fn fill_from(&mut self, socket: RawFd) -> io::Result<Fill> {
+            match splice(socket, self.write_end.as_raw_fd(), SPLICE_BYTES_MAX) {
+                Ok(n) => {
+                    self.pending += n;
+                    Ok(Fill::Moved(n))
+                }
+                Err(e)
+                    if e.kind() == io::ErrorKind::WouldBlock
+                        && self.pending > 0
+                        && readable_bytes(socket) > 0 =>
+                {
+                    Ok(Fill::Full)
+                }
+                Err(e) => Err(e),
+            }
         }
 
         /// Moves pending bytes from the pipe to the socket; returns how many moved.
@@ -57,6 +71,18 @@ mod imp {
             let n = splice(self.read_end.as_raw_fd(), socket, self.pending)?;
             self.pending -= n;
             Ok(n)
+        }
+    }
+
+    /// Bytes waiting in a socket's receive queue (0 if unknown).
+    fn readable_bytes(socket: RawFd) -> usize {
+        let mut n: libc::c_int = 0;
+        // SAFETY: FIONREAD writes one int through the pointer we pass.
+        let rc = unsafe { libc::ioctl(socket, libc::FIONREAD, &mut n) };
+        if rc == 0 {
+            n.max(0) as usize
+        } else {
+            0
         }
     }
 
@@ -99,7 +125,7 @@ mod imp {
                 "splice is Linux-only",
             ))
         }
-        pub(crate) fn fill_from(&mut self, _socket: i32) -> io::Result<usize> {
+        pub(crate) fn fill_from(&mut self, _socket: i32) -> io::Result<super::Fill> {
             Err(io::Error::new(
                 io::ErrorKind::Unsupported,
                 "splice is Linux-only",
@@ -115,3 +141,12 @@ mod imp {
 }
 
 pub(crate) use imp::Pipe;
+
+/// What one fill of the pipe did.
+pub(crate) enum Fill {
+    /// Bytes moved from the socket into the pipe; 0 is end of stream.
+    Moved(usize),
+    /// The pipe is full and the socket still has data.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    Full,
+}

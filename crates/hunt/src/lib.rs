@@ -15,6 +15,8 @@
 //! - [`domains`]: built-in domains with their heuristics and exact
 //!   benchmarks: traffic engineering ([`domains::te`]), bin packing
 //!   ([`domains::binpack`]), load balancing ([`domains::lb`]).
+//! - [`scenario`]: the scenario hunt (`faultline hunt FILE`) over an
+//!   experiment's fault timing and traffic shape, on the simulator.
 //! - [`hunt_heuristic`] with [`HeuristicHuntConfig`]: the entry point of
 //!   `faultline hunt-heuristic`, writing a re-runnable case file
 //!   ([`rerun`]) and the progress series.
@@ -45,6 +47,7 @@ pub mod domains;
 mod error;
 pub mod hunt;
 mod rng;
+pub mod scenario;
 pub mod search;
 pub mod trace;
 

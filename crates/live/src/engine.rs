@@ -36,11 +36,13 @@ impl Drop for Tasks {
     }
 }
 
+/// A tag unique to this run in this process (firewall rules and nft tables carry it).
 fn run_tag() -> String {
+    static RUNS: AtomicU64 = AtomicU64::new(0);
     format!(
         "{}_{}",
         std::process::id(),
-        Instant::now().elapsed().subsec_nanos() % 10_000
+        RUNS.fetch_add(1, Ordering::Relaxed)
     )
 }
 

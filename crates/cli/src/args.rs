@@ -82,6 +82,18 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Search the ranges of the experiment's `hunt` section for the worst scenario
+    /// (fault timing, traffic shape...), write it as worst.yaml and replay it.
+    Hunt {
+        /// The experiment file with a `hunt` section.
+        file: PathBuf,
+        /// Output folder. Default: runs/<name>-hunt.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Print the JSON Schema of the experiment file.
     Schema,
 }

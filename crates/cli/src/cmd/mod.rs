@@ -3,6 +3,7 @@
 mod analyze;
 pub mod finish;
 mod gap;
+mod hunt;
 pub mod report;
 mod run;
 mod schema;
@@ -23,6 +24,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
         Command::Validate { file } => validate::validate(&file),
         Command::Analyze { run_dir, output } => analyze::analyze(&run_dir, &output),
         Command::Schema => schema::schema(),
+        Command::Hunt { file, out, output } => hunt::hunt(&file, out.as_deref(), &output),
         Command::Report {
             run_dirs,
             out,

@@ -88,3 +88,89 @@ fn default_out_dir(name: &str) -> PathBuf {
         .collect();
     PathBuf::from("runs").join(format!("{safe}-hunt"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TINY: &str = r#"
+name: tiny cli hunt
+seed: 4
+architecture:
+  api: { kind: service, instances: 1, concurrency: 16, service_time: { fixed: 2ms },
+         calls: [ { to: db, timeout: 1s } ] }
+  db:
+    kind: database
+    topology: active_passive
+    concurrency: 16
+    read_time: { fixed: 1ms }
+    write_time: { fixed: 2ms }
+    replication: { mode: async, lag: { fixed: 50ms } }
+    failover: { check_every: 1s, fail_after: 2, promote_in: 2s, fencing: true, clients_find_primary_by: proxy }
+workload:
+  model: open
+  target: api
+  stages: [ { hold: 10s, rate: 40/s } ]
+  mix: { read: 50%, write: 50% }
+  keys: { count: 10000 }
+faults:
+  - { at: 2s, kill: db.primary }
+expect:
+  lost_writes: "== 0"
+hunt:
+  vary:
+    - { path: "architecture.db.replication.lag.fixed", min: 10ms, max: 3s }
+  objective: lost_writes
+  budget: { evaluations: 8 }
+"#;
+
+    #[test]
+    fn replayed_worst_run_has_the_reported_objective() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tiny.yaml");
+        std::fs::write(&file, TINY).unwrap();
+        let out = dir.path().join("out");
+        let quiet = OutputArgs {
+            quiet: true,
+            json: false,
+        };
+        let outcome = hunt(&file, Some(&out), &quiet).unwrap();
+        let read = |p: PathBuf| -> serde_json::Value {
+            serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+        };
+        let progress = read(out.join(PROGRESS_FILE));
+        let summary = read(out.join("run").join("summary.json"));
+        let best = progress["best_value"].as_f64().unwrap();
+        assert!(best > 0.0, "a 3 s lag loses writes: {progress}");
+        assert_eq!(summary["metrics"]["lost_writes"].as_f64(), Some(best));
+        assert!(matches!(outcome, Outcome::ThresholdMissed));
+        assert!(out.join(PROGRESS_SVG).is_file());
+        assert!(out.join("run").join("report.html").is_file());
+    }
+
+    #[test]
+    fn a_bad_hunt_section_names_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.yaml");
+        std::fs::write(
+            &file,
+            TINY.replace("replication.lag.fixed", "replication.delay"),
+        )
+        .unwrap();
+        let quiet = OutputArgs {
+            quiet: true,
+            json: false,
+        };
+        let err = hunt(&file, Some(&dir.path().join("out")), &quiet).unwrap_err();
+        assert!(
+            err.0.contains("architecture.db.replication.delay"),
+            "{}",
+            err.0
+        );
+        assert!(
+            err.0.contains("lag"),
+            "lists the fields that are set: {}",
+            err.0
+        );
+    }
+}

@@ -364,28 +364,34 @@ impl Objective for ScenarioHunt {
     }
 }
 
-/// Folds the simulator's decisions into one decision per site: taken if it was ever
-/// taken, with the smallest distance to its threshold. The path signature then says
-/// which mechanisms (failover, breaker, pool exhaustion...) fired.
+/// Folds the simulator's decisions into a short trace per site: taken if it was ever
+/// taken, with the smallest distance to its threshold, repeated once per doubling of
+/// how often it was taken. The path signature then says which mechanisms (failover,
+/// breaker, pool exhaustion...) fired and roughly how much.
 fn fold_trace(points: &[DecisionPoint], trace: &mut Trace) {
-    let mut sites: Vec<(&'static str, bool, f64)> = Vec::new();
+    // (site, times taken, smallest |margin|)
+    let mut sites: Vec<(&'static str, u64, f64)> = Vec::new();
     for p in points {
+        let taken = u64::from(p.taken);
         match sites.iter_mut().find(|s| s.0 == p.site) {
             Some(s) => {
-                s.1 |= p.taken;
+                s.1 += taken;
                 s.2 = s.2.min(p.margin.abs());
             }
-            None => sites.push((p.site, p.taken, p.margin.abs())),
+            None => sites.push((p.site, taken, p.margin.abs())),
         }
     }
     sites.sort_by(|a, b| a.0.cmp(b.0));
-    for (site, taken, margin) in sites {
-        let lhs = if taken {
-            margin
-        } else {
-            -margin.max(f64::MIN_POSITIVE)
-        };
-        trace.record(site, CmpOp::Ge, lhs, 0.0, None);
+    for (site, taken_count, margin) in sites {
+        let repeats = 1 + (u64::BITS - taken_count.leading_zeros()).min(12);
+        for _ in 0..repeats {
+            let lhs = if taken_count > 0 {
+                margin
+            } else {
+                -margin.max(f64::MIN_POSITIVE)
+            };
+            trace.record(site, CmpOp::Ge, lhs, 0.0, None);
+        }
     }
 }
 

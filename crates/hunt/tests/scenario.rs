@@ -37,6 +37,8 @@ workload:
   keys: {{ count: 10000 }}
 faults:
   - {{ at: 2s, kill: db.primary }}
+expect:
+  lost_writes: "== 0"
 hunt:
 {hunt}
 "#
@@ -148,4 +150,42 @@ fn bad_hunt_sections_name_the_path() {
         wrong_unit.contains("faults[0].at") && wrong_unit.contains("duration"),
         "{wrong_unit}"
     );
+}
+
+#[test]
+fn threshold_margin_and_invalid_combinations() {
+    let lost = ScenarioHunt::prepare(&experiment(GOOD)).unwrap();
+    let x = [5.0, 2.0];
+    let by_count = lost
+        .value_at(&x, &mut faultline_hunt::Trace::new())
+        .unwrap();
+    assert!(by_count > 0.0, "a 2 s lag loses writes");
+    // `lost_writes: == 0` goes past its bound by exactly the count (a 0 bound divides by 1).
+    let margin_hunt = GOOD.replace(
+        "objective: lost_writes",
+        "objective: { threshold_margin: lost_writes }",
+    );
+    let margin = ScenarioHunt::prepare(&experiment(&margin_hunt)).unwrap();
+    let excess = margin
+        .value_at(&x, &mut faultline_hunt::Trace::new())
+        .unwrap();
+    assert_eq!(excess, by_count);
+    // A threshold that is not in `expect` is named in the error.
+    let missing = GOOD.replace(
+        "objective: lost_writes",
+        "objective: { threshold_margin: rto }",
+    );
+    let missing = ScenarioHunt::prepare(&experiment(&missing)).unwrap();
+    let err = missing
+        .value_at(&x, &mut faultline_hunt::Trace::new())
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("`rto`") && err.to_string().contains("lost_writes"),
+        "{err}"
+    );
+    // A combination the spec rejects is an error naming the values, not a panic.
+    let zero =
+        "  vary: [ { path: \"architecture.api.concurrency\", min: 0, max: 0 } ]\n  objective: rto";
+    let err = prepare_err(zero);
+    assert!(err.contains("architecture.api.concurrency = 0"), "{err}");
 }

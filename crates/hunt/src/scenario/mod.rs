@@ -166,6 +166,12 @@ impl ScenarioHunt {
             if kind == FieldKind::Fraction && hi > 1.0 {
                 return Err(err("a share's max must be at most 100%".into()));
             }
+            // A field written as a whole number varies as a real when a range end is not whole.
+            let kind = if kind == FieldKind::Integer && (lo.fract() != 0.0 || hi.fract() != 0.0) {
+                FieldKind::Real
+            } else {
+                kind
+            };
             let bound = if kind == FieldKind::Integer {
                 Bound::int(lo.ceil() as i64, hi.floor() as i64)
             } else {

@@ -454,6 +454,13 @@ pub fn write_outputs(
         hunt.name,
         objective_name(&hunt.objective)
     );
-    std::fs::write(&svg, progress_svg(&s.progress, &title)).map_err(io(&svg))?;
+    // The chart starts from the file as written (evaluation 0).
+    let mut series = vec![ProgressPoint {
+        evaluations: 0,
+        best_value: outcome.start_value,
+        elapsed_ms: 0.0,
+    }];
+    series.extend(s.progress.iter().copied());
+    std::fs::write(&svg, progress_svg(&series, &title)).map_err(io(&svg))?;
     Ok(worst)
 }

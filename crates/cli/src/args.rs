@@ -94,6 +94,62 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Find the inputs on which a heuristic falls furthest behind its benchmark
+    /// (traffic engineering, bin packing, load balancing), or re-run a saved case.
+    HuntHeuristic {
+        /// What to search.
+        #[command(flatten)]
+        search: HeuristicHuntArgs,
+        /// Re-run this case file instead of searching (exit 1 if it does not reproduce).
+        #[arg(long, value_name = "CASE_JSON")]
+        rerun: Option<PathBuf>,
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Run the fault proxy with a Toxiproxy-compatible HTTP API.
+    Proxy {
+        /// Address of the HTTP API (Toxiproxy's default, so its clients work unchanged).
+        #[arg(long, default_value = faultline_proxy::DEFAULT_API_ADDR)]
+        listen: std::net::SocketAddr,
+    },
     /// Print the JSON Schema of the experiment file.
     Schema,
+}
+
+/// What `hunt-heuristic` searches.
+#[derive(Debug, Clone, Args)]
+pub struct HeuristicHuntArgs {
+    /// The problem domain: te, binpack1d, binpack2d or lb.
+    #[arg(long, default_value = "binpack1d")]
+    pub domain: String,
+    /// The heuristic: te: dp, pop; binpack: ff, bf, ffd; lb: rr, random, p2c, lo.
+    #[arg(long, default_value = "ffd")]
+    pub heuristic: String,
+    /// Load balancing only: the benchmark policy (default jsq).
+    #[arg(long)]
+    pub benchmark: Option<String>,
+    /// Traffic engineering only: the topology (node-link JSON).
+    #[arg(long)]
+    pub topology: Option<PathBuf>,
+    /// Traffic engineering with POP only: the partition file (default
+    /// pop_partitions/<topology name>.json beside the topology).
+    #[arg(long)]
+    pub partitions: Option<PathBuf>,
+    /// Search method: guided, random, hill_climb, anneal or cmaes.
+    #[arg(long, default_value = "guided")]
+    pub method: String,
+    /// Evaluations the search may spend.
+    #[arg(long, default_value_t = 2000)]
+    pub budget: u64,
+    /// Optional wall-clock limit in seconds (the result then depends on machine speed).
+    #[arg(long)]
+    pub time_limit_s: Option<u64>,
+    /// Seed of the search.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output folder for case.json and progress.json. Default:
+    /// runs/hunt-<domain>-<heuristic>.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }

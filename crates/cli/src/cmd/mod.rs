@@ -4,6 +4,8 @@ mod analyze;
 pub mod finish;
 mod gap;
 mod hunt;
+mod hunt_heuristic;
+mod proxy;
 pub mod report;
 mod run;
 mod schema;
@@ -24,6 +26,17 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
         Command::Validate { file } => validate::validate(&file),
         Command::Analyze { run_dir, output } => analyze::analyze(&run_dir, &output),
         Command::Schema => schema::schema(),
+        Command::HuntHeuristic {
+            search: _,
+            rerun: Some(case),
+            output,
+        } => hunt_heuristic::rerun_case(&case, &output),
+        Command::HuntHeuristic {
+            search,
+            rerun: None,
+            output,
+        } => hunt_heuristic::hunt(&search, &output),
+        Command::Proxy { listen } => proxy::proxy(listen),
         Command::Hunt { file, out, output } => hunt::hunt(&file, out.as_deref(), &output),
         Command::Report {
             run_dirs,

@@ -1,0 +1,90 @@
+//! `faultline hunt-heuristic`: the worst inputs of a heuristic against its benchmark.
+
+use std::path::{Path, PathBuf};
+
+use faultline_hunt::{hunt_heuristic, rerun, Domain, HeuristicHuntConfig, Method, Progress};
+
+use crate::args::{HeuristicHuntArgs, OutputArgs};
+use crate::exit::{Failure, Outcome};
+
+/// Searches for the input with the largest gap and writes it as a case file.
+pub fn hunt(args: &HeuristicHuntArgs, output: &OutputArgs) -> Result<Outcome, Failure> {
+    let config = config_from(args)?;
+    let quiet = output.quiet || output.json;
+    let result = hunt_heuristic(&config, &mut |p: Progress| {
+        if !quiet {
+            eprintln!(
+                "{:>7} / {} evaluations  best gap {:.3}  {:.1}s",
+                p.evaluations,
+                p.evaluations_max,
+                p.best_gap,
+                p.elapsed_ms / 1e3
+            );
+        }
+    })
+    .map_err(|e| Failure::new(e.to_string()))?;
+    let case = &result.case;
+    if output.json {
+        let text = serde_json::to_string_pretty(case)
+            .map_err(|e| Failure::new(format!("cannot print the case as JSON: {e}")))?;
+        println!("{text}");
+    } else if !output.quiet {
+        println!(
+            "{} / {}: gap {} (heuristic {}, benchmark {}) after {} evaluations with {}",
+            args.domain,
+            args.heuristic,
+            case.gap,
+            case.heuristic_value,
+            case.benchmark_value,
+            case.evaluations,
+            case.method.name()
+        );
+        if let Some(path) = &result.case_path {
+            println!(
+                "worst input written to {}; re-run it with: faultline hunt-heuristic --rerun {}",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+    Ok(Outcome::Passed)
+}
+
+/// Re-runs a case file and says whether it reproduces its recorded gap.
+pub fn rerun_case(case_path: &Path, output: &OutputArgs) -> Result<Outcome, Failure> {
+    let rerun = rerun(case_path).map_err(|e| Failure::new(e.to_string()))?;
+    if !output.quiet {
+        println!(
+            "{}: recorded gap {}, gap now {} — {}",
+            case_path.display(),
+            rerun.gap_recorded,
+            rerun.gap,
+            if rerun.reproduced {
+                "reproduced"
+            } else {
+                "NOT reproduced"
+            }
+        );
+    }
+    if rerun.reproduced {
+        Ok(Outcome::Passed)
+    } else {
+        Ok(Outcome::ThresholdMissed)
+    }
+}
+
+fn config_from(args: &HeuristicHuntArgs) -> Result<HeuristicHuntConfig, Failure> {
+    let domain = Domain::parse(&args.domain).map_err(|e| Failure::new(e.to_string()))?;
+    let mut config = HeuristicHuntConfig::new(domain, &args.heuristic);
+    config.benchmark = args.benchmark.clone();
+    config.topology = args.topology.clone();
+    config.partitions = args.partitions.clone();
+    config.method = Method::parse(&args.method).map_err(|e| Failure::new(e.to_string()))?;
+    config.budget = args.budget;
+    config.time_ms_max = args.time_limit_s.map(|s| s.saturating_mul(1_000));
+    config.seed = args.seed;
+    config.out_dir = Some(args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("runs").join(format!("hunt-{}-{}", args.domain, args.heuristic))
+    }));
+    Ok(config)
+}

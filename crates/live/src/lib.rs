@@ -41,7 +41,6 @@ pub mod keys;
 pub mod load;
 pub mod plan;
 pub mod probes;
-pub mod profile;
 pub mod sink;
 pub mod stop;
 pub mod target;

@@ -17,9 +17,9 @@ use rand::{Rng, SeedableRng};
 use tokio::sync::Notify;
 
 use crate::keys::{key_name, value_for, KeyChooser};
-use crate::profile::Profile;
 use crate::sink::Sink;
 use crate::target::Target;
+use faultline_spec::profile::Profile;
 
 /// Bits of a write id left for the user or sequence number under the intended start.
 const ID_SEQ_BITS: u32 = 16;
@@ -179,11 +179,11 @@ pub async fn open_model(ctx: Arc<LoadContext>) {
 /// Closed model: virtual users, each waiting for its answer and its think time; users
 /// join and leave as the profile's level changes.
 pub async fn closed_model(ctx: Arc<LoadContext>) {
-    let max_users = (0..=ctx.profile.total_us() / 10_000)
-        .map(|i| ctx.profile.level_at(i * 10_000).round() as u64)
-        .max()
-        .unwrap_or(0)
-        .min(1 << ID_SEQ_BITS);
+    let peak_users = ctx
+        .profile
+        .max_level_between(0, ctx.profile.total_us())
+        .round() as u64;
+    let max_users = peak_users.min(1 << ID_SEQ_BITS);
     let mut users = Vec::new();
     for user in 0..max_users {
         users.push(tokio::spawn(virtual_user(ctx.clone(), user)));

@@ -9,8 +9,8 @@ use faultline_spec::{Experiment, Guardrails, LiveSection, LiveTarget};
 use crate::failback::FailbackPlan;
 use crate::faults::{self, edge_proxy_name};
 use crate::probes::ProbeRunner;
-use crate::profile::Profile;
 use crate::target::Target;
+use faultline_spec::profile::Profile;
 
 /// Default client-side timeout of one operation.
 const DEFAULT_OP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -183,7 +183,7 @@ impl LivePlan {
             }
             (None, None) => None,
         };
-        let profile = Profile::new(&raw.workload);
+        let profile = Profile::new(&raw.workload.stages);
         let stages_end_us = profile.total_us();
         let max_duration_us = raw.guardrails.max_duration.map(|d| d.micros);
         let op_timeout = raw

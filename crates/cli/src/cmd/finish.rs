@@ -4,8 +4,8 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
-use faultline_analyze::{analyze, Analysis, SUMMARY_FILE};
-use faultline_record::{layout, write_json_atomically, RunRecord};
+use faultline_analyze::SUMMARY_FILE;
+use faultline_record::write_json_atomically;
 use faultline_report::{render_terminal, TerminalStyle};
 
 use crate::args::OutputArgs;
@@ -16,7 +16,11 @@ use crate::exit::{Failure, Outcome};
 /// with `--quiet`) and returns `Passed` or `ThresholdMissed`. A missing or malformed
 /// record or experiment is a `Failure` (exit code 2).
 pub fn finish_run(run_dir: &Path, output: &OutputArgs) -> Result<Outcome, Failure> {
-    let (record, experiment, analysis) = analyze_dir(run_dir)?;
+    let super::report::LoadedRun {
+        record,
+        experiment,
+        analysis,
+    } = super::report::load_run(run_dir)?;
     let summary = &analysis.summary;
     let summary_path = run_dir.join(SUMMARY_FILE);
     write_json_atomically(&summary_path, summary).map_err(|e| {
@@ -40,29 +44,6 @@ pub fn finish_run(run_dir: &Path, output: &OutputArgs) -> Result<Outcome, Failur
     } else {
         Outcome::ThresholdMissed
     })
-}
-
-/// Loads and analyzes the record in `run_dir`.
-fn analyze_dir(
-    run_dir: &Path,
-) -> Result<(RunRecord, faultline_spec::Experiment, Analysis), Failure> {
-    if !run_dir.is_dir() {
-        return Err(Failure::new(format!(
-            "{}: not a folder; give the output folder of a run (it holds run.json)",
-            run_dir.display()
-        )));
-    }
-    let record = RunRecord::load(run_dir).map_err(|e| {
-        Failure::new(format!(
-            "{e}\n(a run folder holds run.json, experiment.yaml, buckets.jsonl, markers.jsonl, \
-             ledger.jsonl and final_state.jsonl; see docs/record.md)"
-        ))
-    })?;
-    let experiment_path = run_dir.join(layout::EXPERIMENT);
-    let experiment = faultline_spec::parse(&record.experiment_text, &experiment_path)
-        .map_err(|e| Failure::new(e.to_string()))?;
-    let analysis = analyze(&record, &experiment);
-    Ok((record, experiment, analysis))
 }
 
 /// Colours only for a terminal, and never when `NO_COLOR` is set.

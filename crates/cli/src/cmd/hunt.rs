@@ -76,17 +76,7 @@ pub fn hunt(file: &Path, out: Option<&Path>, output: &OutputArgs) -> Result<Outc
 
 /// `runs/<name>-hunt`, with characters unsafe in file names replaced.
 fn default_out_dir(name: &str) -> PathBuf {
-    let safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    PathBuf::from("runs").join(format!("{safe}-hunt"))
+    PathBuf::from("runs").join(format!("{}-hunt", super::run::file_name_safe(name)))
 }
 
 #[cfg(test)]

@@ -60,8 +60,12 @@ pub fn run(
 
 /// `runs/<name>-<seed>`, with characters unsafe in file names replaced.
 fn default_out_dir(name: &str, seed: u64) -> PathBuf {
-    let safe: String = name
-        .chars()
+    PathBuf::from("runs").join(format!("{}-{seed}", file_name_safe(name)))
+}
+
+/// `name` with every character unsafe in a file name replaced by `-`.
+pub(super) fn file_name_safe(name: &str) -> String {
+    name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || "._-".contains(c) {
                 c
@@ -69,8 +73,7 @@ fn default_out_dir(name: &str, seed: u64) -> PathBuf {
                 '-'
             }
         })
-        .collect();
-    PathBuf::from("runs").join(format!("{safe}-{seed}"))
+        .collect()
 }
 
 #[cfg(test)]

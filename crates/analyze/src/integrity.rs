@@ -1,10 +1,15 @@
 //! Data integrity: every write of the ledger against the final state.
 //!
 //! Write ids grow with the intended start, so on one key a higher id is a newer write.
+//! Two writes to one key that overlap in time (the other one was not acknowledged
+//! before this one started) are concurrent: either may legitimately end up last, as
+//! in a linearizable store, so only a value *known* to be older counts against a write.
 //! Per write:
-//! - acknowledged and the key holds it (same id, same checksum) or a newer write: `ok`;
+//! - acknowledged and the key holds it (same id, same checksum), a newer write, or a
+//!   write concurrent with it: `ok`;
 //! - acknowledged and the key was read but not found: `lost`;
-//! - acknowledged and the key holds an older write: `stale`;
+//! - acknowledged and the key holds a write acknowledged before this one started (or
+//!   a write id the ledger does not know): `stale`;
 //! - the key holds this write's id with another checksum: `corrupt`;
 //! - unacknowledged (failed or unanswered) and the key holds it: `indeterminate`;
 //! - unacknowledged and not found: `unacknowledged_absent` (allowed);
@@ -38,8 +43,49 @@ pub enum WriteClass {
     Unverified,
 }
 
-/// Classifies one write given what verification read for its key (`None`: not read).
-pub fn classify(write: &LedgerEntry, found: Option<&FinalRead>) -> WriteClass {
+/// The ledger and the final state indexed for classifying writes.
+pub struct Verifier<'a> {
+    found: HashMap<&'a str, &'a FinalRead>,
+    writes_by_id: HashMap<u64, &'a LedgerEntry>,
+}
+
+impl<'a> Verifier<'a> {
+    /// Indexes a record's ledger and final state (the first read of a key counts when a
+    /// key was read more than once).
+    pub fn new(ledger: &'a [LedgerEntry], final_state: &'a [FinalRead]) -> Self {
+        let mut found: HashMap<&str, &FinalRead> = HashMap::with_capacity(final_state.len());
+        for read in final_state {
+            found.entry(read.key.as_str()).or_insert(read);
+        }
+        let writes_by_id = ledger.iter().map(|w| (w.id, w)).collect();
+        Self {
+            found,
+            writes_by_id,
+        }
+    }
+
+    /// What verification read for `key`, if it read it.
+    pub fn found(&self, key: &str) -> Option<&'a FinalRead> {
+        self.found.get(key).copied()
+    }
+
+    /// The integrity class of one write of the ledger.
+    pub fn classify(&self, write: &LedgerEntry) -> WriteClass {
+        let found = self.found(&write.key);
+        let found_write = found
+            .and_then(|f| f.write_id)
+            .and_then(|id| self.writes_by_id.get(&id).copied());
+        classify(write, found, found_write)
+    }
+}
+
+/// Classifies one write given what verification read for its key (`None`: not read)
+/// and the ledger entry of the write found there, if the ledger has it.
+pub fn classify(
+    write: &LedgerEntry,
+    found: Option<&FinalRead>,
+    found_write: Option<&LedgerEntry>,
+) -> WriteClass {
     let Some(found) = found else {
         return WriteClass::Unverified;
     };
@@ -62,7 +108,18 @@ pub fn classify(write: &LedgerEntry, found: Option<&FinalRead>) -> WriteClass {
                 WriteClass::UnacknowledgedAbsent
             }
         }
-        Some(_) if acked => WriteClass::Stale,
+        Some(_) if acked => {
+            let known_older = found_write.is_none_or(|older| {
+                older
+                    .t_ack_us
+                    .is_some_and(|t_ack_us| t_ack_us < write.t_intended_us)
+            });
+            if known_older {
+                WriteClass::Stale
+            } else {
+                WriteClass::Ok
+            }
+        }
         None if acked => WriteClass::Lost,
         _ => WriteClass::UnacknowledgedAbsent,
     }
@@ -78,10 +135,7 @@ pub(crate) struct IntegrityResult {
 /// counts when a key was read more than once).
 pub(crate) fn check(ledger: &[LedgerEntry], final_state: &[FinalRead]) -> IntegrityResult {
     // Hash maps for the per-write lookups; anything that reaches the output is sorted.
-    let mut found: HashMap<&str, &FinalRead> = HashMap::with_capacity(final_state.len());
-    for read in final_state {
-        found.entry(read.key.as_str()).or_insert(read);
-    }
+    let verifier = Verifier::new(ledger, final_state);
     let mut integrity = Integrity {
         // Nothing written, nothing to verify; otherwise verification must have read keys.
         verified: !final_state.is_empty() || ledger.is_empty(),
@@ -92,7 +146,7 @@ pub(crate) fn check(ledger: &[LedgerEntry], final_state: &[FinalRead]) -> Integr
     // Newest acknowledged write per key: the expected final value.
     let mut expected: HashMap<&str, &LedgerEntry> = HashMap::new();
     for write in ledger {
-        let class = classify(write, found.get(write.key.as_str()).copied());
+        let class = verifier.classify(write);
         match class {
             WriteClass::Ok => integrity.ok += 1,
             WriteClass::Lost => integrity.lost += 1,
@@ -116,11 +170,22 @@ pub(crate) fn check(ledger: &[LedgerEntry], final_state: &[FinalRead]) -> Integr
     }
     let mut expected: Vec<(&str, &LedgerEntry)> = expected.into_iter().collect();
     expected.sort_unstable_by_key(|(key, _)| *key);
-    let expected_sum = dataset_checksum(expected.iter().map(|(k, w)| (*k, Some(w.checksum))));
+    // A key may end on a write concurrent with its newest acknowledged one: that value
+    // is as expected as the newest.
+    let expected_sum = dataset_checksum(expected.iter().map(|(k, newest)| {
+        let found = verifier.found(k);
+        let concurrent_found = found.filter(|f| {
+            f.write_id != Some(newest.id) && verifier.classify(newest) == WriteClass::Ok
+        });
+        (
+            *k,
+            concurrent_found.map_or(Some(newest.checksum), |f| f.checksum),
+        )
+    }));
     let found_sum = dataset_checksum(
         expected
             .iter()
-            .map(|(k, _)| (*k, found.get(k).and_then(|r| r.checksum))),
+            .map(|(k, _)| (*k, verifier.found(k).and_then(|r| r.checksum))),
     );
     integrity.dataset_checksum_expected = format!("{:016x}", expected_sum.0);
     integrity.dataset_checksum_found = format!("{:016x}", found_sum.0);
@@ -211,9 +276,34 @@ mod tests {
             ),
             (write(3, "k", "c", Acked), None, WriteClass::Unverified),
         ];
+        // Write 1 (acked at 1.5 ms) is known to be older than writes 2 and 3.
+        let older = write(1, "k", "a", Acked);
         for (i, (w, r, expected)) in cases.iter().enumerate() {
-            assert_eq!(classify(w, r.as_ref()), *expected, "case {i}");
+            assert_eq!(classify(w, r.as_ref(), Some(&older)), *expected, "case {i}");
         }
+    }
+
+    #[test]
+    fn a_concurrent_older_write_ending_last_is_not_a_lost_write() {
+        use WriteOutcome::*;
+        // Write 1 starts at 1 ms and is acknowledged at 9 ms; write 2 starts at 2 ms and
+        // is acknowledged at 2.5 ms: they overlap, so either may end up last.
+        let mut slow = write(1, "k", "a", Acked);
+        slow.t_ack_us = Some(9_000);
+        let fast = write(2, "k", "b", Acked);
+        let ledger = vec![slow.clone(), fast.clone()];
+        let final_state = [read("k", Some((1, "a")))];
+        let verifier = Verifier::new(&ledger, &final_state);
+        assert_eq!(verifier.classify(&fast), WriteClass::Ok);
+        let result = check(&ledger, &final_state).integrity;
+        assert_eq!((result.ok, result.stale, result.lost), (2, 0, 0));
+        assert!(result.dataset_matches);
+        // Had write 1 been acknowledged before write 2 started, 2 would be stale.
+        slow.t_ack_us = Some(1_500);
+        let ledger = vec![slow, fast.clone()];
+        let result = check(&ledger, &final_state).integrity;
+        assert_eq!((result.ok, result.stale), (1, 1));
+        assert!(!result.dataset_matches);
     }
 
     #[test]

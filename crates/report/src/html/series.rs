@@ -4,11 +4,9 @@
 //! [`STEPS_MAX`] buckets, else the fewest whole buckets that fit; rates are per second
 //! whatever the step, so charts of different steps read the same.
 
-use std::collections::BTreeMap;
-
-use faultline_analyze::integrity::{classify, WriteClass};
+use faultline_analyze::integrity::{Verifier, WriteClass};
 use faultline_record::{
-    FailureClass, FailureCounts, FinalRead, LatencyHistogram, RunRecord, WriteOutcome, BUCKET_US,
+    FailureClass, FailureCounts, LatencyHistogram, RunRecord, WriteOutcome, BUCKET_US,
     CLIENT_SERIES,
 };
 
@@ -113,10 +111,7 @@ pub fn steps(record: &RunRecord, from_s: f64, to_s: f64) -> (Vec<Step>, f64) {
         })
         .collect();
 
-    let mut found: BTreeMap<&str, &FinalRead> = BTreeMap::new();
-    for read in &record.final_state {
-        found.entry(read.key.as_str()).or_insert(read);
-    }
+    let verifier = Verifier::new(&record.ledger, &record.final_state);
     let verified = !record.final_state.is_empty();
     for write in record
         .ledger
@@ -128,7 +123,7 @@ pub fn steps(record: &RunRecord, from_s: f64, to_s: f64) -> (Vec<Step>, f64) {
         };
         out[i].writes_acked += 1;
         if verified {
-            match classify(write, found.get(write.key.as_str()).copied()) {
+            match verifier.classify(write) {
                 WriteClass::Lost => out[i].writes_lost += 1,
                 WriteClass::Stale => out[i].writes_stale += 1,
                 _ => {}
@@ -143,19 +138,11 @@ pub fn lost_write_times_s(record: &RunRecord) -> Vec<f64> {
     if record.final_state.is_empty() {
         return Vec::new();
     }
-    let mut found: BTreeMap<&str, &FinalRead> = BTreeMap::new();
-    for read in &record.final_state {
-        found.entry(read.key.as_str()).or_insert(read);
-    }
+    let verifier = Verifier::new(&record.ledger, &record.final_state);
     record
         .ledger
         .iter()
-        .filter(|w| {
-            matches!(
-                classify(w, found.get(w.key.as_str()).copied()),
-                WriteClass::Lost | WriteClass::Stale
-            )
-        })
+        .filter(|w| matches!(verifier.classify(w), WriteClass::Lost | WriteClass::Stale))
         .filter_map(|w| w.t_ack_us.map(|t| t as f64 / 1e6))
         .collect()
 }

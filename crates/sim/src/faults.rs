@@ -108,7 +108,7 @@ impl Simulation {
         }
         let bad = || {
             SimError::Model(format!(
-                "fault target `{text}`: not a component, `<component>.<instance number>`, `<db>.primary`, `<db>.standby` or `<db>.controller` (components: {})",
+                "fault target `{text}`: not a component, `<component>.<instance number>`, `<db>.primary`, `<db>.standby` (or `<db>.replica`) or `<db>.controller` (components: {})",
                 self.comps.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
             ))
         };
@@ -122,7 +122,8 @@ impl Simulation {
         let node = match (suffix, &comp.kind) {
             ("controller", Kind::Db(_)) => return Ok((Target::Node(c, CONTROLLER), true)),
             ("primary", Kind::Db(d)) => d.primary,
-            ("standby", Kind::Db(_)) => comp
+            // `replica` is the live engine's word for the standby; validation accepts both.
+            ("standby" | "replica", Kind::Db(_)) => comp
                 .nodes
                 .iter()
                 .copied()

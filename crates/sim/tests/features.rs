@@ -172,3 +172,41 @@ fn the_unrecorded_fast_path_gives_the_same_run() {
         recorded.sim.component_stats("api")
     );
 }
+
+/// Validation accepts `db.replica` (the live engine's word) for the standby, so the
+/// simulator must resolve it too rather than fail at run time.
+#[test]
+fn replica_names_the_standby_like_standby_does() {
+    let experiment = |target: &str| {
+        format!(
+            r#"
+name: replica-alias
+seed: 1
+architecture:
+  db:
+    kind: database
+    topology: active_passive
+    concurrency: 16
+    read_time: {{ fixed: 2ms }}
+    write_time: {{ fixed: 2ms }}
+    replication: {{ mode: sync, lag: {{ fixed: 1ms }} }}
+    failover: {{ check_every: 1s, fail_after: 3, promote_in: 5s }}
+workload:
+  model: open
+  target: db
+  stages: [ {{ hold: 40s, rate: 100/s }} ]
+  mix: {{ read: 50%, write: 50% }}
+faults:
+  - {{ at: 20s, kill: {target} }}
+"#
+        )
+    };
+    let standby = run(&experiment("db.standby"));
+    let replica = run(&experiment("db.replica"));
+    // The same node dies: the same run, but for the target's name in the markers.
+    assert_eq!(standby.record.buckets, replica.record.buckets);
+    assert_eq!(
+        standby.summary.metrics.error_rate,
+        replica.summary.metrics.error_rate
+    );
+}

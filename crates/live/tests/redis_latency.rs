@@ -4,10 +4,7 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
-use std::time::Duration;
-
-use faultline_live::testkit::{free_port, require_programs, wait_for_port, ChildGuard};
+use faultline_live::testkit::{free_port, require_programs};
 use faultline_record::{LatencyHistogram, MarkerKind, RunStatus};
 
 #[test]
@@ -16,23 +13,7 @@ fn a_latency_fault_on_the_proxy_edge_slows_every_operation_while_it_lasts() {
         return;
     };
     let port = free_port();
-    let mut cmd = Command::new(&bins[0]);
-    cmd.args([
-        "--port",
-        &port.to_string(),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-    ])
-    .stdout(Stdio::null());
-    let _redis = ChildGuard::spawn("redis-server", &mut cmd).unwrap();
-    assert!(wait_for_port(
-        &format!("127.0.0.1:{port}"),
-        Duration::from_secs(10)
-    ));
+    let _redis = common::start_redis(&bins[0], port, &[]);
     let listen = format!("127.0.0.1:{}", free_port());
     let yaml = format!(
         r#"

@@ -6,7 +6,6 @@
 mod common;
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,29 +13,6 @@ use faultline_live::testkit::{free_port, require_programs, wait_for_port, ChildG
 use faultline_record::{MarkerKind, RunStatus, WriteOutcome};
 
 const DOWN_AFTER_MS: u64 = 1000;
-
-fn redis(bin: &Path, port: u16, extra: &[&str]) -> ChildGuard {
-    let mut cmd = Command::new(bin);
-    cmd.args([
-        "--port",
-        &port.to_string(),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-    ])
-    .args(extra)
-    .stdout(Stdio::null())
-    .stderr(Stdio::null());
-    let child = ChildGuard::spawn("redis-server", &mut cmd).expect("redis-server starts");
-    assert!(
-        wait_for_port(&format!("127.0.0.1:{port}"), Duration::from_secs(10)),
-        "redis on {port}"
-    );
-    child
-}
 
 fn query(port: u16, args: &[&str]) -> Option<redis::Value> {
     let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).ok()?;
@@ -73,8 +49,8 @@ fn kill_9_of_the_redis_primary_is_detected_failed_over_and_its_lost_writes_are_e
     };
     let dir = tempfile::tempdir().unwrap();
     let (p_primary, p_replica, p_link) = (free_port(), free_port(), free_port());
-    let primary = redis(&bins[0], p_primary, &[]);
-    let _replica = redis(
+    let primary = common::start_redis(&bins[0], p_primary, &[]);
+    let _replica = common::start_redis(
         &bins[0],
         p_replica,
         &["--replicaof", "127.0.0.1", &p_link.to_string()],

@@ -27,6 +27,31 @@ pub fn start_kv() -> (ChildGuard, String) {
 }
 
 /// Parses and checks an experiment.
+/// Starts `redis-server` (binary `bin`) on `127.0.0.1:port` with no persistence, plus
+/// `extra` arguments, and waits until it accepts connections.
+pub fn start_redis(bin: &Path, port: u16, extra: &[&str]) -> ChildGuard {
+    let mut cmd = Command::new(bin);
+    cmd.args([
+        "--port",
+        &port.to_string(),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ])
+    .args(extra)
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    let child = ChildGuard::spawn("redis-server", &mut cmd).expect("redis-server starts");
+    assert!(
+        wait_for_port(&format!("127.0.0.1:{port}"), Duration::from_secs(10)),
+        "redis on {port}"
+    );
+    child
+}
+
 pub fn experiment(yaml: &str) -> faultline_spec::Experiment {
     let exp =
         faultline_spec::parse(yaml, Path::new("test.yaml")).expect("the test experiment parses");

@@ -173,9 +173,7 @@ impl Simulation {
                         pending_starts: 0,
                         scale_area_us: 0.0,
                         scale_t_us: 0,
-                        budget_firsts: [0; 10],
-                        budget_retries: [0; 10],
-                        budget_slot: 0,
+                        budget: WindowCounts::default(),
                     })
                 }
                 Component::Database(d) => {

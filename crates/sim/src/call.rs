@@ -91,7 +91,7 @@ impl Simulation {
             }
             // Circuit breaker.
             if let Kind::Service(svc) = &self.comps[comp].kind {
-                if let Some(b) = svc.breaker {
+                if svc.breaker.is_some() {
                     let open_until_us = self.nodes[n as usize].deps[dep as usize]
                         .breaker
                         .open_until_us;
@@ -100,7 +100,6 @@ impl Simulation {
                         self.finish_call(call, Err(FailureClass::ServerError));
                         return;
                     }
-                    let _ = b;
                 }
             }
             let pool = self.comps[comp].deps[dep as usize].pool;
@@ -523,31 +522,15 @@ impl Simulation {
         let sub = (cfg.window_us / 10).max(1);
         let now = self.now;
         let b = &mut self.nodes[n as usize].deps[dep as usize].breaker;
-        let slot = now / sub;
-        if slot != b.slot {
-            let steps = (slot - b.slot).min(10);
-            for k in 1..=steps {
-                let i = ((b.slot + k) % 10) as usize;
-                b.ok[i] = 0;
-                b.failed[i] = 0;
-            }
-            b.slot = slot;
-        }
-        let i = (slot % 10) as usize;
-        if ok {
-            b.ok[i] += 1;
-        } else {
-            b.failed[i] += 1;
-        }
-        let failed: u32 = b.failed.iter().sum();
-        let total: u32 = failed + b.ok.iter().sum::<u32>();
-        if !ok && now >= b.open_until_us && total >= cfg.min_calls {
-            let ratio = f64::from(failed) / f64::from(total);
+        b.calls.add(now / sub, !ok);
+        let (succeeded, failed) = b.calls.totals();
+        let total = succeeded + failed;
+        if !ok && now >= b.open_until_us && total >= u64::from(cfg.min_calls) {
+            let ratio = failed as f64 / total as f64;
             let opens = ratio >= cfg.failure_ratio;
             if opens {
                 b.open_until_us = now + cfg.open_for_us;
-                b.ok = [0; 10];
-                b.failed = [0; 10];
+                b.calls.clear();
             }
             self.decide("breaker.open", opens, ratio - cfg.failure_ratio);
         }
@@ -557,21 +540,7 @@ impl Simulation {
     fn count_budget(&mut self, comp: usize, retry: bool) {
         let now_s = self.now / 1_000_000;
         if let Kind::Service(svc) = &mut self.comps[comp].kind {
-            if now_s != svc.budget_slot {
-                let steps = (now_s - svc.budget_slot).min(10);
-                for k in 1..=steps {
-                    let i = ((svc.budget_slot + k) % 10) as usize;
-                    svc.budget_firsts[i] = 0;
-                    svc.budget_retries[i] = 0;
-                }
-                svc.budget_slot = now_s;
-            }
-            let i = (now_s % 10) as usize;
-            if retry {
-                svc.budget_retries[i] += 1;
-            } else {
-                svc.budget_firsts[i] += 1;
-            }
+            svc.budget.add(now_s, retry);
         }
     }
 
@@ -597,8 +566,7 @@ impl Simulation {
             Caller::User(_) => 0,
         };
         if let (Some(budget), Kind::Service(svc)) = (r.budget, &self.comps[comp].kind) {
-            let firsts: u64 = svc.budget_firsts.iter().sum();
-            let retried: u64 = svc.budget_retries.iter().sum();
+            let (firsts, retried) = svc.budget.totals();
             let allowed = budget * firsts as f64 - retried as f64;
             self.decide("retry.budget", allowed >= 1.0, allowed);
             if allowed < 1.0 {

@@ -126,9 +126,7 @@ pub struct SvcCfg {
     pub scale_area_us: f64,
     pub scale_t_us: u64,
     /// Retry budget: first attempts and retries per second over the last 10 s.
-    pub budget_firsts: [u64; 10],
-    pub budget_retries: [u64; 10],
-    pub budget_slot: u64,
+    pub budget: WindowCounts,
 }
 
 /// Database node roles.
@@ -265,12 +263,54 @@ impl Conn {
     }
 }
 
-/// Circuit breaker state.
+/// Two counts over a sliding window of 10 slots; a slot is forgotten once it is 10
+/// slots old. A circuit breaker counts ok and failed calls in it, a retry budget first
+/// attempts and retries.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WindowCounts {
+    first: [u64; 10],
+    second: [u64; 10],
+    slot: u64,
+}
+
+impl WindowCounts {
+    /// Counts one event in slot `slot` (slots never go back): in the second count if
+    /// `second`, else in the first.
+    pub fn add(&mut self, slot: u64, second: bool) {
+        debug_assert!(slot >= self.slot, "window slots go forward");
+        if slot != self.slot {
+            let steps = (slot - self.slot).min(10);
+            for k in 1..=steps {
+                let i = ((self.slot + k) % 10) as usize;
+                self.first[i] = 0;
+                self.second[i] = 0;
+            }
+            self.slot = slot;
+        }
+        let i = (slot % 10) as usize;
+        if second {
+            self.second[i] += 1;
+        } else {
+            self.first[i] += 1;
+        }
+    }
+
+    /// The two counts over the window.
+    pub fn totals(&self) -> (u64, u64) {
+        (self.first.iter().sum(), self.second.iter().sum())
+    }
+
+    /// Forgets every count.
+    pub fn clear(&mut self) {
+        self.first = [0; 10];
+        self.second = [0; 10];
+    }
+}
+
+/// Circuit breaker state: ok (first) and failed (second) calls over its window.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Breaker {
-    pub ok: [u32; 10],
-    pub failed: [u32; 10],
-    pub slot: u64,
+    pub calls: WindowCounts,
     pub open_until_us: u64,
 }
 

@@ -24,6 +24,22 @@ async fn proxy_to(
     (handle, addr)
 }
 
+/// An echo server behind a proxy named `name` with one toxic; keep the registry alive
+/// for as long as the proxy is used.
+async fn echo_with_toxic(
+    name: &str,
+    kind: ToxicKind,
+    stream: Stream,
+) -> (ProxyRegistry, ProxyHandle, std::net::SocketAddr) {
+    let echo = echo_server().await;
+    let registry = ProxyRegistry::new();
+    let (handle, addr) = proxy_to(&registry, name, echo).await;
+    handle
+        .add_toxic(ToxicConfig::new(kind, stream))
+        .expect("added");
+    (registry, handle, addr)
+}
+
 async fn median_round_trip(addr: std::net::SocketAddr, samples: usize) -> Duration {
     let mut sock = connect(addr).await.expect("connect");
     let mut times = Vec::new();
@@ -203,18 +219,15 @@ async fn blackhole_lets_nothing_through_and_heals() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flap_schedule_shows_in_the_client_error_timeline() {
-    let echo = echo_server().await;
-    let registry = ProxyRegistry::new();
-    let (handle, addr) = proxy_to(&registry, "flap", echo).await;
-    handle
-        .add_toxic(ToxicConfig::new(
-            ToxicKind::Flap {
-                down_ms: 300,
-                up_ms: 300,
-            },
-            Stream::Downstream,
-        ))
-        .expect("added");
+    let (_registry, _handle, addr) = echo_with_toxic(
+        "flap",
+        ToxicKind::Flap {
+            down_ms: 300,
+            up_ms: 300,
+        },
+        Stream::Downstream,
+    )
+    .await;
     let start = Instant::now();
     // A client doing one request per new connection every 30 ms for 1.8 s (3 cycles).
     let mut timeline = Vec::new();
@@ -262,15 +275,12 @@ async fn flap_schedule_shows_in_the_client_error_timeline() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeout_holds_data_then_closes() {
-    let echo = echo_server().await;
-    let registry = ProxyRegistry::new();
-    let (handle, addr) = proxy_to(&registry, "to", echo).await;
-    handle
-        .add_toxic(ToxicConfig::new(
-            ToxicKind::Timeout { timeout_ms: 300 },
-            Stream::Upstream,
-        ))
-        .expect("added");
+    let (_registry, _handle, addr) = echo_with_toxic(
+        "to",
+        ToxicKind::Timeout { timeout_ms: 300 },
+        Stream::Upstream,
+    )
+    .await;
     let mut sock = connect(addr).await.expect("connect");
     let start = Instant::now();
     sock.write_all(b"held").await.expect("write");
@@ -288,15 +298,12 @@ async fn timeout_holds_data_then_closes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeout_zero_holds_data_until_removed() {
-    let echo = echo_server().await;
-    let registry = ProxyRegistry::new();
-    let (handle, addr) = proxy_to(&registry, "to0", echo).await;
-    handle
-        .add_toxic(ToxicConfig::new(
-            ToxicKind::Timeout { timeout_ms: 0 },
-            Stream::Upstream,
-        ))
-        .expect("added");
+    let (_registry, handle, addr) = echo_with_toxic(
+        "to0",
+        ToxicKind::Timeout { timeout_ms: 0 },
+        Stream::Upstream,
+    )
+    .await;
     let mut sock = connect(addr).await.expect("connect");
     sock.write_all(b"later").await.expect("write");
     let mut buf = [0u8; 5];
@@ -315,15 +322,12 @@ async fn timeout_zero_holds_data_until_removed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reset_peer_resets_the_connection() {
-    let echo = echo_server().await;
-    let registry = ProxyRegistry::new();
-    let (handle, addr) = proxy_to(&registry, "rst", echo).await;
-    handle
-        .add_toxic(ToxicConfig::new(
-            ToxicKind::ResetPeer { timeout_ms: 100 },
-            Stream::Downstream,
-        ))
-        .expect("added");
+    let (_registry, _handle, addr) = echo_with_toxic(
+        "rst",
+        ToxicKind::ResetPeer { timeout_ms: 100 },
+        Stream::Downstream,
+    )
+    .await;
     let mut sock = connect(addr).await.expect("connect");
     round_trip(&mut sock, b"fine", IO_TIMEOUT)
         .await
@@ -338,15 +342,12 @@ async fn reset_peer_resets_the_connection() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn limit_data_closes_after_the_byte_budget() {
-    let echo = echo_server().await;
-    let registry = ProxyRegistry::new();
-    let (handle, addr) = proxy_to(&registry, "lim", echo).await;
-    handle
-        .add_toxic(ToxicConfig::new(
-            ToxicKind::LimitData { bytes: 10 },
-            Stream::Downstream,
-        ))
-        .expect("added");
+    let (_registry, _handle, addr) = echo_with_toxic(
+        "lim",
+        ToxicKind::LimitData { bytes: 10 },
+        Stream::Downstream,
+    )
+    .await;
     let mut sock = connect(addr).await.expect("connect");
     sock.write_all(b"0123456789abcdef").await.expect("write");
     let mut got = Vec::new();
@@ -359,15 +360,12 @@ async fn limit_data_closes_after_the_byte_budget() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_close_delays_the_fin() {
-    let echo = echo_server().await;
-    let registry = ProxyRegistry::new();
-    let (handle, addr) = proxy_to(&registry, "sc", echo).await;
-    handle
-        .add_toxic(ToxicConfig::new(
-            ToxicKind::SlowClose { delay_ms: 300 },
-            Stream::Downstream,
-        ))
-        .expect("added");
+    let (_registry, _handle, addr) = echo_with_toxic(
+        "sc",
+        ToxicKind::SlowClose { delay_ms: 300 },
+        Stream::Downstream,
+    )
+    .await;
     let mut sock = connect(addr).await.expect("connect");
     round_trip(&mut sock, b"bye", IO_TIMEOUT)
         .await
@@ -745,15 +743,12 @@ async fn healing_restores_the_path_for_every_toxic_type() {
 /// schedule once the toxic is removed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn removing_bandwidth_releases_queued_data_at_once() {
-    let echo = echo_server().await;
-    let registry = ProxyRegistry::new();
-    let (handle, addr) = proxy_to(&registry, "bwheal", echo).await;
-    handle
-        .add_toxic(ToxicConfig::new(
-            ToxicKind::Bandwidth { rate_kb_per_s: 1 },
-            Stream::Downstream,
-        ))
-        .expect("added");
+    let (_registry, handle, addr) = echo_with_toxic(
+        "bwheal",
+        ToxicKind::Bandwidth { rate_kb_per_s: 1 },
+        Stream::Downstream,
+    )
+    .await;
     let mut sock = connect(addr).await.expect("connect");
     // 20 KB at 1 KB/s would take 20 s.
     let msg = vec![9u8; 20_000];

@@ -137,11 +137,7 @@ pub fn render_multi_terminal(runs: &[Summary]) -> String {
             actual(d.p90, &d.unit),
             actual(d.max, &d.unit),
             d.n,
-            if d.missing > 0 {
-                format!(" ({} n/a)", d.missing)
-            } else {
-                String::new()
-            }
+            missing_note(d)
         );
     }
     let objectives = objective_counts(runs);
@@ -152,6 +148,15 @@ pub fn render_multi_terminal(runs: &[Summary]) -> String {
         }
     }
     out
+}
+
+/// ` (N n/a)` when N runs lack the metric, else nothing.
+fn missing_note(d: &Distribution) -> String {
+    if d.missing > 0 {
+        format!(" ({} n/a)", d.missing)
+    } else {
+        String::new()
+    }
 }
 
 fn experiments(runs: &[Summary]) -> String {
@@ -189,11 +194,7 @@ pub fn render_multi(runs: &[Summary]) -> String {
             actual(d.p90, &d.unit),
             actual(d.max, &d.unit),
             d.n,
-            if d.missing > 0 {
-                format!(" ({} n/a)", d.missing)
-            } else {
-                String::new()
-            },
+            missing_note(d),
             strip(d, runs)
         );
     }

@@ -62,7 +62,7 @@ recovery: {{ window: 2s }}
         "outage lasted {} us",
         t_h - t_f
     );
-    let rto = common::rto_us(&record, t_f, 2).expect("recovered");
+    let rto = common::rto_us(&record).expect("recovered");
     assert!(
         rto.abs_diff(2_000_000) <= 200_000,
         "RTO {rto} us, expected 2 s within 200 ms"
@@ -110,7 +110,7 @@ recovery: {{ window: 2s }}
         "pause lasted {} us",
         t_h - t_f
     );
-    let rto = common::rto_us(&record, t_f, 2).expect("recovered");
+    let rto = common::rto_us(&record).expect("recovered");
     assert!(
         rto.abs_diff(2_500_000) <= 200_000,
         "RTO {rto} us, expected 2.5 s within 200 ms"

@@ -164,6 +164,7 @@ workload:
 faults:
   - {{ at: 1500ms, partition: {{ between: [client, api] }}, duration: 1500ms }}
   - {{ at: 4500ms, partition: {{ between: [client, api] }} }}
+recovery: {{ window: 1s }}
 "#,
         peer = ns.ns_ip
     );
@@ -217,7 +218,7 @@ faults:
         timeouts > 100,
         "{backend}: {timeouts} timeouts during the partition"
     );
-    let rto = common::rto_us(&record, t_f, 1).expect("recovered after the partition");
+    let rto = common::rto_us(&record).expect("recovered after the partition");
     assert!(
         (1_400_000..=2_300_000).contains(&rto),
         "{backend}: RTO {rto} us for a 1.5 s partition and a 300 ms timeout"

@@ -432,7 +432,7 @@ fn check_failover(record: &RunRecord) -> u64 {
     let t_a = common::marker_t(record, MarkerKind::Activate, "probe:standby-writable")
         .expect("standby writable");
     assert!(t_a >= t_promote, "activation after the promote action");
-    let rto = common::rto_us(record, t_f, 2).expect("the clients followed the promotion");
+    let rto = common::rto_us(record).expect("the clients followed the promotion");
     assert!(
         (900_000..6_000_000).contains(&rto),
         "RTO {rto} us with the promotion 1 s after the stop"

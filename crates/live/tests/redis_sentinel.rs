@@ -179,7 +179,7 @@ recovery: {{ window: 3s }}
     );
     // Promotion follows: +odown (quorum), election, then the replica becomes master.
     assert!(tta > ttd && tta < 12_000_000, "TTA {tta} us, TTD {ttd} us");
-    let rto = common::rto_us(&record, t_f, 3).expect("the clients recovered on the new master");
+    let rto = common::rto_us(&record).expect("the clients recovered on the new master");
     assert!(rto + 200_000 >= ttd && rto < 12_000_000, "RTO {rto} us");
 
     // The record's lost writes: acknowledged, but the key's final value is older.

@@ -89,17 +89,10 @@ impl Simulation {
             if attempt == 1 {
                 self.count_budget(comp, false);
             }
-            // Circuit breaker.
             if let Kind::Service(svc) = &self.comps[comp].kind {
-                if svc.breaker.is_some() {
-                    let open_until_us = self.nodes[n as usize].deps[dep as usize]
-                        .breaker
-                        .open_until_us;
-                    if self.now < open_until_us {
-                        self.decide("breaker.reject", true, (open_until_us - self.now) as f64);
-                        self.finish_call(call, Err(FailureClass::ServerError));
-                        return;
-                    }
+                if svc.breaker.is_some() && !self.breaker_admits(call, n, dep) {
+                    self.finish_call(call, Err(FailureClass::ServerError));
+                    return;
                 }
             }
             let pool = self.comps[comp].deps[dep as usize].pool;
@@ -505,34 +498,11 @@ impl Simulation {
             self.calls[call as usize].lb = u16::MAX;
         }
         if let Caller::Node(n, dep) = c.caller {
-            self.breaker_record(n, dep, outcome.is_ok());
+            self.breaker_record(n, dep, call, outcome.is_ok());
         }
         match outcome {
             Ok(()) => self.finish_call(call, Ok(())),
             Err(class) => self.maybe_retry(call, class),
-        }
-    }
-
-    fn breaker_record(&mut self, n: u32, dep: u16, ok: bool) {
-        let comp = self.nodes[n as usize].comp as usize;
-        let Kind::Service(svc) = &self.comps[comp].kind else {
-            return;
-        };
-        let Some(cfg) = svc.breaker else { return };
-        let sub = (cfg.window_us / 10).max(1);
-        let now = self.now;
-        let b = &mut self.nodes[n as usize].deps[dep as usize].breaker;
-        b.calls.add(now / sub, !ok);
-        let (succeeded, failed) = b.calls.totals();
-        let total = succeeded + failed;
-        if !ok && now >= b.open_until_us && total >= u64::from(cfg.min_calls) {
-            let ratio = failed as f64 / total as f64;
-            let opens = ratio >= cfg.failure_ratio;
-            if opens {
-                b.open_until_us = now + cfg.open_for_us;
-                b.calls.clear();
-            }
-            self.decide("breaker.open", opens, ratio - cfg.failure_ratio);
         }
     }
 

@@ -31,6 +31,7 @@
 //! assert!(meta.started_at.is_none()); // simulated runs carry no wall-clock time
 //! ```
 
+mod breaker;
 mod build;
 mod call;
 mod client;
@@ -57,7 +58,7 @@ pub use sim::{ComponentStats, Simulation};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DecisionPoint {
     /// Where: `lb.health.down`, `failover.detect`, `call.timeout`, `pool.acquire`,
-    /// `pool.exhausted`, `breaker.open`, `breaker.reject`, `retry.budget`,
+    /// `pool.exhausted`, `breaker.open`, `breaker.reject`, `breaker.trial`, `retry.budget`,
     /// `queue.full`, `autoscale.out`.
     pub site: &'static str,
     /// Whether the branch was taken.

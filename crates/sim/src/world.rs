@@ -7,6 +7,7 @@ use faultline_spec::{
     BalancingAlgorithm, CallOn, DatabaseTopology, Experiment, PrimaryDiscovery, ReplicationMode,
 };
 
+use crate::breaker::Breaker;
 use crate::rng::Sampler;
 use crate::stats::Window;
 use crate::SimError;
@@ -305,13 +306,6 @@ impl WindowCounts {
         self.first = [0; 10];
         self.second = [0; 10];
     }
-}
-
-/// Circuit breaker state: ok (first) and failed (second) calls over its window.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Breaker {
-    pub calls: WindowCounts,
-    pub open_until_us: u64,
 }
 
 /// A caller node's state toward one dependency.

@@ -135,6 +135,41 @@ fn a_circuit_breaker_stops_calls_to_a_failing_dependency() {
     );
 }
 
+/// Half-open: after `open_for` one trial call goes through; while the dependency stays
+/// down each caller instance sends one trial per `open_for` + the trial's timeout,
+/// not a burst of `min_calls`; once it is back a trial succeeds and closes the breaker.
+#[test]
+fn a_half_open_breaker_sends_one_trial_per_open_period_and_closes_on_success() {
+    let (arch, workload) = BASE.split_once("workload:").expect("BASE has a workload");
+    let arch = arch.replace(
+        "    timeout: 500ms\n",
+        "    timeout: 2s\n    circuit_breaker: { failure_ratio: 50%, window: 5s, min_calls: 20, open_for: 2s }\n    calls: [ { to: db, timeout: 200ms } ]\n",
+    );
+    let db = "  db: { kind: database, topology: single, concurrency: 64, read_time: { fixed: 2ms }, write_time: { fixed: 2ms } }\n";
+    let text = format!(
+        "{arch}{db}workload:{workload}faults:\n  - {{ at: 60s, duration: 30s, pause: db }}\n"
+    );
+    let o = run(&text);
+    // The 5 s window still holds the baseline's successes, so the breakers open about
+    // 2.5 s into the pause. From 64 s each of the 4 instances sends a trial every
+    // open_for (2 s) + timeout (0.2 s) until the pause ends at 90 s; without the
+    // half-open state each period let through a burst of at least min_calls (20).
+    let trials = offered(&o, "db", 64, 90) as f64;
+    let predicted = 4.0 * 26.0 / 2.2;
+    assert!(
+        (0.7 * predicted..=1.3 * predicted).contains(&trials),
+        "{trials} calls reached the paused db, the model predicts {predicted:.0}"
+    );
+    // Back at 90 s: the next trials succeed (within one open period) and close the
+    // breakers, so every client operation calls the db again.
+    let calls = offered(&o, "db", 93, 110) as f64;
+    let clients = offered(&o, "client", 93, 110) as f64;
+    assert!(
+        calls > 0.98 * clients,
+        "breakers closed: {calls} db calls for {clients} client ops"
+    );
+}
+
 #[test]
 fn decision_points_are_traced_on_request() {
     let text = with_faults("  - { at: 60s, kill: api.1 }\n");

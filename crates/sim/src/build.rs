@@ -30,6 +30,17 @@ impl Simulation {
                     .into(),
             ));
         }
+        let guard = crate::guardrail::Guard::new(&raw.guardrails, end_us);
+        let end_us = guard.load_end_us();
+        let guard = (raw.guardrails.max_error_rate.is_some()
+            || raw.guardrails.max_p99_latency.is_some()
+            || raw.guardrails.max_duration.is_some())
+        .then_some(guard);
+        let sessions = raw
+            .workload
+            .sessions
+            .as_ref()
+            .map(|s| crate::session::Sessions::new(s, raw.workload.keys.count.max(1)));
         let mut zones = Zones::default();
         let mut comps = Vec::new();
         let mut nodes: Vec<Node> = Vec::new();
@@ -388,6 +399,8 @@ impl Simulation {
             client_ops: 0,
             write_error: None,
             cands: Vec::new(),
+            guard,
+            sessions,
             profile,
             exp,
         };

@@ -140,6 +140,11 @@ impl Simulation {
             }
         };
         let c = self.calls[call as usize];
+        if let (Caller::User(u), Some(sessions)) = (c.caller, &self.sessions) {
+            if let Some(addr) = sessions.pinned(u) {
+                return addr;
+            }
+        }
         let now = self.now;
         let conn = match c.caller {
             Caller::User(u) => &mut self.users[u as usize].conn,
@@ -151,7 +156,11 @@ impl Simulation {
             conn.cached = record;
             conn.expires_us = now + if conn.ignores_ttl { ignore_us } else { ttl_us };
         }
-        conn.cached
+        let addr = conn.cached;
+        if let (Caller::User(u), Some(sessions)) = (c.caller, &mut self.sessions) {
+            sessions.pin(u, addr);
+        }
+        addr
     }
 
     /// Picks the node an attempt goes to, or why there is none.
@@ -568,7 +577,13 @@ impl Simulation {
         self.release_conn(call, false);
         self.free_call(call);
         match c.parent {
-            Parent::Client(u) => self.finish_client(u, c.op, c.key, c.write_id, c.t_start, outcome),
+            Parent::Client(u) => {
+                let slot = match c.caller {
+                    Caller::User(slot) => slot,
+                    Caller::Node(..) => NONE,
+                };
+                self.finish_client(u, slot, c.op, c.key, c.write_id, c.t_start, outcome)
+            }
             Parent::Job(j, jg) => {
                 if self.job_valid(j, jg) {
                     self.job_call_done(j, outcome);

@@ -63,7 +63,12 @@ impl Simulation {
         let target = self.profile.level_at(self.now).floor() as u32;
         while self.active_users < target {
             let u = match self.idle_users.pop() {
-                Some(u) => u,
+                Some(u) => {
+                    if let Some(sessions) = &mut self.sessions {
+                        sessions.restart(u);
+                    }
+                    u
+                }
                 None => {
                     let share = self.ignoring_share_for(self.target);
                     let ignores = self.rng.chance(share);
@@ -148,7 +153,10 @@ impl Simulation {
         } else {
             OpKind::Read
         };
-        let key = self.keys.draw(&mut self.rng);
+        let key = match &mut self.sessions {
+            Some(sessions) => sessions.next_key(slot, &self.keys, &mut self.rng),
+            None => self.keys.draw(&mut self.rng),
+        };
         let write_id = if op == OpKind::Write {
             let id = self.next_write_id;
             self.next_write_id += 1;
@@ -183,10 +191,13 @@ impl Simulation {
         self.start_attempt(call);
     }
 
-    /// A client operation ended.
+    /// A client operation ended. `user` is the virtual user waiting for it (`NONE` in
+    /// the open model), `slot` the user or client slot that made it.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn finish_client(
         &mut self,
         user: u32,
+        slot: u32,
         op: OpKind,
         key: u64,
         write_id: u64,
@@ -199,6 +210,17 @@ impl Simulation {
         }
         self.client_window
             .record(outcome.is_ok(), self.now - t_start);
+        if let Some(guard) = &mut self.guard {
+            guard.record(self.now, outcome.is_ok(), self.now - t_start);
+        }
+        if let Some(sessions) = &mut self.sessions {
+            if matches!(
+                outcome,
+                Err(FailureClass::Refused | FailureClass::Reset | FailureClass::Timeout)
+            ) {
+                sessions.broken(slot);
+            }
+        }
         if op == OpKind::Write && self.ledger_db.is_some() {
             let entry = LedgerEntry {
                 id: write_id,

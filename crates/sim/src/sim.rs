@@ -1,7 +1,7 @@
 //! The simulation: its state, its construction from an experiment, and the event loop.
 
 use faultline_record::{
-    FinalRead, Marker, MarkerKind, OpKind, Progress, Recorder, RunMeta, RunStatus, CLIENT_SERIES,
+    FinalRead, Marker, MarkerKind, OpKind, Progress, Recorder, RunMeta, CLIENT_SERIES,
 };
 use faultline_spec::profile::Profile;
 use faultline_spec::{DatabaseTopology, Experiment, LoadModel, PrimaryDiscovery};
@@ -199,6 +199,8 @@ pub struct Simulation {
     pub(crate) client_ops: u64,
     pub(crate) write_error: Option<faultline_record::WriteError>,
     pub(crate) cands: Vec<u32>,
+    pub(crate) guard: Option<crate::guardrail::Guard>,
+    pub(crate) sessions: Option<crate::session::Sessions>,
 }
 
 impl std::fmt::Debug for Simulation {
@@ -346,7 +348,8 @@ impl Simulation {
             .rec
             .take()
             .ok_or_else(|| SimError::Model("recorder missing".into()))?;
-        let meta = rec.finish(RunStatus::Completed, end, None)?;
+        let (status, reason) = self.run_status();
+        let meta = rec.finish(status, end, reason)?;
         let mut p = self.progress();
         p.phase = "verify".into();
         p.elapsed_us = end;
@@ -471,6 +474,7 @@ impl Simulation {
                 self.adjust_users();
             }
             self.check_conditions();
+            self.check_guardrails();
         }
         self.evaluate_alerts();
         if self.q.timers() > 4 * self.calls.len() + 4096 {
@@ -488,10 +492,11 @@ impl Simulation {
             .push(self.now + faultline_record::BUCKET_US, Ev::Tick);
     }
 
-    fn end(&mut self) {
+    pub(crate) fn end(&mut self) {
         if self.draining {
             return;
         }
+        self.guardrail_at_load_end();
         self.draining = true;
         self.stop_us = self.now + self.client_timeout_us + 1;
         for u in 0..self.users.len() {

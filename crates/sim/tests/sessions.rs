@@ -3,40 +3,18 @@
 
 mod common;
 
-use common::{marker_s, run, variant};
+use common::{example, marker_s, run, variant};
 use faultline_record::MarkerKind;
 
-/// Clients reach an active-passive database through its DNS name (TTL 5 s); 200 users,
-/// 500 ms think time, arriving over 50 s so that their sessions (about 50 s long) are
-/// spread out rather than all starting together.
-const FAILOVER: &str = r#"
-name: sessions-failover
-seed: 5
-architecture:
-  db-dns: { kind: dns, resolves_to: db, ttl: 5s }
-  db:
-    kind: database
-    topology: active_passive
-    concurrency: 64
-    read_time: { fixed: 2ms }
-    write_time: { fixed: 2ms }
-    replication: { mode: async, lag: { fixed: 1ms } }
-    failover: { check_every: 1s, fail_after: 3, promote_in: 5s, fencing: true, clients_find_primary_by: dns, dns: db-dns }
-workload:
-  model: closed
-  target: db
-  stages: [ { ramp: 50s, to: 200 }, { hold: 3m } ]
-  think_time: 500ms
-  mix: { read: 50%, write: 50% }
-  keys: { count: 100000 }
-faults:
-  - { at: 60s, partition: { between: [db.controller, db.primary] } }
-"#;
+/// `examples/active-passive-sessions.yaml`: clients reach an active-passive database
+/// through its DNS name (TTL 5 s); 200 users, 500 ms think time, arriving over 50 s so
+/// that their sessions (about 50 s long) are spread out rather than all starting
+/// together; a partition at 120 s between the controller and the primary.
+fn failover() -> String {
+    example("active-passive-sessions")
+}
 
-const SESSIONS: (&str, &str) = (
-    "  keys: { count: 100000 }\n",
-    "  keys: { count: 100000 }\n  sessions: { operations: 100 }\n",
-);
+const SESSIONS: (&str, &str) = ("  sessions: { operations: 100 }\n", "");
 
 /// The partition makes the controller promote the standby and fence the old primary,
 /// which then answers every operation with an error but keeps its connections. Without
@@ -49,8 +27,8 @@ const SESSIONS: (&str, &str) = (
 /// with D about normal, E[(D − x)+] = 0.01 × 50.2 s at x ≈ mean + 0.9 sd ≈ 54.7 s.
 #[test]
 fn sessions_keep_a_stale_dns_answer_so_the_rto_grows_with_the_session_length() {
-    let without = run(FAILOVER);
-    let with = run(&variant(FAILOVER, &[SESSIONS]));
+    let with = run(&failover());
+    let without = run(&variant(&failover(), &[SESSIONS]));
     for o in [&without, &with] {
         assert!(
             o.record
@@ -62,7 +40,7 @@ fn sessions_keep_a_stale_dns_answer_so_the_rto_grows_with_the_session_length() {
     }
     let rto = |o: &common::Outcome| o.summary.metrics.rto_s.expect("recovered");
     let promoted = |o: &common::Outcome| {
-        marker_s(o, MarkerKind::Activate, "db.failover.activate").expect("activated") - 60.0
+        marker_s(o, MarkerKind::Activate, "db.failover.activate").expect("activated") - 120.0
     };
     let predicted_without = promoted(&without) + 0.99 * 5.0;
     let (session_mean_s, session_sd_s) = (100.0 * 0.502, 100f64.sqrt() * 0.5);
@@ -83,11 +61,11 @@ fn sessions_keep_a_stale_dns_answer_so_the_rto_grows_with_the_session_length() {
 #[test]
 fn sessions_reconnect_after_a_refusal_so_a_dead_address_is_not_kept() {
     let kill = (
-        "  - { at: 60s, partition: { between: [db.controller, db.primary] } }\n",
-        "  - { at: 60s, kill: db.primary }\n",
+        "  - { at: 2m, partition: { between: [db.controller, db.primary] } }\n",
+        "  - { at: 2m, kill: db.primary }\n",
     );
-    let without = run(&variant(FAILOVER, &[kill]));
-    let with = run(&variant(FAILOVER, &[kill, SESSIONS]));
+    let with = run(&variant(&failover(), &[kill]));
+    let without = run(&variant(&failover(), &[kill, SESSIONS]));
     let rto_without = without.summary.metrics.rto_s.expect("recovered");
     let rto_with = with.summary.metrics.rto_s.expect("recovered");
     assert!(

@@ -131,3 +131,42 @@ fn a_session_works_on_its_own_keys_which_dilutes_a_hotspot() {
         / without.record.ledger.len() as f64;
     assert!((hot_without - 0.5).abs() < 0.03, "{hot_without}");
 }
+
+/// In the open model the 1024 client slots take arrivals in turn and each keeps its
+/// own session: with every operation a write, write id `i` is the slot `(i - 1) % 1024`'s
+/// operation number `(i - 1) / 1024`, and each slot's runs of 5 operations share one key.
+#[test]
+fn open_model_client_slots_keep_their_own_sessions() {
+    let text = variant(
+        KEYS,
+        &[
+            ("  model: closed\n", "  model: open\n"),
+            (
+                "  stages: [ { hold: 60s, users: 1 } ]\n  think_time: 10ms\n",
+                "  stages: [ { hold: 30s, rate: 1000/s } ]\n",
+            ),
+            (
+                "keys: { count: 1000000, hotspot: { share: 50%, keys: 1 } }",
+                "keys: { count: 1000000 }",
+            ),
+            (
+                "sessions: { operations: 20, keys: 4 }",
+                "sessions: { operations: 5, keys: 1 }",
+            ),
+        ],
+    );
+    let o = run(&text);
+    let mut groups = std::collections::BTreeMap::<(u64, u64), Vec<&str>>::new();
+    for e in &o.record.ledger {
+        let (slot, op) = ((e.id - 1) % 1024, (e.id - 1) / 1024);
+        groups
+            .entry((slot, op / 5))
+            .or_default()
+            .push(e.key.as_str());
+    }
+    assert!(groups.len() > 5000, "{} sessions", groups.len());
+    for ((slot, session), mut keys) in groups {
+        keys.dedup();
+        assert_eq!(keys.len(), 1, "slot {slot} session {session}: {keys:?}");
+    }
+}

@@ -807,3 +807,43 @@ async fn a_stalled_reader_fills_the_pipe_and_resumes_in_order() {
     assert_eq!(got, TOTAL);
     writer.await.expect("writer");
 }
+
+/// Guards the no-toxic path's switch between copying messages and splicing streams, and
+/// its readiness shortcut (a short read counts as drained): alternating small messages
+/// and large bursts must all come back whole, in order, and without a stall.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_and_bursts_alternate_without_loss_or_stall() {
+    let echo = echo_server().await;
+    let registry = ProxyRegistry::new();
+    let (_handle, addr) = proxy_to(&registry, "mixed", echo).await;
+    let mut sock = connect(addr).await.expect("connect");
+    // Below, at and far above the size that switches to splicing, then back to small.
+    let sizes = [
+        1,
+        64,
+        16 * 1024 - 1,
+        16 * 1024,
+        200_000,
+        3,
+        1_500_000,
+        64,
+        1,
+    ];
+    for (round, size) in sizes.iter().cycle().take(3 * sizes.len()).enumerate() {
+        let msg: Vec<u8> = (0..*size).map(|i| ((i + round) % 249) as u8).collect();
+        let (mut rd, mut wr) = sock.split();
+        let write = async {
+            wr.write_all(&msg).await.expect("write");
+        };
+        let read = async {
+            let mut back = vec![0u8; msg.len()];
+            timeout(IO_TIMEOUT, rd.read_exact(&mut back))
+                .await
+                .unwrap_or_else(|_| panic!("round {round}: {size} bytes stalled"))
+                .expect("read");
+            back
+        };
+        let ((), back) = tokio::join!(write, read);
+        assert!(back == msg, "round {round}: {size} bytes came back changed");
+    }
+}

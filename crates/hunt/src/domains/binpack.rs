@@ -273,6 +273,7 @@ pub fn optimal_bins(items: &[Vec<f64>], capacity: f64) -> Result<usize, HuntErro
         lower: volume_lb,
         nodes: 0,
         loads: Vec::new(),
+        placed: Vec::new(),
     };
     solver.branch(0)?;
     Ok(solver.best)
@@ -285,6 +286,8 @@ struct Exact<'a> {
     lower: usize,
     nodes: u64,
     loads: Vec<Vec<f64>>,
+    /// Bin of each item placed so far (in `items` order).
+    placed: Vec<usize>,
 }
 
 impl Exact<'_> {
@@ -304,9 +307,16 @@ impl Exact<'_> {
             return Ok(());
         }
         let item = self.items[k];
-        for b in 0..self.loads.len() {
+        // Symmetry: an item equal to the previous one goes into the same bin
+        // or a later one (swapping two equal items changes nothing).
+        let first_bin = if k > 0 && self.items[k - 1] == item {
+            self.placed[k - 1]
+        } else {
+            0
+        };
+        for b in first_bin..self.loads.len() {
             // Symmetry: a bin with the same load as an earlier one gives the same subtree.
-            if self.loads[..b].contains(&self.loads[b]) {
+            if self.loads[first_bin..b].contains(&self.loads[b]) {
                 continue;
             }
             let fits = self.loads[b]
@@ -317,7 +327,9 @@ impl Exact<'_> {
                 for (l, s) in self.loads[b].iter_mut().zip(item.iter()) {
                     *l += s;
                 }
+                self.placed.push(b);
                 self.branch(k + 1)?;
+                self.placed.pop();
                 for (l, s) in self.loads[b].iter_mut().zip(item.iter()) {
                     *l -= s;
                 }
@@ -327,9 +339,11 @@ impl Exact<'_> {
             }
         }
         if self.loads.len() + 1 < self.best {
+            self.placed.push(self.loads.len());
             self.loads.push(item.clone());
             self.branch(k + 1)?;
             self.loads.pop();
+            self.placed.pop();
         }
         Ok(())
     }
@@ -458,15 +472,19 @@ mod tests {
     #[test]
     fn exact_optimum_matches_exhaustive_enumeration() {
         let mut rng = Rng::new(5);
-        for case in 0..300 {
+        for case in 0..400 {
             let dims = 1 + case % 2;
             let n = 1 + rng.below(8);
             let integer = case % 3 == 0;
+            // Many equal items exercise the solver's equal-item symmetry rule.
+            let few_sizes = case % 4 == 1;
             let items: Vec<Vec<f64>> = (0..n)
                 .map(|_| {
                     (0..dims)
                         .map(|_| {
-                            if integer {
+                            if few_sizes {
+                                [3.0, 4.0, 6.0][rng.below(3)]
+                            } else if integer {
                                 1.0 + rng.below(9) as f64
                             } else {
                                 rng.uniform(0.5, 9.5)

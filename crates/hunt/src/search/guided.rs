@@ -46,17 +46,23 @@ enum Move {
     Extreme,
     Cross,
     Fresh,
+    Block,
+    Pattern,
+    Sweep,
 }
 
-const MOVES: [Move; 6] = [
+const MOVES: [Move; 9] = [
     Move::Flip,
     Move::Snap,
     Move::Local,
     Move::Extreme,
     Move::Cross,
     Move::Fresh,
+    Move::Block,
+    Move::Pattern,
+    Move::Sweep,
 ];
-const MOVE_WEIGHTS_BASE: [f64; 6] = [0.25, 0.25, 0.20, 0.10, 0.10, 0.10];
+const MOVE_WEIGHTS_BASE: [f64; 9] = [0.25, 0.25, 0.20, 0.10, 0.10, 0.10, 0.20, 0.10, 0.10];
 
 struct Elite {
     x: Vec<f64>,
@@ -68,8 +74,8 @@ struct Elite {
 
 struct State {
     archive: Vec<Elite>,
-    wins: [f64; 6],
-    trials: [f64; 6],
+    wins: [f64; 9],
+    trials: [f64; 9],
     step_scale: f64,
 }
 
@@ -77,8 +83,8 @@ pub(super) fn run(ev: &mut Evaluator<'_>, rng: &mut Rng) {
     let bounds = ev.bounds();
     let mut state = State {
         archive: Vec::new(),
-        wins: [0.0; 6],
-        trials: [0.0; 6],
+        wins: [0.0; 9],
+        trials: [0.0; 9],
         step_scale: 0.1,
     };
     // Seeds: the given inputs, the corners and the middle of the box, random points.
@@ -88,7 +94,13 @@ pub(super) fn run(ev: &mut Evaluator<'_>, rng: &mut Rng) {
     seeds.push(bounds.iter().map(|b| b.lo + b.width() / 2.0).collect());
     let seeds_n = ((ev.budget() as f64 * SEED_SHARE) as usize).clamp(ev.batch_size(), SEEDS_MAX);
     while seeds.len() < seeds_n {
-        seeds.push(ev.random_point(rng));
+        // A quarter structured (runs and periods of equal values), the rest uniform.
+        let x = if rng.chance(0.25) {
+            pattern(bounds, rng)
+        } else {
+            ev.random_point(rng)
+        };
+        seeds.push(x);
     }
     for chunk in seeds.chunks(ev.batch_size().max(1)) {
         for e in ev.eval_batch(chunk.to_vec()) {
@@ -147,6 +159,15 @@ pub(super) fn run(ev: &mut Evaluator<'_>, rng: &mut Rng) {
             } else {
                 state.pick_move(rng)
             };
+            if mv == Move::Sweep {
+                // A line search over one run's common value, several points at once.
+                let room = cma_ys.len() + trace_n - proposals.len();
+                for child in sweep(&state.archive[parent].x, bounds, room, rng) {
+                    origins.push((mv, state.archive[parent].value));
+                    proposals.push(child);
+                }
+                continue;
+            }
             let child = state.propose(parent, mv, bounds, rng);
             origins.push((mv, state.archive[parent].value));
             proposals.push(child);
@@ -334,6 +355,12 @@ impl State {
                 x
             }
             Move::Fresh => bounds.iter().map(|b| b.sample(rng)).collect(),
+            Move::Block => {
+                block(&mut x, &tagged, bounds, rng);
+                x
+            }
+            Move::Pattern => pattern(bounds, rng),
+            Move::Sweep => perturb(&x, bounds, self.step_scale, rng),
             Move::Cross => {
                 if self.archive.len() < 2 {
                     return perturb(&x, bounds, self.step_scale, rng);
@@ -352,6 +379,147 @@ impl State {
             }
         }
     }
+}
+
+/// Sets a run of coordinates (contiguous, or every `stride`-th one) to one
+/// value: a value the parent already has in that run, a decision boundary
+/// of the run, or an end of the range. Worst cases of greedy heuristics are
+/// often such runs of equal inputs (identical items, demands all on the
+/// pinning threshold, long jobs in every k-th slot).
+fn block(x: &mut [f64], tagged: &[&Decision], bounds: &[crate::Bound], rng: &mut Rng) {
+    let run = pick_run(x.len(), rng);
+    if run.is_empty() {
+        return;
+    }
+    let pick = run[rng.below(run.len())];
+    let b = &bounds[pick];
+    let r = rng.unit();
+    let boundary = tagged
+        .iter()
+        .filter(|d| d.input.is_some_and(|i| run.contains(&i)))
+        .collect::<Vec<_>>();
+    if r < 0.3 {
+        // Shift the whole run by one common step: climbs a pattern as a unit.
+        let mut step = rng.normal() * 0.1 * b.width();
+        if b.integer && step.abs() < 1.0 {
+            step = if step < 0.0 { -1.0 } else { 1.0 };
+        }
+        for &i in &run {
+            x[i] = bounds[i].project(x[i] + step);
+        }
+        return;
+    }
+    let v = if r < 0.6 {
+        x[pick]
+    } else if r < 0.75 && !boundary.is_empty() {
+        let d = boundary[rng.below(boundary.len())];
+        let mut y = x.to_vec();
+        move_to_boundary(&mut y, d, bounds, rng.chance(0.5));
+        y[d.input.unwrap_or(pick)]
+    } else if r < 0.88 {
+        if rng.chance(0.5) {
+            b.lo
+        } else {
+            b.hi
+        }
+    } else {
+        b.sample(rng)
+    };
+    for &i in &run {
+        x[i] = bounds[i].project(v);
+    }
+}
+
+/// A run of coordinates: contiguous (half the time) or every `stride`-th
+/// one (stride up to 6), from a random start, of random length.
+fn pick_run(n: usize, rng: &mut Rng) -> Vec<usize> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let stride = if rng.chance(0.5) {
+        1
+    } else {
+        1 + rng.below(6.min(n))
+    };
+    let offset = rng.below(stride);
+    let members: Vec<usize> = (offset..n).step_by(stride).collect();
+    if members.is_empty() {
+        return Vec::new();
+    }
+    let a = rng.below(members.len());
+    let len = 1 + rng.below(members.len());
+    members[a..(a + len).min(members.len())].to_vec()
+}
+
+/// Up to `room` copies of `x`, each with one run of coordinates set to a
+/// different common value: every value of a small integer range, else
+/// evenly spaced values with both ends.
+fn sweep(x: &[f64], bounds: &[crate::Bound], room: usize, rng: &mut Rng) -> Vec<Vec<f64>> {
+    let run = pick_run(x.len(), rng);
+    let Some(&first) = run.first() else {
+        return Vec::new();
+    };
+    let b = bounds[first];
+    let values: Vec<f64> = if b.integer && b.width() < room as f64 {
+        (0..=b.width() as usize).map(|k| b.lo + k as f64).collect()
+    } else {
+        let k = room.clamp(2, 8);
+        (0..k)
+            .map(|j| b.lo + b.width() * j as f64 / (k - 1) as f64)
+            .collect()
+    };
+    values
+        .into_iter()
+        .filter(|v| run.iter().any(|&i| x[i] != *v))
+        .take(room)
+        .map(|v| {
+            let mut y = x.to_vec();
+            for &i in &run {
+                y[i] = bounds[i].project(v);
+            }
+            y
+        })
+        .collect()
+}
+
+/// A structured point: a few runs of equal values (a step pattern), or a
+/// period of 2–6 coordinates repeated over the whole input. Each value is
+/// an end of its range or a uniform draw.
+fn pattern(bounds: &[crate::Bound], rng: &mut Rng) -> Vec<f64> {
+    let n = bounds.len();
+    let draw = |i: usize, rng: &mut Rng| {
+        let b = &bounds[i];
+        let r = rng.unit();
+        if r < 0.2 {
+            b.lo
+        } else if r < 0.4 {
+            b.hi
+        } else {
+            b.sample(rng)
+        }
+    };
+    let mut x = vec![0.0; n];
+    if rng.chance(0.5) {
+        let period = (2 + rng.below(5)).min(n.max(1));
+        let phase: Vec<f64> = (0..period).map(|i| draw(i, rng)).collect();
+        for (i, v) in x.iter_mut().enumerate() {
+            *v = bounds[i].project(phase[i % period]);
+        }
+    } else {
+        let pieces = 2 + rng.below(2);
+        let mut cuts: Vec<usize> = (0..pieces - 1).map(|_| rng.below(n + 1)).collect();
+        cuts.push(n);
+        cuts.sort_unstable();
+        let mut start = 0;
+        for end in cuts {
+            let v = draw(start.min(n - 1), rng);
+            for (i, xi) in x.iter_mut().enumerate().take(end).skip(start) {
+                *xi = bounds[i].project(v);
+            }
+            start = end;
+        }
+    }
+    x
 }
 
 fn elite(e: Evaluated) -> Elite {

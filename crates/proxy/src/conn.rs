@@ -2,9 +2,10 @@
 //!
 //! Each direction is one loop that reads from its source, runs the items through the
 //! chain of toxic stages of its stream, and writes them to its destination in order, each
-//! no earlier than its release time. With no toxic the chain is empty and bytes go from
-//! the read buffer straight to the destination (no allocation, no queue), which is the
-//! fast path. The loop watches the proxy's toxic list, so toxics added or removed apply to
+//! no earlier than its release time. With no toxic the chain is empty and bytes skip it
+//! (no allocation, no queue), which is the fast path: messages go from the read buffer
+//! straight to the destination (one read, one write), streams through a splice pipe
+//! (no copy). The two directions run as separate tasks. The loop watches the proxy's toxic list, so toxics added or removed apply to
 //! live connections at once; stages of toxics that stay keep their state.
 
 use std::collections::VecDeque;
@@ -73,7 +74,11 @@ pub(crate) async fn serve(
     .with_reverse_out(reverse_tx);
     let down = Direction::new(server, client, Stream::Downstream, toxics, kill, counters)
         .with_reverse_in(reverse_rx);
-    tokio::join!(up.run(), down.run());
+    // Each direction is its own task, so a wake-up for one (a message arriving) polls only
+    // that direction's loop, not both.
+    let up = tokio::spawn(up.run());
+    down.run().await;
+    let _ = up.await;
 }
 
 /// A toxic of the direction's stream and, if this connection rolled it (toxicity), its stage.
@@ -281,8 +286,13 @@ impl Direction {
                 Ok(WriteState::Flow(flow)) => return flow,
                 Err(_) => return Flow::Reset,
             };
-            let now = Instant::now();
-            let next_release = self.queue.front().map(|t| t.at).filter(|at| *at > now);
+            // The clock is read only when something waits for it: the no-toxic path
+            // forwards a message without reading it.
+            let next_release = self
+                .queue
+                .front()
+                .map(|t| t.at)
+                .filter(|at| *at > Instant::now());
             let wake_at = match (next_release, self.chain.deadline()) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
@@ -373,11 +383,10 @@ impl Direction {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
             Err(_) => return Err(Flow::Reset),
         };
-        let now = Instant::now();
         if n == 0 {
             self.src_open = false;
             return self.feed(Timed {
-                at: now,
+                at: Instant::now(),
                 item: Item::Eof,
             });
         }
@@ -393,14 +402,14 @@ impl Direction {
             self.count_written(written);
             if written < n {
                 self.enqueue(Timed {
-                    at: now,
+                    at: Instant::now(),
                     item: Item::Data(Bytes::copy_from_slice(&buf[written..n])),
                 });
             }
             return Ok(());
         }
         self.feed(Timed {
-            at: now,
+            at: Instant::now(),
             item: Item::Data(Bytes::copy_from_slice(&buf[..n])),
         })
     }
@@ -548,6 +557,9 @@ impl Direction {
         // Bytes in the splice pipe came before anything queued.
         if !self.drain_pipe()? {
             return Ok(WriteState::Blocked);
+        }
+        if self.queue.is_empty() {
+            return Ok(WriteState::Idle);
         }
         let now = Instant::now();
         loop {

@@ -22,7 +22,8 @@
 //!   path reaches when it keeps the cores as busy as direct does.
 //! - latency: per round, one connection per path; the paths take turns one 64-byte round
 //!   trip at a time with the echo server (1000 warm-up ones, then `--rtts`), so bursts of
-//!   other work on the machine hit every path alike; p50 and p99 per path.
+//!   other work on the machine hit every path alike; p50 and p99 per path, and the
+//!   proxy's CPU per round trip (two passes through it).
 //!
 //! The table shows the median over rounds. `--pin` (Linux) puts the client and the
 //! servers on CPU 0 and the proxy under test (one Tokio worker, HAProxy with one thread)
@@ -526,6 +527,8 @@ struct Path {
     busy_cores: Vec<f64>,
     p50: Vec<f64>,
     p99: Vec<f64>,
+    /// Proxy CPU µs per round trip in the latency phase.
+    proxy_cpu_us_per_rtt: Vec<f64>,
 }
 
 impl Path {
@@ -541,6 +544,7 @@ impl Path {
             busy_cores: vec![],
             p50: vec![],
             p99: vec![],
+            proxy_cpu_us_per_rtt: vec![],
         }
     }
 }
@@ -645,11 +649,17 @@ fn main() {
             }
         }
         let echo_addrs: Vec<SocketAddr> = paths.iter().map(|p| p.echo).collect();
+        let cpu_before_s: Vec<f64> = paths.iter().map(|p| cpu_seconds(p.cpu)).collect();
         match latencies(&echo_addrs, options.rtts) {
             Ok(per_path) => {
-                for (path, (p50, p99)) in paths.iter_mut().zip(per_path) {
+                for ((path, (p50, p99)), before_s) in
+                    paths.iter_mut().zip(per_path).zip(cpu_before_s)
+                {
                     path.p50.push(p50);
                     path.p99.push(p99);
+                    let rtts = (WARMUP_RTTS + options.rtts) as f64;
+                    path.proxy_cpu_us_per_rtt
+                        .push((cpu_seconds(path.cpu) - before_s) / rtts * 1e6);
                 }
             }
             Err(e) => {
@@ -660,14 +670,15 @@ fn main() {
         for path in &paths {
             let last = |v: &[f64]| v.last().copied().unwrap_or(f64::NAN);
             println!(
-                "round {round} {:<9} {:>7.1} MB/s  cpu s/GB endpoints {:>4.2} proxy {:>4.2}  busy {:>4.2} cores  p50 {:>6.1} µs  p99 {:>7.1} µs",
+                "round {round} {:<9} {:>7.1} MB/s  cpu s/GB endpoints {:>4.2} proxy {:>4.2}  busy {:>4.2} cores  p50 {:>6.1} µs  p99 {:>7.1} µs  proxy cpu {:>4.2} µs/rtt",
                 path.name,
                 last(&path.throughput) / 1e6,
                 last(&path.endpoint_cpu_s_per_gb),
                 last(&path.proxy_cpu_s_per_gb),
                 last(&path.busy_cores),
                 last(&path.p50),
-                last(&path.p99)
+                last(&path.p99),
+                last(&path.proxy_cpu_us_per_rtt)
             );
         }
     }
@@ -763,6 +774,11 @@ fn report(paths: &[Path]) {
             "proxy CPU per GB moved: faultline {:.3} s vs haproxy {:.3} s (lower is better)",
             median(&fl.proxy_cpu_s_per_gb),
             median(&hp.proxy_cpu_s_per_gb)
+        );
+        println!(
+            "proxy CPU per 64-byte round trip: faultline {:.2} µs vs haproxy {:.2} µs (lower is better)",
+            median(&fl.proxy_cpu_us_per_rtt),
+            median(&hp.proxy_cpu_us_per_rtt)
         );
     }
 }

@@ -18,6 +18,12 @@
 //!   the batches that follows how often it set a new best compared with the
 //!   trace moves (between 20% and 80%); Gaussian steps and moves to the
 //!   ends of ranges;
+//! - **runs**: worst cases of greedy heuristics are often runs of equal
+//!   inputs, so *block* sets a run of coordinates (contiguous or strided) to
+//!   one value (the parent's, a decision boundary's, a range end) or shifts
+//!   it as a unit, *sweep* tries several common values of one run in one
+//!   batch, and *pattern* (also a quarter of the seeds) draws step or
+//!   periodic inputs;
 //! - **fresh points**: a share of uniform samples, so that on a flat
 //!   landscape the search is never worse off than random sampling.
 //!

@@ -10,6 +10,7 @@ use crate::config::{AnalysisConfig, RECOVERY_SUCCESS_CAP};
 use crate::integrity;
 use crate::recovery::{first_healthy_window, Criteria};
 use crate::signals::{self, Signal};
+use crate::steady::{judge_steady, SteadySecond};
 use crate::summary::*;
 use crate::verdict::{judge, judge_alert, Measured, Unit};
 
@@ -53,8 +54,11 @@ pub fn analyze_with(record: &RunRecord, config: &AnalysisConfig) -> Analysis {
         );
     }
 
-    // Baseline: whole buckets in the last `baseline` before t_f (or the end).
-    let baseline_end_us = t_f.unwrap_or(end_us);
+    // Baseline: whole buckets in the last `baseline` before t_f (or before the
+    // steady-state gate refused the first fault, or the end).
+    let baseline_end_us = t_f
+        .or_else(|| signals::steady_refusal_us(&record.markers))
+        .unwrap_or(end_us);
     let baseline_start_us = baseline_end_us.saturating_sub(config.baseline_us);
     let baseline_range = baseline_start_us.div_ceil(BUCKET_US)..baseline_end_us / BUCKET_US;
     let baseline_buckets = baseline_range.end.saturating_sub(baseline_range.start);
@@ -72,6 +76,26 @@ pub fn analyze_with(record: &RunRecord, config: &AnalysisConfig) -> Analysis {
     }
     let base = client.totals(baseline_range.clone());
     let success_b = base.error_rate().map(|e| 1.0 - e);
+    let steady = judge_steady(
+        &baseline_seconds(client, &baseline_range, config),
+        &config.steady,
+    );
+    let judged = config.steady.check && config.faults_declared;
+    let unsteady = judged && steady.steady == Some(false);
+    match (&steady.steady, &steady.reason) {
+        (Some(false), Some(reason)) => notes.push(format!(
+            "the baseline was not steady: {reason}{}",
+            match (config.steady.check, config.faults_declared) {
+                (true, true) => "",
+                (false, _) => " (phases.steady_state.check is off: the verdict ignores it)",
+                (true, false) => " (no fault is declared: the verdict ignores it)",
+            }
+        )),
+        (None, Some(reason)) if judged => notes.push(format!(
+            "the baseline was not checked for steadiness: {reason}"
+        )),
+        _ => {}
+    }
     let baseline = Baseline {
         start_s: secs(baseline_range.start * BUCKET_US),
         end_s: secs(baseline_range.end.max(baseline_range.start) * BUCKET_US),
@@ -79,6 +103,9 @@ pub fn analyze_with(record: &RunRecord, config: &AnalysisConfig) -> Analysis {
         ok_throughput_per_s: (baseline_buckets > 0)
             .then(|| round6(base.ok as f64 / secs(baseline_buckets * BUCKET_US))),
         operations: base.completed(),
+        steady: steady.steady,
+        throughput_swing: steady.throughput_swing,
+        steady_reason: steady.reason,
     };
 
     let window_seconds = config.recovery_window_us.div_ceil(1_000_000).max(1);
@@ -180,7 +207,7 @@ pub fn analyze_with(record: &RunRecord, config: &AnalysisConfig) -> Analysis {
 
     let mut thresholds = threshold_lines(config, &metrics, f, &integrity);
     thresholds.extend(alert_lines(config, record, t_f, end_us));
-    let passed = thresholds.iter().all(|l| l.passed);
+    let passed = !unsteady && thresholds.iter().all(|l| l.passed);
 
     let summary = Summary {
         summary_version: SUMMARY_VERSION,
@@ -359,6 +386,28 @@ fn record_end_us(record: &RunRecord, series: &BTreeMap<String, SeriesCells>) -> 
         .unwrap_or(0)
         .max(buckets_end)
         .max(markers_end)
+}
+
+/// The whole seconds inside the baseline's buckets, with the load of each.
+fn baseline_seconds(
+    client: &SeriesCells,
+    baseline_range: &std::ops::Range<u64>,
+    config: &AnalysisConfig,
+) -> Vec<SteadySecond> {
+    let first = baseline_range.start.div_ceil(BUCKETS_PER_SECOND);
+    let end = baseline_range.end / BUCKETS_PER_SECOND;
+    (first..end)
+        .map(|second| {
+            let start = second * BUCKETS_PER_SECOND;
+            let totals = client.totals(start..start + BUCKETS_PER_SECOND);
+            let mid_us = second * 1_000_000 + 500_000;
+            SteadySecond {
+                ok: totals.ok,
+                failed: totals.failed.total(),
+                level: config.profile.as_ref().map_or(1.0, |p| p.level_at(mid_us)),
+            }
+        })
+        .collect()
 }
 
 fn run_notes(record: &RunRecord) -> Vec<String> {

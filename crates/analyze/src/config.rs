@@ -1,6 +1,9 @@
 //! The experiment's settings the analyzer reads, with their defaults resolved.
 
+use faultline_spec::profile::Profile;
 use faultline_spec::{AlertRule, Expect, Experiment};
+
+use crate::steady::SteadyLimits;
 
 /// Default baseline period: 60 s.
 pub const BASELINE_US_DEFAULT: u64 = 60_000_000;
@@ -30,6 +33,14 @@ pub struct AnalysisConfig {
     pub expect: Expect,
     /// The alert rules (those with `must_fire_within` become verdict lines).
     pub alerts: Vec<AlertRule>,
+    /// The steady-state check of the baseline.
+    pub steady: SteadyLimits,
+    /// The experiment declares faults: only then does an unsteady baseline fail the
+    /// run (it is the baseline *before a fault* that must be steady).
+    pub faults_declared: bool,
+    /// The workload's level over time, to judge throughput per unit of load; `None`:
+    /// every second counts as the same load.
+    pub profile: Option<Profile>,
 }
 
 impl AnalysisConfig {
@@ -54,6 +65,9 @@ impl AnalysisConfig {
             activate_sources: raw.signals.activate.clone(),
             expect: raw.expect.clone(),
             alerts: raw.alerts.clone(),
+            steady: SteadyLimits::of(raw.phases.steady_state.as_ref()),
+            faults_declared: !raw.faults.is_empty(),
+            profile: Some(Profile::new(&raw.workload.stages)),
         }
     }
 }

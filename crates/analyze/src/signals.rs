@@ -16,6 +16,18 @@ pub(crate) fn fault_instant_us(markers: &[Marker]) -> Option<u64> {
         .min()
 }
 
+/// The marker source the engines use when the steady-state gate refused the first fault.
+pub const STEADY_STATE_SOURCE: &str = "steady_state";
+
+/// When the steady-state gate refused the first fault, if it did: the baseline it
+/// judged ended then.
+pub(crate) fn steady_refusal_us(markers: &[Marker]) -> Option<u64> {
+    markers
+        .iter()
+        .find(|m| m.kind == MarkerKind::Note && m.source == STEADY_STATE_SOURCE)
+        .map(|m| m.t_us)
+}
+
 /// A signal found after `t_f`: when, and who reported it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Signal {

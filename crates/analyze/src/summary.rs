@@ -183,6 +183,14 @@ pub struct Baseline {
     pub ok_throughput_per_s: Option<f64>,
     /// Client operations completed in the baseline.
     pub operations: u64,
+    /// The steady-state check: `true` steady, `false` not (the run is not passed), `null`
+    /// when the baseline was too short to judge.
+    pub steady: Option<bool>,
+    /// The largest deviation of one second's ok-throughput per unit of load from the
+    /// baseline's median, as a share of the median; `null` when not judged.
+    pub throughput_swing: Option<f64>,
+    /// Why the baseline is not steady, or why it was not judged; `null` when steady.
+    pub steady_reason: Option<String>,
 }
 
 /// A time interval in seconds from the start of the run.

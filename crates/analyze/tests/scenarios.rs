@@ -549,3 +549,85 @@ fn a_crashed_run_and_a_short_baseline_are_noted() {
         "{notes}"
     );
 }
+
+/// A 2 s outage after a 10 s baseline in which throughput fell to a fifth for 2 s;
+/// `steady_state` is the `phases.steady_state` setting.
+fn swinging_baseline(steady_state: &str) -> RecordBuilder {
+    let settings =
+        format!("phases: {{ baseline: 10s{steady_state} }}\nexpect: {{ rto: \"<= 5s\" }}\n");
+    RecordBuilder::new("outage", 30.0, &settings)
+        .ok(0.0, 3.0)
+        .traffic("client", 3.0, 5.0, 2, Ok(()), 5.0)
+        .ok(5.0, 10.0)
+        .fail(10.0, 12.0, Refused)
+        .ok(12.0, 30.0)
+        .fault(10.0)
+}
+
+#[test]
+fn a_baseline_whose_throughput_swings_is_not_steady_and_fails_the_run() {
+    let summary = check(
+        &swinging_baseline(""),
+        &[
+            ("/metrics/rto_s", "2.0"),
+            ("/thresholds/0/passed", "true"),
+            ("/metrics/baseline/steady", "false"),
+            ("/metrics/baseline/throughput_swing", "0.8"),
+            ("/passed", "false"),
+        ],
+    );
+    let reason = summary.metrics.baseline.steady_reason.unwrap_or_default();
+    assert!(
+        reason.contains("2 of 10 baseline seconds swung more than 50%"),
+        "{reason}"
+    );
+    assert!(
+        summary
+            .notes
+            .iter()
+            .any(|n| n.starts_with("the baseline was not steady: 2 of 10")),
+        "{:?}",
+        summary.notes
+    );
+}
+
+#[test]
+fn a_wider_swing_limit_accepts_the_same_baseline() {
+    check(
+        &swinging_baseline(", steady_state: { max_throughput_swing: 85% }"),
+        &[
+            ("/metrics/baseline/steady", "true"),
+            ("/metrics/baseline/throughput_swing", "0.8"),
+            ("/passed", "true"),
+        ],
+    );
+}
+
+#[test]
+fn with_the_check_off_an_unsteady_baseline_is_reported_but_does_not_fail() {
+    let summary = check(
+        &swinging_baseline(", steady_state: { check: false }"),
+        &[("/metrics/baseline/steady", "false"), ("/passed", "true")],
+    );
+    assert!(
+        summary.notes.iter().any(|n| n.contains("check is off")),
+        "{:?}",
+        summary.notes
+    );
+}
+
+#[test]
+fn errors_in_the_baseline_make_it_unsteady() {
+    let record = RecordBuilder::new("outage", 30.0, &settings("expect: { rto: \"<= 5s\" }"))
+        .ok(0.0, 10.0)
+        .traffic("client", 5.0, 10.0, 1, Err(Timeout), 5.0)
+        .fail(10.0, 12.0, Refused)
+        .ok(12.0, 30.0)
+        .fault(10.0);
+    let summary = check(
+        &record,
+        &[("/metrics/baseline/steady", "false"), ("/passed", "false")],
+    );
+    let reason = summary.metrics.baseline.steady_reason.unwrap_or_default();
+    assert!(reason.contains("passed max_error_rate 1%"), "{reason}");
+}

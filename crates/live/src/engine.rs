@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use faultline_analyze::AnalysisConfig;
 use faultline_proxy::{ProxyConfig, ProxyRegistry};
 use faultline_record::{Engine, MarkerKind, Progress, Recorder, RunMeta, RunStatus};
 use faultline_spec::{Experiment, LoadModel};
@@ -18,6 +19,7 @@ use crate::load::{closed_model, open_model, LoadContext};
 use crate::plan::LivePlan;
 use crate::probes::ProbeRunner;
 use crate::sink::Sink;
+use crate::steady::SteadyGate;
 use crate::stop::{StopCause, Stopper};
 use crate::target::Target;
 use crate::{verify, webhook};
@@ -149,14 +151,20 @@ pub async fn run(
     }
     let first_fault_us = Arc::new(AtomicU64::new(u64::MAX));
     let first_fault_index = Arc::new(AtomicU64::new(0));
+    let steady_gate = Arc::new(SteadyGate::new(&AnalysisConfig::from_experiment(
+        experiment,
+    )));
     for fault in planned {
         tasks.0.push(tokio::spawn(fault_task(
             fault,
             ctx.clone(),
-            rollback.clone(),
-            stopper.clone(),
-            first_fault_us.clone(),
-            first_fault_index.clone(),
+            FaultShared {
+                rollback: rollback.clone(),
+                stopper: stopper.clone(),
+                steady_gate: steady_gate.clone(),
+                first_fault_us: first_fault_us.clone(),
+                first_fault_index: first_fault_index.clone(),
+            },
             plan.observe_us,
         )));
     }
@@ -357,16 +365,32 @@ async fn wait_trigger(fault: &PlannedFault, ctx: &LoadContext) -> bool {
     !ctx.stopped.load(Ordering::Acquire) && sink.now_us() < ctx.end_us.load(Ordering::Acquire)
 }
 
+/// What every fault task shares.
+struct FaultShared {
+    rollback: Arc<Rollback>,
+    stopper: Arc<Stopper>,
+    steady_gate: Arc<SteadyGate>,
+    first_fault_us: Arc<AtomicU64>,
+    first_fault_index: Arc<AtomicU64>,
+}
+
 async fn fault_task(
     fault: PlannedFault,
     ctx: Arc<LoadContext>,
-    rollback: Arc<Rollback>,
-    stopper: Arc<Stopper>,
-    first_fault_us: Arc<AtomicU64>,
-    first_fault_index: Arc<AtomicU64>,
+    shared: FaultShared,
     observe_us: Option<u64>,
 ) {
+    let FaultShared {
+        rollback,
+        stopper,
+        steady_gate,
+        first_fault_us,
+        first_fault_index,
+    } = shared;
     if !wait_trigger(&fault, &ctx).await {
+        return;
+    }
+    if !steady_gate.admits(&ctx, &stopper).await {
         return;
     }
     let sink = ctx.sink.clone();

@@ -42,6 +42,7 @@ pub mod load;
 pub mod plan;
 pub mod probes;
 pub mod sink;
+mod steady;
 pub mod stop;
 pub mod target;
 pub mod testkit;

@@ -1,4 +1,5 @@
-//! Why and when a run must stop early: a guardrail, Ctrl-C, SIGTERM or a failing step.
+//! Why and when a run must stop early: a guardrail, Ctrl-C, SIGTERM, a failing step or
+//! an unsteady baseline.
 
 use std::sync::Mutex;
 
@@ -13,6 +14,8 @@ pub enum StopCause {
     Interrupted(String),
     /// A fault, heal or failback step failed.
     StepFailed(String),
+    /// The baseline was not steady when the first fault was due; nothing was injected.
+    UnsteadyBaseline(String),
 }
 
 impl StopCause {
@@ -22,6 +25,9 @@ impl StopCause {
             StopCause::Guardrail(r) => format!("guardrail: {r}"),
             StopCause::Interrupted(r) => format!("interrupted: {r}"),
             StopCause::StepFailed(r) => format!("step failed: {r}"),
+            StopCause::UnsteadyBaseline(r) => {
+                format!("the baseline was not steady, so no fault was injected: {r}")
+            }
         }
     }
 }

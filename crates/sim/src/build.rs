@@ -400,6 +400,7 @@ impl Simulation {
             write_error: None,
             cands: Vec::new(),
             guard,
+            steady: crate::steady::SteadyWatch::new(&exp),
             sessions,
             profile,
             exp,

@@ -213,6 +213,9 @@ impl Simulation {
         if let Some(guard) = &mut self.guard {
             guard.record(self.now, outcome.is_ok(), self.now - t_start);
         }
+        if self.first_fault_us.is_none() {
+            self.steady.record(self.now, outcome.is_ok());
+        }
         if let Some(sessions) = &mut self.sessions {
             if matches!(
                 outcome,

@@ -260,6 +260,9 @@ impl Simulation {
             return;
         }
         if self.first_fault_us.is_none() {
+            if !self.admits_first_fault() {
+                return;
+            }
             self.first_fault_us = Some(self.now);
             self.mark(MarkerKind::PhaseEnd, "baseline", None, None);
             self.mark(MarkerKind::PhaseStart, "inject", None, None);

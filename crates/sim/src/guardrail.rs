@@ -248,15 +248,19 @@ impl Simulation {
 
     /// How the run ended: completed, or aborted with the reason.
     pub(crate) fn run_status(&self) -> (RunStatus, Option<String>) {
-        match self.guard.as_ref().and_then(|g| g.abort_reason.clone()) {
+        let guard_reason = self.guard.as_ref().and_then(|g| g.abort_reason.clone());
+        match guard_reason.or_else(|| self.steady.refusal.clone()) {
             Some(reason) => (RunStatus::Aborted, Some(reason)),
             None => (RunStatus::Completed, None),
         }
     }
 
-    /// Why the run was aborted (a guardrail), if it was.
+    /// Why the run was aborted (a guardrail, or an unsteady baseline), if it was.
     pub fn abort_reason(&self) -> Option<&str> {
-        self.guard.as_ref()?.abort_reason.as_deref()
+        self.guard
+            .as_ref()
+            .and_then(|g| g.abort_reason.as_deref())
+            .or(self.steady.refusal.as_deref())
     }
 }
 

@@ -46,6 +46,7 @@ pub mod rng;
 mod session;
 mod sim;
 mod stats;
+mod steady;
 mod world;
 
 use std::path::Path;

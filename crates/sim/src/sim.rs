@@ -200,6 +200,7 @@ pub struct Simulation {
     pub(crate) write_error: Option<faultline_record::WriteError>,
     pub(crate) cands: Vec<u32>,
     pub(crate) guard: Option<crate::guardrail::Guard>,
+    pub(crate) steady: crate::steady::SteadyWatch,
     pub(crate) sessions: Option<crate::session::Sessions>,
 }
 

@@ -88,10 +88,21 @@ fn async_replication_loses_about_the_lag_and_sync_loses_nothing() {
     let rpo = a.summary.metrics.rpo_s.unwrap();
     assert!((0.9..=1.05).contains(&rpo), "async RPO {rpo}, lag 1 s");
     assert!(a.summary.metrics.lost_writes.unwrap() > 50);
+    // Synchronous: the acknowledgement waits for the standby's round trip (5 ms, not
+    // the 1 s shipping delay of the async variant, which would time every write out).
     let s = run(&variant(
         &example("replication-rpo"),
-        &[("mode: async", "mode: sync")],
+        &[(
+            "mode: async, lag: { fixed: 1s }",
+            "mode: sync, lag: { fixed: 5ms }",
+        )],
     ));
+    assert_eq!(s.summary.metrics.baseline.steady, Some(true));
+    assert!(
+        s.summary.integrity.ok > 20_000,
+        "writes are acknowledged: {}",
+        s.summary.integrity.ok
+    );
     assert_eq!(s.summary.metrics.rpo_s, Some(0.0));
     assert_eq!(s.summary.metrics.lost_writes, Some(0));
 }

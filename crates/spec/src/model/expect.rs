@@ -26,6 +26,35 @@ pub struct Phases {
     /// Fail back to the original primary once replication is in sync.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failback: Option<Failback>,
+    /// What a steady baseline is. Before the first fault both engines check the
+    /// baseline; if it is not steady, the run stops there and says why (nothing is
+    /// injected into a system that was already failing or swinging).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steady_state: Option<SteadyState>,
+}
+
+/// The steady-state check of the baseline, run before the first fault.
+///
+/// A second of the baseline is *off* when its ok-throughput per unit of load (users or
+/// arrivals per second at that moment, so ramps are allowed) differs from the
+/// baseline's median by more than `max_throughput_swing` and by more than counting
+/// noise (four standard deviations, `4·√n`). The baseline is not steady when its error
+/// rate passes `max_error_rate`, or when more than a tenth of its seconds (and at least
+/// two) are off. A baseline shorter than 5 whole seconds is not judged, nor one without
+/// faults to follow it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SteadyState {
+    /// Check the baseline before the first fault. Default: true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<bool>,
+    /// Highest error rate of the client operations over the baseline. Default: 1%.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_error_rate: Option<Fraction>,
+    /// Largest deviation of one second's ok-throughput per unit of load from the
+    /// baseline's median, as a share of that median. Default: 50%.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_throughput_swing: Option<Fraction>,
 }
 
 /// The optional failback phase.
@@ -280,7 +309,9 @@ impl JsonSchema for Threshold {
     }
 }
 
-/// Limits that stop a live run early.
+/// Limits that stop a run early, in both engines: when one is passed the load stops,
+/// every fault is rolled back, a `guardrail` marker says which limit, and the run ends
+/// `aborted`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Guardrails {

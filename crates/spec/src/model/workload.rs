@@ -40,8 +40,10 @@ pub struct Workload {
     /// Which keys operations touch.
     #[serde(default)]
     pub keys: Keys,
-    /// Stateful sessions: a user keeps its connection and key set for a number of
-    /// operations.
+    /// Stateful sessions: a user keeps its connection (and so its DNS answer) and its
+    /// key set for a number of operations. The simulator models them (`docs/sim.md`);
+    /// the live engine does not yet: there every operation picks its own key over
+    /// pooled connections.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Sessions>,
 }

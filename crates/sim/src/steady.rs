@@ -1,0 +1,120 @@
+//! The steady-state gate before the first fault (PRODUCT.md's lifecycle, step 2), as in
+//! the live engine: when the first fault is due, the baseline's whole seconds are
+//! judged by `faultline_analyze::steady`; if they are not steady, the fault is not
+//! injected, a `note` marker from `steady_state` says why, the load stops and the run
+//! ends `aborted`.
+
+use std::collections::VecDeque;
+
+use faultline_analyze::steady::{judge_steady, SteadyLimits, SteadySecond};
+use faultline_analyze::AnalysisConfig;
+use faultline_record::MarkerKind;
+use faultline_spec::Experiment;
+
+use crate::sim::Simulation;
+
+/// Client operations that finished in one second of the baseline.
+#[derive(Debug, Clone, Copy)]
+struct Count {
+    second: u64,
+    ok: u64,
+    failed: u64,
+}
+
+/// What the gate watches until the first fault.
+#[derive(Debug, Clone)]
+pub struct SteadyWatch {
+    limits: SteadyLimits,
+    baseline_us: u64,
+    seconds: VecDeque<Count>,
+    /// Why the first fault was refused, once it was.
+    pub refusal: Option<String>,
+}
+
+impl SteadyWatch {
+    /// The watch of an experiment's `phases.baseline` and `phases.steady_state`.
+    pub fn new(experiment: &Experiment) -> Self {
+        let config = AnalysisConfig::from_experiment(experiment);
+        Self {
+            limits: config.steady,
+            baseline_us: config.baseline_us,
+            seconds: VecDeque::new(),
+            refusal: None,
+        }
+    }
+
+    /// Counts a client operation that finished at `now_us` (before the first fault).
+    #[inline]
+    pub fn record(&mut self, now_us: u64, ok: bool) {
+        if !self.limits.check {
+            return;
+        }
+        let second = now_us / 1_000_000;
+        if self.seconds.back().is_none_or(|c| c.second < second) {
+            self.seconds.push_back(Count {
+                second,
+                ok: 0,
+                failed: 0,
+            });
+            // Keep one second more than the baseline: the current one is still filling.
+            let kept = (self.baseline_us / 1_000_000 + 2) as usize;
+            while self.seconds.len() > kept {
+                self.seconds.pop_front();
+            }
+        }
+        let count = self.seconds.back_mut().expect("a second was just pushed");
+        if ok {
+            count.ok += 1;
+        } else {
+            count.failed += 1;
+        }
+    }
+
+    /// Why the baseline ending at `now_us` is not steady, if it is not.
+    fn judge(&self, now_us: u64, level_at: impl Fn(u64) -> f64) -> Option<String> {
+        if !self.limits.check {
+            return None;
+        }
+        let first_s = now_us.saturating_sub(self.baseline_us).div_ceil(1_000_000);
+        let end_s = now_us / 1_000_000;
+        let seconds: Vec<SteadySecond> = (first_s..end_s)
+            .map(|second| {
+                let count = self.seconds.iter().find(|c| c.second == second);
+                SteadySecond {
+                    ok: count.map_or(0, |c| c.ok),
+                    failed: count.map_or(0, |c| c.failed),
+                    level: level_at(second * 1_000_000 + 500_000),
+                }
+            })
+            .collect();
+        let judgement = judge_steady(&seconds, &self.limits);
+        (judgement.steady == Some(false)).then(|| {
+            judgement
+                .reason
+                .unwrap_or_else(|| "the baseline is not steady".to_string())
+        })
+    }
+}
+
+impl Simulation {
+    /// Called when the first fault is due: whether it may be injected. When the
+    /// baseline is not steady, marks why and stops the load; the run ends aborted.
+    pub(crate) fn admits_first_fault(&mut self) -> bool {
+        let profile = &self.profile;
+        let Some(reason) = self.steady.judge(self.now, |t_us| profile.level_at(t_us)) else {
+            return true;
+        };
+        self.mark(
+            MarkerKind::Note,
+            faultline_analyze::STEADY_STATE_SOURCE,
+            None,
+            Some(format!("baseline not steady, no fault injected: {reason}")),
+        );
+        self.steady.refusal = Some(format!(
+            "the baseline was not steady, so no fault was injected: {reason}"
+        ));
+        self.end_us = self.now;
+        self.end();
+        false
+    }
+}

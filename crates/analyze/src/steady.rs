@@ -157,8 +157,8 @@ pub fn judge_steady(seconds: &[SteadySecond], limits: &SteadyLimits) -> SteadyJu
     if error_rate > limits.max_error_rate {
         judgement.steady = Some(false);
         judgement.reason = Some(format!(
-            "the baseline's error rate {}% passed max_error_rate {}%",
-            round6(error_rate * 100.0),
+            "the baseline's error rate {:.1}% passed max_error_rate {}%",
+            error_rate * 100.0,
             round6(limits.max_error_rate * 100.0)
         ));
     } else if too_many_off {

@@ -109,6 +109,13 @@ fn pin_current_thread(cpu: usize) {
     let _ = cpu;
 }
 
+/// CPUs of the machine, counted at start (pinning narrows what a thread sees).
+static CORES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+
+fn machine_cores() -> usize {
+    CORES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Whether endpoint threads pin themselves (set once from `--pin`).
 static PIN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
@@ -624,6 +631,11 @@ fn main() {
             std::process::exit(2);
         }
     };
+    // Counted before pinning: afterwards this thread may only see one CPU.
+    CORES.store(
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        std::sync::atomic::Ordering::Relaxed,
+    );
     PIN.store(options.pin, std::sync::atomic::Ordering::Relaxed);
     pin_endpoint();
     let echo = echo_server();
@@ -672,9 +684,7 @@ fn main() {
         options.rtts,
         CHUNK_BYTES / 1024,
         MESSAGE_BYTES,
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(0),
+        machine_cores(),
         load_average(),
         options.pin
     );
@@ -738,7 +748,7 @@ fn report(paths: &[Path]) {
     let cap =
         |p: &Path| direct_cpu / (median(&p.endpoint_cpu_s_per_gb) + median(&p.proxy_cpu_s_per_gb));
     // The share of direct throughput a path reaches if it keeps every core busy.
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let cores = machine_cores() as f64;
     let ceiling = |p: &Path| {
         cores
             / (median(&p.endpoint_cpu_s_per_gb) + median(&p.proxy_cpu_s_per_gb))
@@ -796,7 +806,7 @@ fn report(paths: &[Path]) {
     // takes the CPUs, the two direct threads lose more of them than the three or more
     // threads of a proxied path (the scheduler shares CPU per thread), which inflates
     // every ratio.
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let cores = machine_cores() as f64;
     let direct_others = median(&direct.other_cores);
     let ratio_verdict = if direct_others > OTHER_CORES_MAX {
         format!(

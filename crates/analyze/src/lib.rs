@@ -44,6 +44,7 @@
 mod analysis;
 mod buckets;
 pub mod config;
+pub mod guardrail;
 pub mod integrity;
 pub mod recovery;
 mod signals;

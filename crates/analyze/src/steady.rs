@@ -180,6 +180,40 @@ pub fn judge_steady(seconds: &[SteadySecond], limits: &SteadyLimits) -> SteadyJu
     judgement
 }
 
+/// The engines' gate: judges the whole seconds of the baseline that ends at `end_us`
+/// (the last `baseline_us`; the second still filling is left out), given each second's
+/// `(ok, failed)` and the load level at an instant. `Some(reason)` when the check is
+/// on and the baseline is not steady.
+pub fn refusal(
+    limits: &SteadyLimits,
+    baseline_us: u64,
+    end_us: u64,
+    counts: impl Fn(u64) -> (u64, u64),
+    level_at_us: impl Fn(u64) -> f64,
+) -> Option<String> {
+    if !limits.check {
+        return None;
+    }
+    let first_s = end_us.saturating_sub(baseline_us).div_ceil(1_000_000);
+    let end_s = end_us / 1_000_000;
+    let seconds: Vec<SteadySecond> = (first_s..end_s)
+        .map(|second| {
+            let (ok, failed) = counts(second);
+            SteadySecond {
+                ok,
+                failed,
+                level: level_at_us(second * 1_000_000 + 500_000),
+            }
+        })
+        .collect();
+    let judgement = judge_steady(&seconds, limits);
+    (judgement.steady == Some(false)).then(|| {
+        judgement
+            .reason
+            .unwrap_or_else(|| "the baseline is not steady".to_string())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

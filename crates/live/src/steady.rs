@@ -1,7 +1,7 @@
 //! The steady-state gate: before the first fault, the baseline must be steady (PRODUCT.md's
 //! lifecycle, step 2), or the run stops there and says why.
 
-use faultline_analyze::steady::{judge_steady, SteadyLimits, SteadySecond};
+use faultline_analyze::steady::{refusal, SteadyLimits};
 use faultline_analyze::AnalysisConfig;
 use faultline_record::MarkerKind;
 use tokio::sync::OnceCell;
@@ -50,28 +50,15 @@ impl SteadyGate {
     }
 
     fn judge(&self, ctx: &LoadContext) -> Option<String> {
-        if !self.limits.check {
-            return None;
-        }
-        let now_us = ctx.sink.now_us();
-        // Whole seconds only: the current one is still filling.
-        let first_s = now_us.saturating_sub(self.baseline_us).div_ceil(1_000_000);
-        let end_s = now_us / 1_000_000;
-        let seconds: Vec<SteadySecond> = (first_s..end_s)
-            .map(|second| {
+        refusal(
+            &self.limits,
+            self.baseline_us,
+            ctx.sink.now_us(),
+            |second| {
                 let (ok, failed, _) = ctx.sink.window(second, second + 1);
-                SteadySecond {
-                    ok,
-                    failed,
-                    level: ctx.profile.level_at(second * 1_000_000 + 500_000),
-                }
-            })
-            .collect();
-        let judgement = judge_steady(&seconds, &self.limits);
-        (judgement.steady == Some(false)).then(|| {
-            judgement
-                .reason
-                .unwrap_or_else(|| "the baseline is not steady".to_string())
-        })
+                (ok, failed)
+            },
+            |t_us| ctx.profile.level_at(t_us),
+        )
     }
 }

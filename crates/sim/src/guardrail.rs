@@ -1,9 +1,11 @@
 //! Guardrails: stop the run early when its impact passes a declared limit, with the
-//! live engine's semantics (`crates/live/src/guard.rs`) and record markers.
+//! live engine's rule (`faultline_analyze::guardrail`, which both engines call) and
+//! record markers.
 //!
 //! Every 100 ms tick the client operations finished in the whole seconds
 //! `[now_s - (window_s - 1), now_s]` (the current second included, as the live sink
-//! counts them) are checked: the error rate, once at least [`MIN_OPS`] finished, and
+//! counts them) are checked: the error rate, once at least
+//! [`faultline_analyze::guardrail::MIN_OPS`] finished, and
 //! the p99 latency from the intended start. The first limit passed writes a
 //! `guardrail` marker (`guardrail:max_error_rate` / `guardrail:max_p99_latency`) and
 //! stops the load at once: no new operation starts, in-flight ones drain (up to the
@@ -13,14 +15,11 @@
 
 use std::collections::VecDeque;
 
+use faultline_analyze::guardrail::{judge_guardrails, window_s, GuardrailTrip};
 use faultline_record::{MarkerKind, RunStatus};
 use faultline_spec::Guardrails;
 
 use crate::sim::Simulation;
-
-/// Fewest operations in the window before the error-rate guardrail may trip (the live
-/// engine's threshold).
-pub const MIN_OPS: u64 = 20;
 
 /// Latency cells: exact below 32 µs, then 32 per octave (at most 3% wide), up to
 /// 2^64 µs.
@@ -76,7 +75,7 @@ impl Guard {
     pub fn new(config: &Guardrails, stages_end_us: u64) -> Self {
         Self {
             config: config.clone(),
-            window_s: config.window.map_or(30, |w| (w.micros / 1_000_000).max(1)),
+            window_s: window_s(config),
             stages_end_us,
             seconds: VecDeque::new(),
             ok: 0,
@@ -173,39 +172,14 @@ impl Guard {
         Some(cell_upper_us(CELLS - 1))
     }
 
-    /// The limit passed at `now_us`, if any: (marker source, detail).
-    pub fn check(&mut self, now_us: u64) -> Option<(&'static str, String)> {
+    /// The limit passed at `now_us`, if any.
+    pub fn check(&mut self, now_us: u64) -> Option<GuardrailTrip> {
         if !self.watches() || self.abort_reason.is_some() {
             return None;
         }
         self.forget_before(now_us / 1_000_000);
-        let window_s = self.window_s;
-        let total = self.ok + self.failed;
-        if let Some(max) = self.config.max_error_rate.filter(|_| total >= MIN_OPS) {
-            let rate = self.failed as f64 / total as f64;
-            if rate > max.value {
-                return Some((
-                    "guardrail:max_error_rate",
-                    format!(
-                        "error rate {:.1}% over the last {window_s} s passed max_error_rate {}",
-                        rate * 100.0,
-                        max
-                    ),
-                ));
-            }
-        }
-        let max = self.config.max_p99_latency?;
-        let p99 = self.p99_us()?;
-        (p99 > max.micros).then(|| {
-            (
-                "guardrail:max_p99_latency",
-                format!(
-                    "p99 latency {} ms over the last {window_s} s passed max_p99_latency {}",
-                    p99 / 1000,
-                    max
-                ),
-            )
-        })
+        let (ok, failed) = (self.ok, self.failed);
+        judge_guardrails(&self.config, self.window_s, ok, failed, || self.p99_us())
     }
 }
 
@@ -214,9 +188,9 @@ impl Simulation {
     /// the run.
     pub(crate) fn check_guardrails(&mut self) {
         let Some(guard) = &mut self.guard else { return };
-        if let Some((source, detail)) = guard.check(self.now) {
-            guard.abort_reason = Some(format!("guardrail: {detail}"));
-            self.mark(MarkerKind::Guardrail, source, None, Some(detail));
+        if let Some(trip) = guard.check(self.now) {
+            guard.abort_reason = Some(format!("guardrail: {}", trip.detail));
+            self.mark(MarkerKind::Guardrail, trip.source, None, Some(trip.detail));
             // The load stops now; `end` drains and the end of the run rolls back.
             self.end_us = self.now;
             self.end();
@@ -312,10 +286,10 @@ mod tests {
         for i in 0..80 {
             g.record(2_000_000 + i, true, 1000);
         }
-        let (source, detail) = g.check(2_100_000).expect("19 of 99 failed");
-        assert_eq!(source, "guardrail:max_error_rate");
+        let trip = g.check(2_100_000).expect("19 of 99 failed");
+        assert_eq!(trip.source, "guardrail:max_error_rate");
         assert_eq!(
-            detail,
+            trip.detail,
             "error rate 19.2% over the last 5 s passed max_error_rate 10%"
         );
         // Second 1 leaves the 5 s window at second 6.
@@ -331,7 +305,7 @@ mod tests {
         g.record(99, true, 500_000);
         assert!(g.check(200).is_none(), "the 99th of 100 is fast");
         g.record(100, true, 500_000);
-        let (source, _) = g.check(200).expect("the 100th of 101 is slow");
-        assert_eq!(source, "guardrail:max_p99_latency");
+        let trip = g.check(200).expect("the 100th of 101 is slow");
+        assert_eq!(trip.source, "guardrail:max_p99_latency");
     }
 }

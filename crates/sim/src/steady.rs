@@ -6,7 +6,7 @@
 
 use std::collections::VecDeque;
 
-use faultline_analyze::steady::{judge_steady, SteadyLimits, SteadySecond};
+use faultline_analyze::steady::{refusal, SteadyLimits};
 use faultline_analyze::AnalysisConfig;
 use faultline_record::MarkerKind;
 use faultline_spec::Experiment;
@@ -71,28 +71,14 @@ impl SteadyWatch {
     }
 
     /// Why the baseline ending at `now_us` is not steady, if it is not.
-    fn judge(&self, now_us: u64, level_at: impl Fn(u64) -> f64) -> Option<String> {
-        if !self.limits.check {
-            return None;
-        }
-        let first_s = now_us.saturating_sub(self.baseline_us).div_ceil(1_000_000);
-        let end_s = now_us / 1_000_000;
-        let seconds: Vec<SteadySecond> = (first_s..end_s)
-            .map(|second| {
-                let count = self.seconds.iter().find(|c| c.second == second);
-                SteadySecond {
-                    ok: count.map_or(0, |c| c.ok),
-                    failed: count.map_or(0, |c| c.failed),
-                    level: level_at(second * 1_000_000 + 500_000),
-                }
-            })
-            .collect();
-        let judgement = judge_steady(&seconds, &self.limits);
-        (judgement.steady == Some(false)).then(|| {
-            judgement
-                .reason
-                .unwrap_or_else(|| "the baseline is not steady".to_string())
-        })
+    fn judge(&self, now_us: u64, level_at_us: impl Fn(u64) -> f64) -> Option<String> {
+        let counts = |second| {
+            self.seconds
+                .iter()
+                .find(|c| c.second == second)
+                .map_or((0, 0), |c| (c.ok, c.failed))
+        };
+        refusal(&self.limits, self.baseline_us, now_us, counts, level_at_us)
     }
 }
 

@@ -20,6 +20,7 @@
 //! assert_eq!(record.buckets[0].ok, 1);
 //! ```
 
+mod cells;
 mod histogram;
 pub mod layout;
 mod progress;

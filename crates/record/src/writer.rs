@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::histogram::LatencyHistogram;
+use crate::cells::CellCounts;
 use crate::layout;
 use crate::types::*;
 
@@ -20,14 +20,21 @@ struct Accumulator {
     started: u64,
     ok: u64,
     failed: FailureCounts,
-    /// Raw latencies of the bucket; grouped into histogram cells when it closes, which
-    /// is much cheaper than walking a histogram's empty cells per bucket.
-    latencies_us: Vec<u64>,
+    /// Latencies of the bucket, counted per histogram cell as they come: closing the
+    /// bucket then costs its distinct cells, not a sort of every latency.
+    latencies: CellCounts,
 }
 
 impl Accumulator {
     fn is_empty(&self) -> bool {
         self.started == 0 && self.ok == 0 && self.failed.total() == 0
+    }
+
+    /// Empties the counters, keeping the allocations.
+    fn reset(&mut self) {
+        self.started = 0;
+        self.ok = 0;
+        self.failed = FailureCounts::default();
     }
 }
 
@@ -49,8 +56,10 @@ pub struct Recorder {
     ledger: BufWriter<File>,
     final_state: BufWriter<File>,
     line: Vec<u8>,
-    /// Only used to map latencies to histogram cells.
-    cells: LatencyHistogram,
+    /// Each series' name as a JSON string (quoted and escaped), written per bucket.
+    series_json: Vec<Vec<u8>>,
+    /// Closed buckets' accumulators, emptied, to reuse for the next bucket opened.
+    spare: Vec<Vec<Accumulator>>,
 }
 
 /// Why a record could not be written.
@@ -87,7 +96,8 @@ impl Recorder {
             ledger: open(layout::LEDGER).map_err(fail)?,
             final_state: open(layout::FINAL_STATE).map_err(fail)?,
             line: Vec::with_capacity(256),
-            cells: LatencyHistogram::new(),
+            series_json: Vec::new(),
+            spare: Vec::new(),
         })
     }
 
@@ -102,13 +112,17 @@ impl Recorder {
             return SeriesId(i);
         }
         self.series_names.push(name.to_string());
+        self.series_json
+            .push(serde_json::to_vec(name).expect("a string always serializes"));
         let slots = self.series_names.len() * 2;
         for bucket in &mut self.open {
             bucket.resize(slots, Accumulator::default());
         }
+        self.spare.clear();
         SeriesId(self.series_names.len() - 1)
     }
 
+    #[inline]
     fn slot(&mut self, t_us: u64, series: SeriesId, op: OpKind) -> &mut Accumulator {
         let bucket = t_us / BUCKET_US;
         // A time before the flushed horizon is an engine bug; count it in the oldest
@@ -118,18 +132,24 @@ impl Recorder {
         let offset = (bucket - self.first_open) as usize;
         let slots = self.series_names.len() * 2;
         while self.open.len() <= offset {
-            self.open.push_back(vec![Accumulator::default(); slots]);
+            let fresh = match self.spare.pop() {
+                Some(accumulators) => accumulators,
+                None => vec![Accumulator::default(); slots],
+            };
+            self.open.push_back(fresh);
         }
         &mut self.open[offset][series.0 * 2 + op.index()]
     }
 
     /// Counts an operation whose intended start is `t_intended_us` (the offered load).
+    #[inline]
     pub fn op_started(&mut self, series: SeriesId, op: OpKind, t_intended_us: u64) {
         self.slot(t_intended_us, series, op).started += 1;
     }
 
     /// Counts an operation that completed at `t_end_us`, with its latency measured from
     /// its intended start.
+    #[inline]
     pub fn op_finished(
         &mut self,
         series: SeriesId,
@@ -144,7 +164,7 @@ impl Recorder {
             Ok(()) => acc.ok += 1,
             Err(class) => acc.failed.add(class, 1),
         }
-        acc.latencies_us.push(latency_us);
+        acc.latencies.record(latency_us);
     }
 
     /// Writes a marker.
@@ -186,25 +206,32 @@ impl Recorder {
     fn write_bucket(
         &mut self,
         index: u64,
-        accumulators: Vec<Accumulator>,
+        mut accumulators: Vec<Accumulator>,
     ) -> Result<(), WriteError> {
-        for (slot, mut acc) in accumulators.into_iter().enumerate() {
+        for (slot, acc) in accumulators.iter_mut().enumerate() {
             if acc.is_empty() {
                 continue;
             }
-            let bucket = Bucket {
+            let latency_us = acc.latencies.take_sparse();
+            self.line.clear();
+            bucket_json(
+                &mut self.line,
                 index,
-                series: self.series_names[slot / 2].clone(),
-                op: OpKind::ALL[slot % 2],
-                started: acc.started,
-                ok: acc.ok,
-                failed: acc.failed,
-                latency_us: self.cells.sparse_of(&mut acc.latencies_us),
-            };
-            write_line(&mut self.buckets, &mut self.line, &bucket).map_err(|e| WriteError {
-                dir: self.dir.clone(),
-                source: e,
-            })?;
+                &self.series_json[slot / 2],
+                OpKind::ALL[slot % 2],
+                acc,
+                &latency_us,
+            );
+            acc.reset();
+            self.buckets
+                .write_all(&self.line)
+                .map_err(|e| WriteError {
+                    dir: self.dir.clone(),
+                    source: e,
+                })?;
+        }
+        if accumulators.len() == self.series_names.len() * 2 {
+            self.spare.push(accumulators);
         }
         Ok(())
     }
@@ -250,6 +277,78 @@ impl Recorder {
     }
 }
 
+/// One bucket as a JSON line, byte for byte what serializing a [`Bucket`] with
+/// `serde_json` gives (a test holds the two together), without serde's per-field
+/// machinery: buckets are most of what a run writes.
+fn bucket_json(
+    line: &mut Vec<u8>,
+    index: u64,
+    series_json: &[u8],
+    op: OpKind,
+    acc: &Accumulator,
+    latency_us: &[(u64, u64)],
+) {
+    line.extend_from_slice(b"{\"b\":");
+    push_u64(line, index);
+    line.extend_from_slice(b",\"series\":");
+    line.extend_from_slice(series_json);
+    line.extend_from_slice(match op {
+        OpKind::Read => b",\"op\":\"read\",\"started\":",
+        OpKind::Write => b",\"op\":\"write\",\"started\":",
+    });
+    push_u64(line, acc.started);
+    line.extend_from_slice(b",\"ok\":");
+    push_u64(line, acc.ok);
+    line.extend_from_slice(b",\"failed\":{");
+    let f = &acc.failed;
+    let mut first = true;
+    for (name, n) in [
+        (&b"\"refused\":"[..], f.refused),
+        (b"\"reset\":", f.reset),
+        (b"\"timeout\":", f.timeout),
+        (b"\"server_error\":", f.server_error),
+        (b"\"pool_exhausted\":", f.pool_exhausted),
+        (b"\"other\":", f.other),
+    ] {
+        if n != 0 {
+            if !first {
+                line.push(b',');
+            }
+            first = false;
+            line.extend_from_slice(name);
+            push_u64(line, n);
+        }
+    }
+    line.extend_from_slice(b"},\"latency_us\":[");
+    for (i, &(value_us, count)) in latency_us.iter().enumerate() {
+        if i > 0 {
+            line.push(b',');
+        }
+        line.push(b'[');
+        push_u64(line, value_us);
+        line.push(b',');
+        push_u64(line, count);
+        line.push(b']');
+    }
+    line.extend_from_slice(b"]}\n");
+}
+
+/// Appends `n` in decimal.
+#[inline]
+fn push_u64(line: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    line.extend_from_slice(&digits[at..]);
+}
+
 fn write_line<T: Serialize>(
     file: &mut BufWriter<File>,
     line: &mut Vec<u8>,
@@ -274,7 +373,49 @@ pub fn write_json_atomically<T: Serialize>(path: &Path, value: &T) -> io::Result
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::histogram::LatencyHistogram;
     use crate::reader::RunRecord;
+
+    #[test]
+    fn bucket_lines_are_what_serde_writes() {
+        let mut failed = FailureCounts::default();
+        let cases = [
+            ("client", OpKind::Read, 0, 0, FailureCounts::default(), vec![]),
+            ("db", OpKind::Write, 17, 3, failed, vec![(1_003, 2), (u64::MAX, 1)]),
+            ("we\"ird\\name\u{1}é", OpKind::Read, 1, 0, failed, vec![(0, 1)]),
+        ];
+        for (k, class) in FailureClass::ALL.iter().enumerate() {
+            failed.add(*class, k as u64 * 7);
+        }
+        let mut all = cases.to_vec();
+        all.push(("api", OpKind::Write, 9, 12_345_678_901, failed, vec![(5, 6), (7, 8)]));
+        let mut one = FailureCounts::default();
+        one.add(FailureClass::Other, 1);
+        all.push(("api", OpKind::Read, 0, 1, one, vec![(10, 1)]));
+        for (i, (series, op, started, ok, failed, latency_us)) in all.into_iter().enumerate() {
+            let acc = Accumulator {
+                started,
+                ok,
+                failed,
+                latencies: CellCounts::default(),
+            };
+            let mut line = Vec::new();
+            let name = serde_json::to_vec(series).unwrap();
+            bucket_json(&mut line, i as u64 * 1_000, &name, op, &acc, &latency_us);
+            let mut want = serde_json::to_vec(&Bucket {
+                index: i as u64 * 1_000,
+                series: series.to_string(),
+                op,
+                started,
+                ok,
+                failed,
+                latency_us,
+            })
+            .unwrap();
+            want.push(b'\n');
+            assert_eq!(String::from_utf8(line).unwrap(), String::from_utf8(want).unwrap());
+        }
+    }
 
     fn recorder(dir: &Path) -> Recorder {
         Recorder::create(dir, RunMeta::new("t", Engine::Sim, 7), "name: t\n").unwrap()

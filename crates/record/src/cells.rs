@@ -76,11 +76,25 @@ impl CellCounts {
     /// The `[value_us, count]` pairs of the non-empty cells, ascending (what
     /// `LatencyHistogram::to_sparse` gives), and empties the counts for reuse.
     pub(crate) fn take_sparse(&mut self) -> Vec<(u64, u64)> {
-        self.touched.sort_unstable();
         let mut pairs = Vec::with_capacity(self.touched.len());
-        for &i in &self.touched {
-            let c = std::mem::take(&mut self.counts[i as usize]);
-            pairs.push((cell_highest(i as usize), c));
+        let (lo, hi) = self
+            .touched
+            .iter()
+            .fold((u32::MAX, 0), |(lo, hi), &i| (lo.min(i), hi.max(i)));
+        if !self.touched.is_empty() && (hi - lo) as usize <= 8 * self.touched.len() {
+            // Dense enough: one pass over the range beats sorting the cells.
+            for i in lo as usize..=hi as usize {
+                let c = std::mem::take(&mut self.counts[i]);
+                if c != 0 {
+                    pairs.push((cell_highest(i), c));
+                }
+            }
+        } else {
+            self.touched.sort_unstable();
+            for &i in &self.touched {
+                let c = std::mem::take(&mut self.counts[i as usize]);
+                pairs.push((cell_highest(i as usize), c));
+            }
         }
         self.touched.clear();
         pairs
@@ -117,5 +131,23 @@ mod tests {
         counts.record(1_000);
         counts.record(1_001);
         assert_eq!(counts.take_sparse(), vec![(1_003, 2)]);
+        // Sparse cells far apart (the sorting path) and dense ones (the scanning path).
+        for v in [5_000_000, 3, 70_000, 3] {
+            counts.record(v);
+        }
+        assert_eq!(
+            counts.take_sparse(),
+            vec![(3, 2), (70_143, 1), (5_013_503, 1)]
+        );
+        for v in (0..300).rev() {
+            counts.record(v);
+        }
+        assert_eq!(
+            counts.take_sparse(),
+            (0..256)
+                .map(|v| (v, 1))
+                .chain((256..300).step_by(2).map(|v| (v + 1, 2)))
+                .collect::<Vec<_>>()
+        );
     }
 }

@@ -223,12 +223,10 @@ impl Recorder {
                 &latency_us,
             );
             acc.reset();
-            self.buckets
-                .write_all(&self.line)
-                .map_err(|e| WriteError {
-                    dir: self.dir.clone(),
-                    source: e,
-                })?;
+            self.buckets.write_all(&self.line).map_err(|e| WriteError {
+                dir: self.dir.clone(),
+                source: e,
+            })?;
         }
         if accumulators.len() == self.series_names.len() * 2 {
             self.spare.push(accumulators);
@@ -333,18 +331,31 @@ fn bucket_json(
     line.extend_from_slice(b"]}\n");
 }
 
+/// Two-digit decimal pairs "00".."99", to write numbers two digits at a time.
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
 /// Appends `n` in decimal.
 #[inline]
 fn push_u64(line: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
-    loop {
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        at -= 2;
+        digits[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if n >= 10 {
+        let pair = n as usize * 2;
+        at -= 2;
+        digits[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
         at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        digits[at] = b'0' + n as u8;
     }
     line.extend_from_slice(&digits[at..]);
 }
@@ -377,18 +388,68 @@ mod tests {
     use crate::reader::RunRecord;
 
     #[test]
+    fn numbers_are_written_in_decimal() {
+        for n in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            101,
+            999,
+            1_000,
+            12_345,
+            u64::MAX - 1,
+            u64::MAX,
+        ] {
+            let mut line = Vec::new();
+            push_u64(&mut line, n);
+            assert_eq!(line, n.to_string().into_bytes());
+        }
+    }
+
+    #[test]
     fn bucket_lines_are_what_serde_writes() {
         let mut failed = FailureCounts::default();
         let cases = [
-            ("client", OpKind::Read, 0, 0, FailureCounts::default(), vec![]),
-            ("db", OpKind::Write, 17, 3, failed, vec![(1_003, 2), (u64::MAX, 1)]),
-            ("we\"ird\\name\u{1}é", OpKind::Read, 1, 0, failed, vec![(0, 1)]),
+            (
+                "client",
+                OpKind::Read,
+                0,
+                0,
+                FailureCounts::default(),
+                vec![],
+            ),
+            (
+                "db",
+                OpKind::Write,
+                17,
+                3,
+                failed,
+                vec![(1_003, 2), (u64::MAX, 1)],
+            ),
+            (
+                "we\"ird\\name\u{1}é",
+                OpKind::Read,
+                1,
+                0,
+                failed,
+                vec![(0, 1)],
+            ),
         ];
         for (k, class) in FailureClass::ALL.iter().enumerate() {
             failed.add(*class, k as u64 * 7);
         }
         let mut all = cases.to_vec();
-        all.push(("api", OpKind::Write, 9, 12_345_678_901, failed, vec![(5, 6), (7, 8)]));
+        all.push((
+            "api",
+            OpKind::Write,
+            9,
+            12_345_678_901,
+            failed,
+            vec![(5, 6), (7, 8)],
+        ));
         let mut one = FailureCounts::default();
         one.add(FailureClass::Other, 1);
         all.push(("api", OpKind::Read, 0, 1, one, vec![(10, 1)]));
@@ -413,7 +474,10 @@ mod tests {
             })
             .unwrap();
             want.push(b'\n');
-            assert_eq!(String::from_utf8(line).unwrap(), String::from_utf8(want).unwrap());
+            assert_eq!(
+                String::from_utf8(line).unwrap(),
+                String::from_utf8(want).unwrap()
+            );
         }
     }
 

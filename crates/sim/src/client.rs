@@ -248,9 +248,19 @@ impl Simulation {
         if user != NONE {
             let u = &mut self.users[user as usize];
             u.busy = false;
-            let think_us = self.think.map_or(0, |t| t.sample_us(&mut self.rng));
-            self.q
-                .push(self.now + think_us, crate::event::Ev::UserWake(user));
+            match self.think {
+                // A fixed think time is a timer of one length: no heap.
+                Some(crate::rng::Sampler::Fixed(_)) | None => {
+                    let think_us = self.think.map_or(0, |t| t.sample_us(&mut self.rng));
+                    self.q
+                        .push_timer(self.now, think_us, crate::event::Ev::UserWake(user));
+                }
+                Some(t) => {
+                    let think_us = t.sample_us(&mut self.rng);
+                    self.q
+                        .push(self.now + think_us, crate::event::Ev::UserWake(user));
+                }
+            }
         }
     }
 }

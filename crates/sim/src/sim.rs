@@ -489,8 +489,9 @@ impl Simulation {
                 _ => true,
             });
         }
+        // A fixed length: the tick needs no heap.
         self.q
-            .push(self.now + faultline_record::BUCKET_US, Ev::Tick);
+            .push_timer(self.now, faultline_record::BUCKET_US, Ev::Tick);
     }
 
     pub(crate) fn end(&mut self) {

@@ -73,10 +73,9 @@ impl CellCounts {
         *c += 1;
     }
 
-    /// The `[value_us, count]` pairs of the non-empty cells, ascending (what
+    /// Calls `each(value_us, count)` for the non-empty cells, ascending (the pairs
     /// `LatencyHistogram::to_sparse` gives), and empties the counts for reuse.
-    pub(crate) fn take_sparse(&mut self) -> Vec<(u64, u64)> {
-        let mut pairs = Vec::with_capacity(self.touched.len());
+    pub(crate) fn drain(&mut self, mut each: impl FnMut(u64, u64)) {
         let (lo, hi) = self
             .touched
             .iter()
@@ -86,17 +85,24 @@ impl CellCounts {
             for i in lo as usize..=hi as usize {
                 let c = std::mem::take(&mut self.counts[i]);
                 if c != 0 {
-                    pairs.push((cell_highest(i), c));
+                    each(cell_highest(i), c);
                 }
             }
         } else {
             self.touched.sort_unstable();
             for &i in &self.touched {
                 let c = std::mem::take(&mut self.counts[i as usize]);
-                pairs.push((cell_highest(i as usize), c));
+                each(cell_highest(i as usize), c);
             }
         }
         self.touched.clear();
+    }
+
+    /// [`Self::drain`] into a vector.
+    #[cfg(test)]
+    pub(crate) fn take_sparse(&mut self) -> Vec<(u64, u64)> {
+        let mut pairs = Vec::new();
+        self.drain(|v, c| pairs.push((v, c)));
         pairs
     }
 }

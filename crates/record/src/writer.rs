@@ -212,16 +212,21 @@ impl Recorder {
             if acc.is_empty() {
                 continue;
             }
-            let latency_us = acc.latencies.take_sparse();
             self.line.clear();
-            bucket_json(
+            bucket_head(
                 &mut self.line,
                 index,
                 &self.series_json[slot / 2],
                 OpKind::ALL[slot % 2],
                 acc,
-                &latency_us,
             );
+            let line = &mut self.line;
+            let mut first = true;
+            acc.latencies.drain(|value_us, count| {
+                push_pair(line, first, value_us, count);
+                first = false;
+            });
+            self.line.extend_from_slice(b"]}\n");
             acc.reset();
             self.buckets.write_all(&self.line).map_err(|e| WriteError {
                 dir: self.dir.clone(),
@@ -275,17 +280,11 @@ impl Recorder {
     }
 }
 
-/// One bucket as a JSON line, byte for byte what serializing a [`Bucket`] with
-/// `serde_json` gives (a test holds the two together), without serde's per-field
-/// machinery: buckets are most of what a run writes.
-fn bucket_json(
-    line: &mut Vec<u8>,
-    index: u64,
-    series_json: &[u8],
-    op: OpKind,
-    acc: &Accumulator,
-    latency_us: &[(u64, u64)],
-) {
+/// The start of a bucket's JSON line, up to the opening bracket of its latency
+/// pairs: with [`push_pair`] and a closing `]}`, byte for byte what serializing a
+/// [`Bucket`] with `serde_json` gives (a test holds the two together), without
+/// serde's per-field machinery: buckets are most of what a run writes.
+fn bucket_head(line: &mut Vec<u8>, index: u64, series_json: &[u8], op: OpKind, acc: &Accumulator) {
     line.extend_from_slice(b"{\"b\":");
     push_u64(line, index);
     line.extend_from_slice(b",\"series\":");
@@ -318,17 +317,49 @@ fn bucket_json(
         }
     }
     line.extend_from_slice(b"},\"latency_us\":[");
-    for (i, &(value_us, count)) in latency_us.iter().enumerate() {
-        if i > 0 {
-            line.push(b',');
-        }
-        line.push(b'[');
-        push_u64(line, value_us);
-        line.push(b',');
-        push_u64(line, count);
-        line.push(b']');
+}
+
+/// One `[value_us, count]` pair of a bucket line, composed on the stack and appended
+/// at once (one capacity check per pair instead of one per byte).
+#[inline]
+fn push_pair(line: &mut Vec<u8>, first: bool, value_us: u64, count: u64) {
+    // Two 20-digit numbers and four punctuation bytes at most.
+    let mut buf = [0u8; 44];
+    let mut at = buf.len();
+    buf[at - 1] = b']';
+    at -= 1;
+    at = write_u64_before(&mut buf, at, count);
+    at -= 1;
+    buf[at] = b',';
+    at = write_u64_before(&mut buf, at, value_us);
+    at -= 1;
+    buf[at] = b'[';
+    if !first {
+        at -= 1;
+        buf[at] = b',';
     }
-    line.extend_from_slice(b"]}\n");
+    line.extend_from_slice(&buf[at..]);
+}
+
+/// Writes `n` in decimal so that it ends just before `buf[end]`; returns where it
+/// starts.
+#[inline]
+fn write_u64_before(buf: &mut [u8], mut end: usize, mut n: u64) -> usize {
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        end -= 2;
+        buf[end..end + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if n >= 10 {
+        let pair = n as usize * 2;
+        end -= 2;
+        buf[end..end + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
+        end -= 1;
+        buf[end] = b'0' + n as u8;
+    }
+    end
 }
 
 /// Two-digit decimal pairs "00".."99", to write numbers two digits at a time.
@@ -340,23 +371,9 @@ const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 
 /// Appends `n` in decimal.
 #[inline]
-fn push_u64(line: &mut Vec<u8>, mut n: u64) {
+fn push_u64(line: &mut Vec<u8>, n: u64) {
     let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    while n >= 100 {
-        let pair = (n % 100) as usize * 2;
-        n /= 100;
-        at -= 2;
-        digits[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
-    }
-    if n >= 10 {
-        let pair = n as usize * 2;
-        at -= 2;
-        digits[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
-    } else {
-        at -= 1;
-        digits[at] = b'0' + n as u8;
-    }
+    let at = write_u64_before(&mut digits, 20, n);
     line.extend_from_slice(&digits[at..]);
 }
 
@@ -406,6 +423,13 @@ mod tests {
             let mut line = Vec::new();
             push_u64(&mut line, n);
             assert_eq!(line, n.to_string().into_bytes());
+            line.clear();
+            push_pair(&mut line, false, n, u64::MAX - n);
+            push_pair(&mut line, true, n, n);
+            assert_eq!(
+                line,
+                format!(",[{n},{}][{n},{n}]", u64::MAX - n).into_bytes()
+            );
         }
     }
 
@@ -462,7 +486,11 @@ mod tests {
             };
             let mut line = Vec::new();
             let name = serde_json::to_vec(series).unwrap();
-            bucket_json(&mut line, i as u64 * 1_000, &name, op, &acc, &latency_us);
+            bucket_head(&mut line, i as u64 * 1_000, &name, op, &acc);
+            for (k, &(v, c)) in latency_us.iter().enumerate() {
+                push_pair(&mut line, k == 0, v, c);
+            }
+            line.extend_from_slice(b"]}\n");
             let mut want = serde_json::to_vec(&Bucket {
                 index: i as u64 * 1_000,
                 series: series.to_string(),

@@ -380,6 +380,8 @@ impl Simulation {
             keys: crate::client::KeyDist::new(&raw.workload.keys),
             next_write_id: 1,
             open_rr: 0,
+            segment_cache: (1, 0, 0.0, 0.0),
+            gap_cache: (f64::NAN, 0.0),
             rec: None,
             client_series: None,
             client_window: Window::default(),

@@ -109,6 +109,31 @@ impl Simulation {
         }
     }
 
+    /// The profile's level now ([`Profile::level_at`]), remembering the segment it
+    /// falls in: arrivals ask for it at every operation.
+    ///
+    /// [`Profile::level_at`]: faultline_spec::profile::Profile::level_at
+    #[inline]
+    pub(crate) fn level_now(&mut self) -> f64 {
+        let now = self.now;
+        let (start_us, end_us, from, to) = self.segment_cache;
+        if now >= start_us && now < end_us {
+            if from == to {
+                return from;
+            }
+            let progress = (now - start_us) as f64 / (end_us - start_us) as f64;
+            return from + (to - from) * progress;
+        }
+        let segments = self.profile.segments();
+        let index = segments.partition_point(|s| s.end_us <= now);
+        if let Some(s) = segments.get(index) {
+            if s.start_us <= now && s.end_us > s.start_us {
+                self.segment_cache = (s.start_us, s.end_us, s.from, s.to);
+            }
+        }
+        self.profile.level_at(now)
+    }
+
     /// A virtual user's next operation is due.
     pub(crate) fn user_wake(&mut self, u: u32) {
         let user = &mut self.users[u as usize];
@@ -132,12 +157,16 @@ impl Simulation {
         if self.draining {
             return;
         }
-        let rate_per_s = self.profile.level_at(self.now);
+        let rate_per_s = self.level_now();
         let slot = self.open_rr % self.users.len().max(1) as u32;
         self.open_rr = self.open_rr.wrapping_add(1);
         if rate_per_s > 0.0 {
             self.start_client_op(slot, Parent::Client(NONE));
-            let gap_us = self.rng.exponential(1e6 / rate_per_s).max(1.0) as u64;
+            // The same division as `1e6 / rate`, done again only when the rate changes.
+            if rate_per_s != self.gap_cache.0 {
+                self.gap_cache = (rate_per_s, 1e6 / rate_per_s);
+            }
+            let gap_us = self.rng.exponential(self.gap_cache.1).max(1.0) as u64;
             self.q.push(self.now + gap_us, crate::event::Ev::Arrival);
         } else {
             self.q.push(

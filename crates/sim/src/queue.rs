@@ -58,6 +58,8 @@ pub struct EventQueue {
     /// A 4-ary min-heap on `Entry::key`.
     heap: Vec<Entry>,
     lanes: Vec<Lane>,
+    /// The lane `push_timer` used last.
+    last_lane: usize,
     seq: u64,
 }
 
@@ -76,12 +78,13 @@ impl EventQueue {
         self.seq += 1;
         let entry = Entry::new(now_us + len_us, self.seq, ev);
         let timeouts = matches!(ev, Ev::AttemptTimeout { .. } | Ev::AcquireTimeout { .. });
-        if let Some(lane) = self
-            .lanes
-            .iter_mut()
-            .find(|l| l.len_us == len_us && l.timeouts == timeouts)
-        {
+        let fits = |l: &Lane| l.len_us == len_us && l.timeouts == timeouts;
+        // Most timers in a row are of one kind: try the last lane used first.
+        if let Some(lane) = self.lanes.get_mut(self.last_lane).filter(|l| fits(l)) {
             lane.entries.push_back(entry);
+        } else if let Some(i) = self.lanes.iter().position(fits) {
+            self.last_lane = i;
+            self.lanes[i].entries.push_back(entry);
         } else if self.lanes.iter().filter(|l| l.timeouts == timeouts).count() < MAX_LANES {
             self.lanes.push(Lane {
                 len_us,

@@ -180,6 +180,10 @@ pub struct Simulation {
     pub(crate) keys: crate::client::KeyDist,
     pub(crate) next_write_id: u64,
     pub(crate) open_rr: u32,
+    /// The profile segment `level_now` last used: start, end, from, to.
+    pub(crate) segment_cache: (u64, u64, f64, f64),
+    /// The last open-model rate and its mean gap in microseconds.
+    pub(crate) gap_cache: (f64, f64),
     pub(crate) rec: Option<Recorder>,
     pub(crate) client_series: Option<faultline_record::SeriesId>,
     pub(crate) client_window: Window,

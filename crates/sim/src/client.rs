@@ -256,7 +256,7 @@ impl Simulation {
         if op == OpKind::Write && self.ledger_db.is_some() {
             let entry = LedgerEntry {
                 id: write_id,
-                key: format!("k{key}"),
+                key: crate::db::key_name(key),
                 checksum: faultline_record::Checksum(crate::db::value_checksum(write_id, key)),
                 t_intended_us: t_start,
                 t_ack_us: outcome.is_ok().then_some(self.now),

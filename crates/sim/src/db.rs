@@ -72,12 +72,58 @@ pub fn shard_of(key: u64, n: usize) -> usize {
 /// `fl:<id>:k<key>`, exactly what the live engine writes (`faultline_live` `value_for`
 /// with the key name `k<key>`).
 pub fn value_checksum(id: u64, key: u64) -> u64 {
-    faultline_record::Checksum::of(format!("fl:{id}:k{key}").as_bytes()).0
+    // Composed on the stack: one per simulated write, no allocation.
+    let mut value = [0u8; 45];
+    value[..3].copy_from_slice(b"fl:");
+    let mut len = 3 + put_decimal(&mut value[3..], id);
+    value[len..len + 2].copy_from_slice(b":k");
+    len += 2;
+    len += put_decimal(&mut value[len..], key);
+    faultline_record::Checksum::of(&value[..len]).0
+}
+
+/// The record's name of key number `key`: `k<key>` (without `format!`'s machinery:
+/// one per simulated write).
+pub fn key_name(key: u64) -> String {
+    let mut digits = [0u8; 21];
+    digits[0] = b'k';
+    let len = 1 + put_decimal(&mut digits[1..], key);
+    digits[..len].iter().map(|&b| char::from(b)).collect()
+}
+
+/// Writes `n` in decimal at the start of `out` (room for 20 digits); returns the
+/// number of digits.
+fn put_decimal(out: &mut [u8], mut n: u64) -> usize {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let len = digits.len() - at;
+    out[..len].copy_from_slice(&digits[at..]);
+    len
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn value_checksum_is_the_checksum_of_the_written_value() {
+        for (id, key) in [(0, 0), (1, 7), (123_456, 99_999), (u64::MAX, u64::MAX)] {
+            assert_eq!(key_name(key), format!("k{key}"));
+            let text = format!("fl:{id}:k{key}");
+            assert_eq!(
+                value_checksum(id, key),
+                faultline_record::Checksum::of(text.as_bytes()).0
+            );
+        }
+    }
 
     #[test]
     fn later_write_wins_and_shards_spread() {

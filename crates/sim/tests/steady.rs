@@ -11,7 +11,10 @@ use faultline_record::{MarkerKind, RunStatus};
 fn saturated(steady_state: &str) -> String {
     let text = variant(
         &example("replication-rpo"),
-        &[("mode: async, lag: { fixed: 1s }", "mode: sync, lag: { fixed: 1s }")],
+        &[(
+            "mode: async, lag: { fixed: 1s }",
+            "mode: sync, lag: { fixed: 1s }",
+        )],
     );
     format!("{text}phases: {{ steady_state: {{ {steady_state} }} }}\n")
 }
@@ -22,7 +25,9 @@ fn a_failing_baseline_gets_no_fault_and_the_run_says_why() {
     assert_eq!(o.record.meta.status, RunStatus::Aborted);
     let reason = o.record.meta.abort_reason.clone().unwrap_or_default();
     assert!(
-        reason.starts_with("the baseline was not steady, so no fault was injected: the baseline's error rate"),
+        reason.starts_with(
+            "the baseline was not steady, so no fault was injected: the baseline's error rate"
+        ),
         "{reason}"
     );
     assert_eq!(marker_s(&o, MarkerKind::FaultInjected, "fault:0"), None);
@@ -42,7 +47,10 @@ fn a_failing_baseline_gets_no_fault_and_the_run_says_why() {
 fn with_the_check_off_the_fault_is_injected_anyway() {
     let o = run(&saturated("check: false"));
     assert_eq!(o.record.meta.status, RunStatus::Completed);
-    assert_eq!(marker_s(&o, MarkerKind::FaultInjected, "fault:0"), Some(90.0));
+    assert_eq!(
+        marker_s(&o, MarkerKind::FaultInjected, "fault:0"),
+        Some(90.0)
+    );
     assert_eq!(o.summary.metrics.baseline.steady, Some(false));
 }
 
@@ -50,5 +58,8 @@ fn with_the_check_off_the_fault_is_injected_anyway() {
 fn a_steady_baseline_lets_the_fault_in() {
     let o = run(&example("replication-rpo"));
     assert_eq!(o.summary.metrics.baseline.steady, Some(true));
-    assert_eq!(marker_s(&o, MarkerKind::FaultInjected, "fault:0"), Some(90.0));
+    assert_eq!(
+        marker_s(&o, MarkerKind::FaultInjected, "fault:0"),
+        Some(90.0)
+    );
 }

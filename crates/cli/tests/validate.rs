@@ -73,3 +73,31 @@ fn the_schema_command_prints_the_committed_schema() {
         "run `UPDATE_SCHEMA=1 cargo test -p faultline-spec`"
     );
 }
+
+#[test]
+fn a_hunt_section_varying_a_field_the_experiment_lacks_is_invalid() {
+    let text = std::fs::read_to_string(repo_file("examples/hunt-replication-lag.yaml"))
+        .expect("the example reads");
+    let (code, stdout, _) = faultline(&["validate", "examples/hunt-replication-lag.yaml"]);
+    assert_eq!(code, 0, "the example is valid: {stdout}");
+    let broken = text.replace(
+        "architecture.db.replication.lag.fixed",
+        "architecture.db.replication.lag.median",
+    );
+    assert_ne!(broken, text, "the example varies the lag");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("broken-hunt.yaml");
+    std::fs::write(&file, broken).expect("written");
+    let path = file.to_string_lossy().into_owned();
+    let (code, stdout, stderr) = faultline(&["validate", &path]);
+    assert_eq!(code, 2, "stdout: {stdout}\nstderr: {stderr}");
+    let first = stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with(&format!("{path}: invalid hunt.vary[")),
+        "{stderr}"
+    );
+    assert!(
+        first.contains("architecture.db.replication.lag.median"),
+        "{stderr}"
+    );
+}

@@ -5,13 +5,25 @@ use std::path::Path;
 
 use crate::exit::{Failure, Outcome};
 
-/// Loads and validates the file. On problems, prints every one to stderr and fails
+/// Loads and validates the file, its `hunt` section included. On problems, prints
+/// every one to stderr and fails
 /// (exit code 2): at a terminal with the offending line and a pointer under the value,
 /// otherwise one line per problem, `file:line:col: field.path: message`.
 pub fn validate(file: &Path) -> Result<Outcome, Failure> {
     match faultline_spec::load(file) {
         Ok(experiment) => {
             let raw = experiment.raw();
+            // The `hunt` section's paths and ranges mean something only against the rest
+            // of the experiment; the hunt checks them (without running anything).
+            if raw.hunt.is_some() {
+                if let Err(e) = faultline_hunt::scenario::ScenarioHunt::prepare(&experiment) {
+                    eprintln!("{}: {e}", file.display());
+                    return Err(Failure::new(format!(
+                        "{}: 1 problem found in the hunt section",
+                        file.display()
+                    )));
+                }
+            }
             println!(
                 "{}: ok — experiment `{}`: {} components, {} stages, {} faults",
                 file.display(),

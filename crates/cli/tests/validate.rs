@@ -92,8 +92,20 @@ fn a_hunt_section_varying_a_field_the_experiment_lacks_is_invalid() {
     let (code, stdout, stderr) = faultline(&["validate", &path]);
     assert_eq!(code, 2, "stdout: {stdout}\nstderr: {stderr}");
     let first = stderr.lines().next().unwrap_or_default();
+    // The line and column of the entry, found in the file as written.
+    let entry = text
+        .lines()
+        .position(|l| l.contains("architecture.db.replication.lag.fixed"))
+        .expect("the example has the entry");
+    let column = text
+        .lines()
+        .nth(entry)
+        .unwrap_or_default()
+        .find('{')
+        .unwrap_or(0)
+        + 1;
     assert!(
-        first.starts_with(&format!("{path}: invalid hunt.vary[")),
+        first.starts_with(&format!("{path}:{}:{column}: hunt.vary[", entry + 1)),
         "{stderr}"
     );
     assert!(

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::diag::{FieldPath, Problem, Span, SpecErrors};
+use crate::diag::{Diagnostic, FieldPath, Problem, Span, SpecErrors};
 use crate::model::RawExperiment;
 use crate::schema::schema_value;
 use crate::structure::Walker;
@@ -34,6 +34,25 @@ impl Experiment {
     /// The seed: the file's `seed`, or 1.
     pub fn seed(&self) -> u64 {
         self.raw.seed.unwrap_or(1)
+    }
+    /// A problem about the field at `path`, found by a later check (the hunt's, an
+    /// engine's), located in the file like validation's own problems: at the field, or
+    /// at the deepest part of the path the file has.
+    pub fn diagnostic_at(&self, path: FieldPath, message: impl Into<String>) -> Diagnostic {
+        let span = match tree::parse_tree(&self.source_text) {
+            Ok(Some(root)) => root.locate(&path).owner_span(),
+            _ => Span {
+                line: 1,
+                column: 1,
+                ..Span::default()
+            },
+        };
+        Diagnostic {
+            file: self.source_path.clone(),
+            span,
+            path,
+            message: message.into(),
+        }
     }
     /// The same experiment with another seed (`--seed` on the command line).
     pub fn with_seed(mut self, seed: u64) -> Self {

@@ -17,7 +17,7 @@ pub fn validate(file: &Path) -> Result<Outcome, Failure> {
             // of the experiment; the hunt checks them (without running anything).
             if raw.hunt.is_some() {
                 if let Err(e) = faultline_hunt::scenario::ScenarioHunt::prepare(&experiment) {
-                    eprintln!("{}: {e}", file.display());
+                    eprintln!("{}", hunt_diagnostic(&experiment, e));
                     return Err(Failure::new(format!(
                         "{}: 1 problem found in the hunt section",
                         file.display()
@@ -49,5 +49,36 @@ pub fn validate(file: &Path) -> Result<Outcome, Failure> {
                 if count == 1 { "" } else { "s" }
             )))
         }
+    }
+}
+
+/// A hunt error located in the file: `file:line:col: hunt.vary[1]: message`.
+fn hunt_diagnostic(
+    experiment: &faultline_spec::Experiment,
+    error: faultline_hunt::HuntError,
+) -> faultline_spec::Diagnostic {
+    use faultline_hunt::scenario::path::{parse_path, Step};
+    use faultline_spec::FieldPath;
+    match error {
+        faultline_hunt::HuntError::Config { field, message } => {
+            // `field` is a path such as `hunt.vary[1]`, maybe followed by ` (the varied path)`.
+            let (path_text, rest) = field.split_once(' ').unwrap_or((field.as_str(), ""));
+            let path = parse_path(path_text).map_or_else(
+                |_| FieldPath::root(),
+                |steps| {
+                    steps.iter().fold(FieldPath::root(), |p, step| match step {
+                        Step::Key(k) => p.key(k),
+                        Step::Index(i) => p.index(*i),
+                    })
+                },
+            );
+            let varied = rest.trim().trim_start_matches('(').trim_end_matches(')');
+            let message = match varied {
+                "" => message,
+                varied => format!("{varied}: {message}"),
+            };
+            experiment.diagnostic_at(path, message)
+        }
+        other => experiment.diagnostic_at(FieldPath::root().key("hunt"), other.to_string()),
     }
 }

@@ -62,22 +62,6 @@ impl LatencyHistogram {
             .collect()
     }
 
-    /// The sparse form of raw latencies, exactly as [`to_sparse`](Self::to_sparse) would
-    /// give after recording them, without walking the histogram's empty cells: values
-    /// are grouped by the cell they fall in. Sorts `latencies_us` in place.
-    pub fn sparse_of(&self, latencies_us: &mut [u64]) -> Vec<(u64, u64)> {
-        latencies_us.sort_unstable();
-        let mut pairs: Vec<(u64, u64)> = Vec::new();
-        for &latency_us in latencies_us.iter() {
-            let cell = self.inner.highest_equivalent(latency_us);
-            match pairs.last_mut() {
-                Some((last, count)) if *last == cell => *count += 1,
-                _ => pairs.push((cell, 1)),
-            }
-        }
-        pairs
-    }
-
     /// Number of latencies recorded.
     pub fn len(&self) -> u64 {
         self.inner.len()
@@ -128,24 +112,5 @@ mod tests {
         // Two significant digits: values within 1% of what was recorded.
         let p50 = back.quantile_us(0.5).unwrap() as f64;
         assert!((p50 - 20_000.0).abs() / 20_000.0 < 0.01, "{p50}");
-    }
-
-    #[test]
-    fn sparse_of_raw_values_equals_the_recorded_histograms_sparse_form() {
-        // Values spread over many magnitudes, with repeats in the same cell.
-        let mut values: Vec<u64> = (0..5_000u64)
-            .map(|i| (i * 7_919 % 10_007) * (1 + i % 977) + i % 3)
-            .collect();
-        let mut recorded = LatencyHistogram::new();
-        for &v in &values {
-            recorded.record(v);
-        }
-        let fast = LatencyHistogram::new().sparse_of(&mut values);
-        assert_eq!(fast, recorded.to_sparse());
-    }
-
-    #[test]
-    fn sparse_of_nothing_is_empty() {
-        assert!(LatencyHistogram::new().sparse_of(&mut []).is_empty());
     }
 }

@@ -331,6 +331,7 @@ impl Simulation {
                 deps,
                 series: None,
                 window: Window::default(),
+                watched: false,
                 little: Little::default(),
                 rr: 0,
             });

@@ -501,9 +501,10 @@ impl Simulation {
             if let (Some(rec), Some(s)) = (&mut self.rec, self.comps[c.lb as usize].series) {
                 rec.op_finished(s, c.op, c.t_attempt, self.now, outcome);
             }
-            self.comps[c.lb as usize]
-                .window
-                .record(outcome.is_ok(), self.now - c.t_attempt);
+            let lb = &mut self.comps[c.lb as usize];
+            if lb.watched {
+                lb.window.record(outcome.is_ok(), self.now - c.t_attempt);
+            }
             self.calls[call as usize].lb = u16::MAX;
         }
         if let Caller::Node(n, dep) = c.caller {

@@ -60,11 +60,17 @@ pub enum Target {
 
 impl Simulation {
     /// The delay a message from `from` to `to` suffers, or `None` when it is lost.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn edge_effect(&mut self, from: Ep, to: Ep) -> Option<u64> {
+        // Most of a run has no edge fault active: keep that check at the call site.
         if self.edges.is_empty() {
             return Some(0);
         }
+        self.edge_effect_of_faults(from, to)
+    }
+
+    #[inline(never)]
+    fn edge_effect_of_faults(&mut self, from: Ep, to: Ep) -> Option<u64> {
         let mut delay = 0u64;
         for i in 0..self.edges.len() {
             let e = self.edges[i].1;
@@ -180,6 +186,12 @@ impl Simulation {
                 .ok_or_else(|| {
                     SimError::Model(format!("alerts[{i}].of: `{}` is not a component", rule.of))
                 })?;
+            // Only alert rules read a component's latency and error window: the others
+            // need not count into one per request.
+            self.comps[comp].watched |= matches!(
+                rule.metric,
+                AlertMetric::ErrorRate | AlertMetric::P99LatencyMs
+            );
             self.alerts.push(AlertRt {
                 rule: rule.clone(),
                 comp: comp as u16,

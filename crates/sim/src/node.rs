@@ -340,9 +340,10 @@ impl Simulation {
             if let (Some(rec), Some(s)) = (&mut self.rec, self.comps[comp].series) {
                 rec.op_finished(s, Self::op_of(j.kind), j.t_arrive, self.now, outcome);
             }
-            self.comps[comp]
-                .window
-                .record(outcome.is_ok(), self.now - j.t_arrive);
+            let c = &mut self.comps[comp];
+            if c.watched {
+                c.window.record(outcome.is_ok(), self.now - j.t_arrive);
+            }
         }
         self.free_job(job);
         if in_service {

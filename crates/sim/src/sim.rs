@@ -386,7 +386,7 @@ impl Simulation {
             if self.write_error.is_some() {
                 break;
             }
-            if t % 1_000_000 == 0 && matches!(ev, Ev::Tick) {
+            if matches!(ev, Ev::Tick) && t % 1_000_000 == 0 {
                 progress(&self.progress());
             }
         }
@@ -471,7 +471,9 @@ impl Simulation {
         }
         self.client_window.advance();
         for c in &mut self.comps {
-            c.window.advance();
+            if c.watched {
+                c.window.advance();
+            }
             c.little.advance(self.now);
         }
         if !self.draining {

@@ -27,6 +27,9 @@ pub struct SteadyWatch {
     limits: SteadyLimits,
     baseline_us: u64,
     seconds: VecDeque<Count>,
+    /// Where the second at the back of `seconds` ends: before it, a finished operation
+    /// counts into it without dividing the time.
+    back_end_us: u64,
     /// Why the first fault was refused, once it was.
     pub refusal: Option<String>,
 }
@@ -39,6 +42,7 @@ impl SteadyWatch {
             limits: config.steady,
             baseline_us: config.baseline_us,
             seconds: VecDeque::new(),
+            back_end_us: 0,
             refusal: None,
         }
     }
@@ -49,8 +53,10 @@ impl SteadyWatch {
         if !self.limits.check {
             return;
         }
-        let second = now_us / 1_000_000;
-        if self.seconds.back().is_none_or(|c| c.second < second) {
+        // Times only go forward: a time past the back second's end is a later second.
+        if now_us >= self.back_end_us {
+            let second = now_us / 1_000_000;
+            self.back_end_us = (second + 1) * 1_000_000;
             self.seconds.push_back(Count {
                 second,
                 ok: 0,

@@ -232,6 +232,8 @@ pub struct Comp {
     pub deps: Vec<Dep>,
     pub series: Option<SeriesId>,
     pub window: Window,
+    /// Whether an alert rule reads `window` (else it is not kept).
+    pub watched: bool,
     pub little: Little,
     /// Client-side round-robin position over the component's instances.
     pub rr: u32,

@@ -35,7 +35,7 @@ fn cell_index(value_us: u64) -> usize {
 /// The largest value of the cell at a dense index (the histogram's
 /// `highest_equivalent`, the value a record's sparse pairs carry).
 #[inline]
-fn cell_highest(index: usize) -> u64 {
+pub(crate) fn cell_highest(index: usize) -> u64 {
     if index == MAX_INDEX {
         return u64::MAX;
     }
@@ -59,7 +59,7 @@ pub(crate) struct CellCounts {
 
 impl CellCounts {
     /// Counts one latency.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn record(&mut self, latency_us: u64) {
         let i = cell_index(latency_us);
         if i >= self.counts.len() {
@@ -73,9 +73,10 @@ impl CellCounts {
         *c += 1;
     }
 
-    /// Calls `each(value_us, count)` for the non-empty cells, ascending (the pairs
-    /// `LatencyHistogram::to_sparse` gives), and empties the counts for reuse.
-    pub(crate) fn drain(&mut self, mut each: impl FnMut(u64, u64)) {
+    /// Calls `each(cell, count)` for the non-empty cells, ascending (with
+    /// [`cell_highest`] of the cell, the pairs `LatencyHistogram::to_sparse` gives),
+    /// and empties the counts for reuse.
+    pub(crate) fn drain(&mut self, mut each: impl FnMut(usize, u64)) {
         let (lo, hi) = self
             .touched
             .iter()
@@ -85,14 +86,14 @@ impl CellCounts {
             for i in lo as usize..=hi as usize {
                 let c = std::mem::take(&mut self.counts[i]);
                 if c != 0 {
-                    each(cell_highest(i), c);
+                    each(i, c);
                 }
             }
         } else {
             self.touched.sort_unstable();
             for &i in &self.touched {
                 let c = std::mem::take(&mut self.counts[i as usize]);
-                each(cell_highest(i as usize), c);
+                each(i as usize, c);
             }
         }
         self.touched.clear();
@@ -102,7 +103,7 @@ impl CellCounts {
     #[cfg(test)]
     pub(crate) fn take_sparse(&mut self) -> Vec<(u64, u64)> {
         let mut pairs = Vec::new();
-        self.drain(|v, c| pairs.push((v, c)));
+        self.drain(|i, c| pairs.push((cell_highest(i), c)));
         pairs
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::cells::CellCounts;
+use crate::cells::{cell_highest, CellCounts};
 use crate::layout;
 use crate::types::*;
 
@@ -60,6 +60,10 @@ pub struct Recorder {
     series_json: Vec<Vec<u8>>,
     /// Closed buckets' accumulators, emptied, to reuse for the next bucket opened.
     spare: Vec<Vec<Accumulator>>,
+    /// Each histogram cell's `[value_us,` as bucket lines write it, filled as cells
+    /// are first written: a cell's value is the same in every bucket, so it is
+    /// formatted once per run instead of once per bucket.
+    pair_heads: Vec<PairHead>,
 }
 
 /// Why a record could not be written.
@@ -98,6 +102,7 @@ impl Recorder {
             line: Vec::with_capacity(256),
             series_json: Vec::new(),
             spare: Vec::new(),
+            pair_heads: Vec::new(),
         })
     }
 
@@ -122,14 +127,24 @@ impl Recorder {
         SeriesId(self.series_names.len() - 1)
     }
 
-    #[inline]
+    #[inline(always)]
     fn slot(&mut self, t_us: u64, series: SeriesId, op: OpKind) -> &mut Accumulator {
         let bucket = t_us / BUCKET_US;
         // A time before the flushed horizon is an engine bug; count it in the oldest
         // open bucket rather than lose it.
         debug_assert!(bucket >= self.first_open, "recorded into a closed bucket");
-        let bucket = bucket.max(self.first_open);
-        let offset = (bucket - self.first_open) as usize;
+        let offset = bucket.saturating_sub(self.first_open) as usize;
+        if offset >= self.open.len() {
+            self.open_until(offset);
+        }
+        &mut self.open[offset][series.0 * 2 + op.index()]
+    }
+
+    /// Opens buckets up to `offset` past the oldest open one (once per bucket, so
+    /// out of the per-operation path).
+    #[cold]
+    #[inline(never)]
+    fn open_until(&mut self, offset: usize) {
         let slots = self.series_names.len() * 2;
         while self.open.len() <= offset {
             let fresh = match self.spare.pop() {
@@ -138,18 +153,17 @@ impl Recorder {
             };
             self.open.push_back(fresh);
         }
-        &mut self.open[offset][series.0 * 2 + op.index()]
     }
 
     /// Counts an operation whose intended start is `t_intended_us` (the offered load).
-    #[inline]
+    #[inline(always)]
     pub fn op_started(&mut self, series: SeriesId, op: OpKind, t_intended_us: u64) {
         self.slot(t_intended_us, series, op).started += 1;
     }
 
     /// Counts an operation that completed at `t_end_us`, with its latency measured from
     /// its intended start.
-    #[inline]
+    #[inline(always)]
     pub fn op_finished(
         &mut self,
         series: SeriesId,
@@ -222,10 +236,16 @@ impl Recorder {
                 OpKind::ALL[slot % 2],
                 acc,
             );
-            let line = &mut self.line;
+            let (line, heads) = (&mut self.line, &mut self.pair_heads);
             let mut first = true;
-            acc.latencies.drain(|value_us, count| {
-                push_pair(line, first, value_us, count);
+            acc.latencies.drain(|cell, count| {
+                if cell >= heads.len() {
+                    heads.resize(cell + 1, PairHead::default());
+                }
+                if heads[cell].len == 0 {
+                    heads[cell] = PairHead::of(cell_highest(cell));
+                }
+                push_pair(line, first, &heads[cell], count);
                 first = false;
             });
             self.line.extend_from_slice(b"]}\n");
@@ -321,26 +341,65 @@ fn bucket_head(line: &mut Vec<u8>, index: u64, series_json: &[u8], op: OpKind, a
     line.extend_from_slice(b"},\"latency_us\":[");
 }
 
-/// One `[value_us, count]` pair of a bucket line, composed on the stack and appended
-/// at once (one capacity check per pair instead of one per byte).
-#[inline]
-fn push_pair(line: &mut Vec<u8>, first: bool, value_us: u64, count: u64) {
-    // Two 20-digit numbers and four punctuation bytes at most.
-    let mut buf = [0u8; 44];
-    let mut at = buf.len();
-    buf[at - 1] = b']';
-    at -= 1;
-    at = write_u64_before(&mut buf, at, count);
-    at -= 1;
-    buf[at] = b',';
-    at = write_u64_before(&mut buf, at, value_us);
-    at -= 1;
-    buf[at] = b'[';
-    if !first {
-        at -= 1;
-        buf[at] = b',';
+/// The `[value_us,` that starts a latency pair, formatted (0 bytes: not yet).
+#[derive(Debug, Clone, Copy, Default)]
+struct PairHead {
+    bytes: [u8; 24],
+    len: u8,
+}
+
+impl PairHead {
+    fn of(value_us: u64) -> Self {
+        let mut bytes = [0u8; 24];
+        bytes[0] = b'[';
+        let end = 1 + decimal_digits(value_us);
+        write_u64_before(&mut bytes, end, value_us);
+        bytes[end] = b',';
+        Self {
+            bytes,
+            len: (end + 1) as u8,
+        }
     }
-    line.extend_from_slice(&buf[at..]);
+}
+
+/// One `[value_us, count]` pair of a bucket line, composed on the stack front to back
+/// and appended as one fixed-size block cut to its length (fixed-size copies are a
+/// few moves; pairs are most of a run's output).
+#[inline]
+fn push_pair(line: &mut Vec<u8>, first: bool, head: &PairHead, count: u64) {
+    // A comma, a head of at most 22 bytes, 20 digits and a bracket.
+    let mut buf = [0u8; 48];
+    buf[0] = b',';
+    let mut at = usize::from(!first);
+    buf[at..at + 24].copy_from_slice(&head.bytes);
+    at += usize::from(head.len);
+    at += decimal_digits(count);
+    write_u64_before(&mut buf, at, count);
+    buf[at] = b']';
+    let len = line.len();
+    line.extend_from_slice(&buf);
+    line.truncate(len + at + 1);
+}
+
+/// Powers of ten that fit a `u64`.
+const POW10: [u64; 20] = {
+    let mut p = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        p[i] = p[i - 1] * 10;
+        i += 1;
+    }
+    p
+};
+
+/// How many decimal digits `n` has (1 for 0): the bit length times log10(2)
+/// (1233/4096) is the digit count or one less, which one comparison settles.
+#[inline]
+fn decimal_digits(n: u64) -> usize {
+    let n = n.max(1);
+    let bits = 64 - n.leading_zeros() as usize;
+    let guess = (bits * 1233) >> 12;
+    guess + usize::from(n >= POW10[guess])
 }
 
 /// Writes `n` in decimal so that it ends just before `buf[end]`; returns where it
@@ -489,13 +548,17 @@ mod tests {
             12_345,
             u64::MAX - 1,
             u64::MAX,
-        ] {
+        ]
+        .into_iter()
+        .chain(POW10.iter().flat_map(|&p| [p - 1, p, p + 1]))
+        {
             let mut line = Vec::new();
             push_u64(&mut line, n);
             assert_eq!(line, n.to_string().into_bytes());
             line.clear();
-            push_pair(&mut line, false, n, u64::MAX - n);
-            push_pair(&mut line, true, n, n);
+            push_pair(&mut line, false, &PairHead::of(n), u64::MAX - n);
+            push_pair(&mut line, true, &PairHead::of(n), n);
+            assert_eq!(decimal_digits(n), n.to_string().len());
             assert_eq!(
                 line,
                 format!(",[{n},{}][{n},{n}]", u64::MAX - n).into_bytes()
@@ -558,7 +621,7 @@ mod tests {
             let name = serde_json::to_vec(series).unwrap();
             bucket_head(&mut line, i as u64 * 1_000, &name, op, &acc);
             for (k, &(v, c)) in latency_us.iter().enumerate() {
-                push_pair(&mut line, k == 0, v, c);
+                push_pair(&mut line, k == 0, &PairHead::of(v), c);
             }
             line.extend_from_slice(b"]}\n");
             let mut want = serde_json::to_vec(&Bucket {

@@ -10,6 +10,7 @@ use crate::world::{Addr, Kind, Role, NONE};
 impl Simulation {
     /// Allocates a call.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub(crate) fn new_call(
         &mut self,
         parent: Parent,
@@ -59,12 +60,14 @@ impl Simulation {
         c.live && c.gen == gen
     }
 
+    #[inline]
     fn free_call(&mut self, call: u32) {
         self.calls[call as usize].live = false;
         self.free_calls.push(call);
     }
 
     /// The caller's endpoint for edge faults.
+    #[inline]
     fn caller_ep(&self, caller: Caller) -> Ep {
         match caller {
             Caller::User(_) => Ep {
@@ -79,6 +82,7 @@ impl Simulation {
     }
 
     /// Starts (or restarts, for a retry) an attempt of a call.
+    #[inline]
     pub(crate) fn start_attempt(&mut self, call: u32) {
         let c = &mut self.calls[call as usize];
         c.attempt += 1;
@@ -164,6 +168,7 @@ impl Simulation {
     }
 
     /// Picks the node an attempt goes to, or why there is none.
+    #[inline]
     fn route(&mut self, call: u32) -> Result<(u32, u16), FailureClass> {
         let c = self.calls[call as usize];
         let mut addr = Addr {
@@ -310,6 +315,7 @@ impl Simulation {
     }
 
     /// Sends the current attempt (after the pool gave a connection).
+    #[inline]
     pub(crate) fn send(&mut self, call: u32) {
         let (gen, attempt, timeout_us) = {
             let c = &self.calls[call as usize];
@@ -359,6 +365,7 @@ impl Simulation {
     }
 
     /// Puts a request (or a connect) on the wire toward the attempt's node.
+    #[inline]
     pub(crate) fn dispatch(&mut self, call: u32, kind: JobKind, connect_us: u64) {
         let c = self.calls[call as usize];
         let from = self.caller_ep(c.caller);
@@ -397,6 +404,7 @@ impl Simulation {
     }
 
     /// An answer reached a call's attempt.
+    #[inline]
     pub(crate) fn reply(&mut self, call: u32, gen: u32, attempt: u32, code: u8) {
         if !self.call_valid(call, gen)
             || self.calls[call as usize].attempt != attempt
@@ -456,14 +464,20 @@ impl Simulation {
     }
 
     /// Gives a connection back to the pool (or to the next waiter).
+    #[inline(always)]
     fn release_conn(&mut self, call: u32, broken: bool) {
+        // Clients hold no pooled connection: keep their check out of a call.
+        let c = &self.calls[call as usize];
+        if matches!(c.caller, Caller::Node(..)) && c.conn != NONE {
+            self.release_node_conn(call, broken);
+        }
+    }
+
+    fn release_node_conn(&mut self, call: u32, broken: bool) {
         let c = self.calls[call as usize];
         let Caller::Node(n, dep) = c.caller else {
             return;
         };
-        if c.conn == NONE {
-            return;
-        }
         self.calls[call as usize].conn = NONE;
         let comp = self.nodes[n as usize].comp as usize;
         let pooled = self.comps[comp].deps[dep as usize].pool.is_some();
@@ -490,6 +504,7 @@ impl Simulation {
     }
 
     /// An attempt ended: release, record, retry or finish.
+    #[inline]
     fn attempt_done(&mut self, call: u32, outcome: Result<(), FailureClass>) {
         let broken = matches!(
             outcome,
@@ -573,6 +588,7 @@ impl Simulation {
     }
 
     /// A call is over: tell whoever waits for it.
+    #[inline]
     pub(crate) fn finish_call(&mut self, call: u32, outcome: Result<(), FailureClass>) {
         let c = self.calls[call as usize];
         self.release_conn(call, false);

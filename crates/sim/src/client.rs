@@ -153,6 +153,7 @@ impl Simulation {
     }
 
     /// The next open-model arrival.
+    #[inline]
     pub(crate) fn arrival(&mut self) {
         if self.draining {
             return;
@@ -176,6 +177,7 @@ impl Simulation {
         }
     }
 
+    #[inline]
     fn start_client_op(&mut self, slot: u32, parent: Parent) {
         let op = if self.rng.chance(self.write_share) {
             OpKind::Write
@@ -223,6 +225,7 @@ impl Simulation {
     /// A client operation ended. `user` is the virtual user waiting for it (`NONE` in
     /// the open model), `slot` the user or client slot that made it.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub(crate) fn finish_client(
         &mut self,
         user: u32,

@@ -10,6 +10,7 @@ use crate::world::{Kind, NONE};
 impl Simulation {
     /// Allocates a job.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub(crate) fn new_job(
         &mut self,
         call: u32,
@@ -60,6 +61,7 @@ impl Simulation {
         j.live && j.gen == gen
     }
 
+    #[inline]
     fn free_job(&mut self, job: u32) {
         self.jobs[job as usize].live = false;
         self.free_jobs.push(job);
@@ -73,6 +75,7 @@ impl Simulation {
     }
 
     /// A request reached its node.
+    #[inline]
     pub(crate) fn deliver(&mut self, job: u32, gen: u32) {
         if !self.job_valid(job, gen) {
             return;
@@ -132,6 +135,7 @@ impl Simulation {
         }
     }
 
+    #[inline]
     fn start_service(&mut self, job: u32) {
         let j = self.jobs[job as usize];
         let n = j.node as usize;
@@ -142,7 +146,7 @@ impl Simulation {
             l.advance(self.now);
             l.busy += 1;
             l.started_service += 1;
-            l.wait_us_sum += (self.now - j.t_arrive) as f64;
+            l.wait_us_sum += crate::world::f64_of(self.now - j.t_arrive);
         }
         let base_us = match (&mut self.comps[comp].kind, j.kind) {
             (_, JobKind::Connect) => j.service_us,
@@ -173,6 +177,7 @@ impl Simulation {
     }
 
     /// A node finished its own work on a request.
+    #[inline]
     pub(crate) fn service_done(&mut self, job: u32, gen: u32) {
         if !self.job_valid(job, gen) {
             return;
@@ -223,6 +228,7 @@ impl Simulation {
     }
 
     /// Makes the request's next call, or answers when none is left.
+    #[inline]
     fn next_step(&mut self, job: u32) {
         let j = self.jobs[job as usize];
         let comp = self.nodes[j.node as usize].comp as usize;
@@ -280,6 +286,7 @@ impl Simulation {
 
     /// Sends a job's answer back to its caller (after `extra_us`, e.g. synchronous
     /// replication).
+    #[inline]
     fn answer(&mut self, job: u32, outcome: Result<(), FailureClass>, extra_us: u64) {
         let j = self.jobs[job as usize];
         let code = match outcome {
@@ -317,6 +324,7 @@ impl Simulation {
     }
 
     /// A request is over at its node: answer, free the slot, count it.
+    #[inline]
     fn complete(
         &mut self,
         job: u32,
@@ -336,7 +344,7 @@ impl Simulation {
                 l.busy -= 1;
             }
             l.completions += 1;
-            l.sojourn_us_sum += (self.now - j.t_arrive) as f64;
+            l.sojourn_us_sum += crate::world::f64_of(self.now - j.t_arrive);
             if let (Some(rec), Some(s)) = (&mut self.rec, self.comps[comp].series) {
                 rec.op_finished(s, Self::op_of(j.kind), j.t_arrive, self.now, outcome);
             }

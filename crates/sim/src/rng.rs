@@ -24,7 +24,7 @@ impl SimRng {
     /// A uniform draw in `[0, 1)`.
     #[inline]
     pub fn unit(&mut self) -> f64 {
-        (self.inner.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        crate::world::f64_of(self.inner.next_u64() >> 11) * (1.0 / (1u64 << 53) as f64)
     }
 
     /// A uniform draw in `(0, 1]` (safe for `ln`).
@@ -142,8 +142,9 @@ fn round_us(v: f64) -> u64 {
     if v >= EXACT {
         return v as u64;
     }
-    let whole = v as u64;
-    whole + u64::from(v - whole as f64 >= 0.5)
+    // Below 2^52 the signed conversions are exact and cheaper than the unsigned ones.
+    let whole = v as i64;
+    (whole + i64::from(v - whole as f64 >= 0.5)) as u64
 }
 
 #[cfg(test)]

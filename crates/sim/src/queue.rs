@@ -73,7 +73,7 @@ impl EventQueue {
 
     /// Schedules a timer `ev` of length `len_us` from `now_us`. Timers of one length
     /// fire in the order they were set, so they need no heap.
-    #[inline]
+    #[inline(always)]
     pub fn push_timer(&mut self, now_us: u64, len_us: u64, ev: Ev) {
         self.seq += 1;
         let entry = Entry::new(now_us + len_us, self.seq, ev);

@@ -433,7 +433,7 @@ impl Simulation {
         self.schedule_faults();
     }
 
-    #[inline]
+    #[inline(always)]
     fn handle(&mut self, ev: Ev) {
         match ev {
             Ev::Tick => self.tick(),

@@ -117,7 +117,7 @@ impl Sampler {
     }
 
     /// One draw, in whole microseconds.
-    #[inline]
+    #[inline(always)]
     pub fn sample_us(&self, rng: &mut SimRng) -> u64 {
         let v = match *self {
             Sampler::Fixed(v) => v,

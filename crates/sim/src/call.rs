@@ -504,7 +504,7 @@ impl Simulation {
     }
 
     /// An attempt ended: release, record, retry or finish.
-    #[inline]
+    #[inline(always)]
     fn attempt_done(&mut self, call: u32, outcome: Result<(), FailureClass>) {
         let broken = matches!(
             outcome,
@@ -588,7 +588,7 @@ impl Simulation {
     }
 
     /// A call is over: tell whoever waits for it.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn finish_call(&mut self, call: u32, outcome: Result<(), FailureClass>) {
         let c = self.calls[call as usize];
         self.release_conn(call, false);

@@ -225,7 +225,7 @@ impl Simulation {
     /// A client operation ended. `user` is the virtual user waiting for it (`NONE` in
     /// the open model), `slot` the user or client slot that made it.
     #[allow(clippy::too_many_arguments)]
-    #[inline]
+    #[inline(always)]
     pub(crate) fn finish_client(
         &mut self,
         user: u32,

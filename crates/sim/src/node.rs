@@ -135,7 +135,7 @@ impl Simulation {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn start_service(&mut self, job: u32) {
         let j = self.jobs[job as usize];
         let n = j.node as usize;
@@ -165,11 +165,17 @@ impl Simulation {
             }
             _ => 0,
         };
-        let cap = self.capacity(n);
-        let service_us = if cap < 1.0 {
-            (base_us as f64 / cap) as u64
-        } else {
-            base_us
+        let service_us = match self.nodes[n].warm_from_us {
+            // Only a node warming up serves slower.
+            None => base_us,
+            Some(_) => {
+                let cap = self.capacity(n);
+                if cap < 1.0 {
+                    (base_us as f64 / cap) as u64
+                } else {
+                    base_us
+                }
+            }
         };
         let gen = self.jobs[job as usize].gen;
         self.q
@@ -228,7 +234,7 @@ impl Simulation {
     }
 
     /// Makes the request's next call, or answers when none is left.
-    #[inline]
+    #[inline(always)]
     fn next_step(&mut self, job: u32) {
         let j = self.jobs[job as usize];
         let comp = self.nodes[j.node as usize].comp as usize;
@@ -286,7 +292,7 @@ impl Simulation {
 
     /// Sends a job's answer back to its caller (after `extra_us`, e.g. synchronous
     /// replication).
-    #[inline]
+    #[inline(always)]
     fn answer(&mut self, job: u32, outcome: Result<(), FailureClass>, extra_us: u64) {
         let j = self.jobs[job as usize];
         let code = match outcome {

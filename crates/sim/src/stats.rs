@@ -47,7 +47,7 @@ fn cell_upper_us(cell: usize) -> f64 {
 
 impl Window {
     /// Counts a finished operation.
-    #[inline]
+    #[inline(always)]
     pub fn record(&mut self, ok: bool, latency_us: u64) {
         if ok {
             self.ok[self.slot] += 1;

@@ -48,31 +48,39 @@ impl SteadyWatch {
     }
 
     /// Counts a client operation that finished at `now_us` (before the first fault).
-    #[inline]
+    #[inline(always)]
     pub fn record(&mut self, now_us: u64, ok: bool) {
         if !self.limits.check {
             return;
         }
         // Times only go forward: a time past the back second's end is a later second.
         if now_us >= self.back_end_us {
-            let second = now_us / 1_000_000;
-            self.back_end_us = (second + 1) * 1_000_000;
-            self.seconds.push_back(Count {
-                second,
-                ok: 0,
-                failed: 0,
-            });
-            // Keep one second more than the baseline: the current one is still filling.
-            let kept = (self.baseline_us / 1_000_000 + 2) as usize;
-            while self.seconds.len() > kept {
-                self.seconds.pop_front();
+            self.open_second(now_us);
+        }
+        if let Some(count) = self.seconds.back_mut() {
+            if ok {
+                count.ok += 1;
+            } else {
+                count.failed += 1;
             }
         }
-        let count = self.seconds.back_mut().expect("a second was just pushed");
-        if ok {
-            count.ok += 1;
-        } else {
-            count.failed += 1;
+    }
+
+    /// Starts counting the second `now_us` falls in (once a second, out of line).
+    #[cold]
+    #[inline(never)]
+    fn open_second(&mut self, now_us: u64) {
+        let second = now_us / 1_000_000;
+        self.back_end_us = (second + 1) * 1_000_000;
+        self.seconds.push_back(Count {
+            second,
+            ok: 0,
+            failed: 0,
+        });
+        // Keep one second more than the baseline: the current one is still filling.
+        let kept = (self.baseline_us / 1_000_000 + 2) as usize;
+        while self.seconds.len() > kept {
+            self.seconds.pop_front();
         }
     }
 

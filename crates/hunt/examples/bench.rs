@@ -4,6 +4,7 @@
 //! cargo run --release -p faultline-hunt --example bench              # equal-budget table
 //! cargo run --release -p faultline-hunt --example bench -- --te-time-s 60   # + time-matched TE table
 //! cargo run --release -p faultline-hunt --example bench -- --te-time-s 60 --only-te-time
+//! cargo run --release -p faultline-hunt --example bench -- --only binpack,pop  # settings whose label contains a word
 //! ```
 //!
 //! Table 1: for every setting (domain, heuristic, topology), the gap found by
@@ -79,12 +80,20 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-fn budget_table(seeds: &[u64], te_budget: u64, other_budget: u64) {
+/// Whether `label` is selected by `--only` (comma-separated substrings; none: all).
+fn selected(label: &str, only: &[String]) -> bool {
+    only.is_empty() || only.iter().any(|w| label.contains(w.as_str()))
+}
+
+fn budget_table(seeds: &[u64], te_budget: u64, other_budget: u64, only: &[String]) {
     println!();
     println!("| setting | guided | random | hill_climb | anneal | cmaes | guided > all | guided >= all | time guided / anneal (s) |");
     println!("|---|---|---|---|---|---|---|---|---|");
     let (mut strictly, mut at_least, mut total) = (0, 0, 0);
-    for s in settings(te_budget, other_budget) {
+    for s in settings(te_budget, other_budget)
+        .into_iter()
+        .filter(|s| selected(&s.label, only))
+    {
         let problem = build(&s.cfg);
         let mut med = Vec::new();
         let mut secs = Vec::new();
@@ -139,6 +148,12 @@ fn main() {
                 .unwrap_or_else(|_| panic!("--te-time-s needs seconds, got {v}"))
         });
     let only_te_time = args.iter().any(|a| a == "--only-te-time");
+    let only: Vec<String> = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .map(|v| v.split(',').map(str::to_string).collect())
+        .unwrap_or_default();
     let seeds: Vec<u64> = vec![1, 2, 3];
     let (te_budget, other_budget) = (1500, 1500);
     println!(
@@ -146,7 +161,7 @@ fn main() {
         rayon::current_num_threads()
     );
     if !only_te_time {
-        budget_table(&seeds, te_budget, other_budget);
+        budget_table(&seeds, te_budget, other_budget, &only);
     }
     let Some(limit_s) = te_time_s else { return };
     println!();
@@ -156,7 +171,7 @@ fn main() {
     println!("|---|---|---|---|---|---|---|");
     for s in settings(0, 0)
         .into_iter()
-        .filter(|s| s.cfg.domain == Domain::Te)
+        .filter(|s| s.cfg.domain == Domain::Te && selected(&s.label, &only))
     {
         let problem = build(&s.cfg);
         let capacity = match &problem {

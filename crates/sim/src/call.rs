@@ -160,7 +160,11 @@ impl Simulation {
             conn.cached = record;
             conn.expires_us = now + if conn.ignores_ttl { ignore_us } else { ttl_us };
         }
-        let addr = conn.cached;
+        let (addr, left_s) = (
+            conn.cached,
+            conn.expires_us.saturating_sub(now) as f64 / 1e6,
+        );
+        self.decide("dns.stale", addr != record, left_s);
         if let (Caller::User(u), Some(sessions)) = (c.caller, &mut self.sessions) {
             sessions.pin(u, addr);
         }

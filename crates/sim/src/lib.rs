@@ -62,7 +62,8 @@ pub use sim::{ComponentStats, Simulation};
 pub struct DecisionPoint {
     /// Where: `lb.health.down`, `failover.detect`, `call.timeout`, `pool.acquire`,
     /// `pool.exhausted`, `breaker.open`, `breaker.reject`, `breaker.trial`, `retry.budget`,
-    /// `queue.full`, `autoscale.out`.
+    /// `queue.full`, `autoscale.out`, `dns.stale` (a resolver cache answered with an
+    /// address the record no longer holds; margin: seconds before that cache expires).
     pub site: &'static str,
     /// Whether the branch was taken.
     pub taken: bool,

@@ -59,6 +59,10 @@ pub fn hunt(file: &Path, out: Option<&Path>, output: &OutputArgs) -> Result<Outc
         for (path, value) in &outcome.values {
             println!("  {path} = {value}");
         }
+        println!("why, against the file as written:");
+        for line in &outcome.explanation.lines {
+            println!("  - {line}");
+        }
         println!(
             "worst scenario written to {} (replay: faultline run {})",
             worst.display(),

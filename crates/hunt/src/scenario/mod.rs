@@ -15,13 +15,17 @@
 //! are numeric, ranges ordered), [`ScenarioHunt::run`], [`write_outputs`].
 
 mod chart;
+pub mod explain;
+mod guide;
 pub mod objective;
 pub mod path;
 pub mod value;
 
 use std::path::{Path, PathBuf};
 
-use faultline_analyze::{analyze, Summary};
+use explain::{Explanation, RunEvidence};
+use faultline_analyze::analyze;
+use faultline_analyze::integrity::{Verifier, WriteClass};
 use faultline_record::{Engine, Recorder, RunMeta, RunRecord};
 use faultline_sim::{DecisionPoint, Simulation};
 use faultline_spec::{Experiment, HuntMethod, HuntObjective, RawExperiment};
@@ -92,6 +96,8 @@ pub struct ScenarioOutcome {
     pub worst_text: String,
     /// The search's own outcome (progress series, evaluations, paths seen).
     pub search: SearchOutcome,
+    /// Why the worst scenario is bad, against the file as written.
+    pub explanation: Explanation,
 }
 
 /// `progress.json`.
@@ -108,6 +114,7 @@ struct ProgressFile<'a> {
     paths_seen: u64,
     elapsed_ms: f64,
     values: serde_json::Map<String, Value>,
+    explanation: &'a Explanation,
     progress: &'a [ProgressPoint],
 }
 
@@ -291,8 +298,9 @@ impl ScenarioHunt {
     }
 
     /// Simulates a validated candidate (recording into a temporary folder, as the
-    /// analyzer reads records) and returns its summary and decision trace.
-    pub fn simulate(experiment: &Experiment) -> Result<(Summary, Vec<DecisionPoint>), HuntError> {
+    /// analyzer reads records) and returns its summary, decision trace and the
+    /// acknowledgement times of its lost writes.
+    pub fn simulate(experiment: &Experiment) -> Result<RunEvidence, HuntError> {
         let dir = tempfile::tempdir().map_err(|e| HuntError::Output {
             path: std::env::temp_dir(),
             source: e,
@@ -310,16 +318,37 @@ impl ScenarioHunt {
         let record =
             RunRecord::load(dir.path()).map_err(|e| HuntError::input(dir.path(), e.to_string()))?;
         let analysis = analyze(&record, experiment);
-        Ok((analysis.summary, sim.trace().to_vec()))
+        let verifier = Verifier::new(&record.ledger, &record.final_state);
+        let lost_ack_us = record
+            .ledger
+            .iter()
+            .filter(|w| matches!(verifier.classify(w), WriteClass::Lost | WriteClass::Stale))
+            .filter_map(|w| w.t_ack_us)
+            .collect();
+        Ok(RunEvidence {
+            summary: analysis.summary,
+            decisions: sim.trace().to_vec(),
+            lost_ack_us,
+        })
     }
 
     /// The objective of coordinates `x`, with the decision trace folded into `trace`.
     pub fn value_at(&self, x: &[f64], trace: &mut Trace) -> Result<f64, HuntError> {
+        Ok(self.evidence_at(x, trace)?.0)
+    }
+
+    /// The objective of coordinates `x` and what its run leaves for the explanation.
+    pub fn evidence_at(
+        &self,
+        x: &[f64],
+        trace: &mut Trace,
+    ) -> Result<(f64, RunEvidence), HuntError> {
         let (_, exp) = self.candidate(x)?;
-        let (summary, points) = Self::simulate(&exp)?;
-        fold_trace(&points, trace);
-        objective::metric(&self.objective, &summary)
-            .map_err(|m| HuntError::config("hunt.objective", m))
+        let run = Self::simulate(&exp)?;
+        fold_trace(&run.decisions, trace);
+        let value = objective::metric(&self.objective, &run.summary)
+            .map_err(|m| HuntError::config("hunt.objective", m))?;
+        Ok((value, run))
     }
 
     /// Runs the hunt: evaluates the starting point, then searches. `on_progress` is
@@ -329,11 +358,17 @@ impl ScenarioHunt {
         on_progress: &mut dyn FnMut(&ProgressPoint),
     ) -> Result<ScenarioOutcome, HuntError> {
         let start_x = self.start();
-        let start_value = self.value_at(&start_x, &mut Trace::new())?;
+        let (start_value, start_run) = self.evidence_at(&start_x, &mut Trace::new())?;
         let mut cfg = SearchConfig::new(self.method, self.evaluations_max, self.seed);
         cfg.time_ms_max = self.time_ms_max;
         cfg.initial = vec![start_x.clone()];
-        let out = search(self, &cfg, on_progress)?;
+        // The guided method reads whole runs (margins tied to the fields), so it is
+        // the scenario's own; the black-box baselines are the search core's.
+        let out = if self.method == Method::Guided {
+            guide::run(self, start_x.clone(), on_progress)?
+        } else {
+            search(self, &cfg, on_progress)?
+        };
         // A search that never beats the start still reports a replayable worst case.
         let best_x = if out.best_value >= start_value {
             out.best_x.clone()
@@ -342,6 +377,9 @@ impl ScenarioHunt {
         };
         let best_value = out.best_value.max(start_value);
         let worst_text = self.candidate_text(&best_x)?;
+        // The worst run again, for its trace (evaluations keep only the folded one).
+        let (_, worst_run) = self.evidence_at(&best_x, &mut Trace::new())?;
+        let explanation = explain::explain(&start_run, &worst_run);
         Ok(ScenarioOutcome {
             start_value,
             best_value,
@@ -352,6 +390,7 @@ impl ScenarioHunt {
                 objective_name(&self.objective),
             ),
             search: out,
+            explanation,
         })
     }
 
@@ -439,6 +478,7 @@ pub fn write_outputs(
         paths_seen: s.paths_seen,
         elapsed_ms: s.elapsed_ms,
         values: outcome.values.iter().cloned().collect(),
+        explanation: &outcome.explanation,
         progress: &s.progress,
     };
     let progress = out_dir.join(PROGRESS_FILE);

@@ -110,9 +110,9 @@ fn sweep(file: &str, hunt: &ScenarioHunt, n: usize) {
     for (x, v) in sorted.iter().take(10) {
         show(x, *v);
     }
-    println!("corners:");
-    for corner in 0..(1usize << d) {
-        let i: usize = (0..d)
+    // The grid index of a corner: bit k of `corner` puts field k at its max.
+    let corner_index = |corner: usize| -> usize {
+        (0..d)
             .map(|k| {
                 if corner >> k & 1 == 1 {
                     (n - 1) * n.pow(k as u32)
@@ -120,7 +120,11 @@ fn sweep(file: &str, hunt: &ScenarioHunt, n: usize) {
                     0
                 }
             })
-            .sum();
+            .sum()
+    };
+    println!("corners:");
+    for corner in 0..(1usize << d) {
+        let i = corner_index(corner);
         show(&results[i].0, results[i].1);
     }
     let start = hunt.start();
@@ -131,18 +135,7 @@ fn sweep(file: &str, hunt: &ScenarioHunt, n: usize) {
     );
     let rank = |v: f64| sorted.iter().filter(|r| r.1 > v).count() + 1;
     let corner_best = (0..(1usize << d))
-        .map(|corner| {
-            let i: usize = (0..d)
-                .map(|k| {
-                    if corner >> k & 1 == 1 {
-                        (n - 1) * n.pow(k as u32)
-                    } else {
-                        0
-                    }
-                })
-                .sum();
-            results[i].1
-        })
+        .map(|corner| results[corner_index(corner)].1)
         .fold(f64::NEG_INFINITY, f64::max);
     println!(
         "worst cell {:.2}; best corner {corner_best:.2} (rank {} of {cells})",

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use faultline_analyze::{Percentiles, Summary, ThresholdLine};
+use faultline_analyze::{Percentiles, RtoParts, Summary, ThresholdLine};
 
 /// Whether to colour PASS/FAIL with ANSI escapes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,22 +157,7 @@ fn key_metrics(out: &mut String, summary: &Summary) {
         },
     );
     let rto = match (m.rto_s, m.not_recovered_within_s) {
-        (Some(rto), _) => {
-            let p = &m.rto_parts;
-            let parts: Vec<String> = [
-                ("detection", p.detection_s),
-                ("activation", p.activation_s),
-                ("rest", p.rest_s),
-            ]
-            .iter()
-            .filter_map(|(name, v)| v.map(|v| format!("{name} {}", seconds(v))))
-            .collect();
-            if parts.is_empty() {
-                seconds(rto)
-            } else {
-                format!("{} = {}", seconds(rto), parts.join(" + "))
-            }
-        }
+        (Some(rto), _) => rto_equation(rto, &m.rto_parts),
         (None, Some(d)) => format!("not recovered within {}", seconds(d)),
         (None, None) => "-".to_string(),
     };
@@ -383,6 +368,32 @@ fn signed_seconds(v: f64) -> String {
     }
 }
 
+/// The RTO as the sum of its parts, e.g. `12.1s = detection 2s + activation 4s + rest 6.1s`.
+/// The remainder is negative when service came back before activation (a pause that
+/// ended first): it is subtracted and said so.
+fn rto_equation(rto: f64, p: &RtoParts) -> String {
+    let (rest, recovered_early) = match p.rest_s {
+        Some(r) if r < 0.0 => (None, Some(-r)),
+        r => (r, None),
+    };
+    let parts: Vec<String> = [
+        ("detection", p.detection_s),
+        ("activation", p.activation_s),
+        ("rest", rest),
+    ]
+    .iter()
+    .filter_map(|(name, v)| v.map(|v| format!("{name} {}", seconds(v))))
+    .collect();
+    let early = recovered_early
+        .map(|r| format!(" - {} (recovered before activation)", seconds(r)))
+        .unwrap_or_default();
+    if parts.is_empty() {
+        seconds(rto)
+    } else {
+        format!("{} = {}{early}", seconds(rto), parts.join(" + "))
+    }
+}
+
 /// Milliseconds with about three significant digits.
 fn ms(v: f64) -> String {
     let decimals = match v {
@@ -412,5 +423,23 @@ mod tests {
         assert_eq!(ms(5.023), "5.02ms");
         assert_eq!(ms(20.095), "20.1ms");
         assert_eq!(ms(481.279), "481ms");
+    }
+
+    #[test]
+    fn the_rto_equation_subtracts_a_recovery_before_activation() {
+        let parts = |rest_s| RtoParts {
+            detection_s: Some(2.0),
+            activation_s: Some(4.0),
+            rest_s,
+        };
+        assert_eq!(
+            rto_equation(12.5, &parts(Some(6.5))),
+            "12.5s = detection 2s + activation 4s + rest 6.5s"
+        );
+        assert_eq!(
+            rto_equation(3.25, &parts(Some(-2.75))),
+            "3.25s = detection 2s + activation 4s - 2.75s (recovered before activation)"
+        );
+        assert_eq!(rto_equation(1.5, &RtoParts::default()), "1.5s");
     }
 }

@@ -3,7 +3,7 @@
 //! decision sites that fired differently (with their margins), and when the lost
 //! writes were acknowledged.
 
-use faultline_analyze::Summary;
+use faultline_analyze::{RtoParts, Summary};
 use faultline_sim::DecisionPoint;
 use serde::Serialize;
 
@@ -109,6 +109,21 @@ fn t_fault_us(s: &Summary) -> u64 {
 
 fn show(v: Option<f64>) -> String {
     v.map_or_else(|| "-".into(), |v| format!("{v:.2} s"))
+}
+
+/// The RTO's parts in words. The analyzer's remainder after activation is signed:
+/// negative when service came back before the standby was activated (a pause that
+/// ended first), which reads better as "recovered ... before activation".
+fn rto_parts(parts: &RtoParts) -> String {
+    let rest = match parts.rest_s {
+        Some(r) if r < 0.0 => format!("recovered {} before activation", show(Some(-r))),
+        r => format!("rest {}", show(r)),
+    };
+    format!(
+        "detection {}, activation {}, {rest}",
+        show(parts.detection_s),
+        show(parts.activation_s)
+    )
 }
 
 /// The timeline of a run around its fault: faults, detection, activation, role and
@@ -244,15 +259,11 @@ pub fn explain(start: &RunEvidence, worst: &RunEvidence) -> Explanation {
     let mut lines = Vec::new();
     let (ms, mw) = (&start.summary.metrics, &worst.summary.metrics);
     lines.push(format!(
-        "RTO {} (detection {}, activation {}, rest {}) against {} as written (detection {}, activation {}, rest {})",
+        "RTO {} ({}) against {} as written ({})",
         show(mw.rto_s.or(mw.not_recovered_within_s)),
-        show(mw.rto_parts.detection_s),
-        show(mw.rto_parts.activation_s),
-        show(mw.rto_parts.rest_s),
+        rto_parts(&mw.rto_parts),
         show(ms.rto_s.or(ms.not_recovered_within_s)),
-        show(ms.rto_parts.detection_s),
-        show(ms.rto_parts.activation_s),
-        show(ms.rto_parts.rest_s),
+        rto_parts(&ms.rto_parts),
     ));
     lines.push(format!(
         "lost writes {} (split brain {}), error rate {} against {} (split brain {}), {} as written",

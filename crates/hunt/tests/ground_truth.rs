@@ -17,6 +17,20 @@ fn hunt(cfg: BinPackConfig, h: Greedy, budget: u64, seed: u64) -> (f64, Vec<f64>
     (o.best_value, o.best_x)
 }
 
+/// Bins used by 2D FFD by sum and by an optimal packing, for items given as
+/// (dimension 1, dimension 2) sizes in input order.
+fn ffd_and_optimum_2d(pairs: &[(u32, u32)], capacity: f64) -> (usize, usize) {
+    let items: Vec<Vec<f64>> = pairs
+        .iter()
+        .map(|&(a, b)| vec![f64::from(a), f64::from(b)])
+        .collect();
+    let assign = Greedy::FirstFitDecreasing.pack(&items, capacity, &mut Trace::new());
+    (
+        bins_used(&items, capacity, &assign).expect("valid packing"),
+        optimal_bins(&items, capacity).expect("optimum"),
+    )
+}
+
 /// FFD, integer sizes 1–9, bins of 10, 20 items: the worst gap is exactly
 /// one bin. The hunt must reach it and (being exact on the benchmark) can
 /// never report more.
@@ -71,14 +85,8 @@ fn ffd_2d_by_sum_seven_fourths_on_a_constructed_instance() {
         (3, 2),
         (1, 6),
     ];
-    let items: Vec<Vec<f64>> = pairs
-        .iter()
-        .map(|&(a, b)| vec![a as f64, b as f64])
-        .collect();
-    let assign = Greedy::FirstFitDecreasing.pack(&items, 10.0, &mut Trace::new());
-    assert_eq!(bins_used(&items, 10.0, &assign).expect("valid"), 7);
     // 40 units in each dimension: four full bins are the optimum.
-    assert_eq!(optimal_bins(&items, 10.0).expect("optimum"), 4);
+    assert_eq!(ffd_and_optimum_2d(&pairs, 10.0), (7, 4));
 }
 
 /// Two-dimensional FFD by sum needs twice the optimum on this instance (the
@@ -105,13 +113,7 @@ fn ffd_2d_by_sum_ratio_two_on_a_nine_item_instance() {
         (10, 505),
         (10, 505),
     ];
-    let items: Vec<Vec<f64>> = pairs
-        .iter()
-        .map(|&(a, b)| vec![a as f64, b as f64])
-        .collect();
-    let assign = Greedy::FirstFitDecreasing.pack(&items, 1000.0, &mut Trace::new());
-    assert_eq!(bins_used(&items, 1000.0, &assign).expect("valid"), 6);
-    assert_eq!(optimal_bins(&items, 1000.0).expect("optimum"), 3);
+    assert_eq!(ffd_and_optimum_2d(&pairs, 1000.0), (6, 3));
 }
 
 /// Two-dimensional FFD by sum: instances where it needs twice the optimum

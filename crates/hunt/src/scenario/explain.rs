@@ -55,18 +55,21 @@ pub struct Explanation {
     pub sites: Vec<SiteContrast>,
 }
 
-/// What a site's margin counts, for the sentences (the simulator's units).
-fn margin_unit(site: &str) -> &'static str {
-    match site {
-        "dns.stale" => " s left before the cache re-resolved",
-        "failover.detect" | "lb.health.down" => " failed checks past the threshold",
-        "call.timeout" => " µs waited",
-        "breaker.open" => " failure ratio past the threshold",
-        "autoscale.out" => " utilisation past the target",
-        "pool.acquire" => " connections",
-        "retry.budget" => " retries allowed",
-        _ => "",
-    }
+/// A site's margin in words, in the unit the sentence reads best in (the
+/// simulator records `call.timeout` in µs of simulated time; a reader wants
+/// seconds).
+fn margin_text(site: &str, margin: f64) -> String {
+    let (value, unit) = match site {
+        "dns.stale" => (margin, " s left before the cache re-resolved"),
+        "failover.detect" | "lb.health.down" => (margin, " failed checks past the threshold"),
+        "call.timeout" => (margin / 1e6, " s waited"),
+        "breaker.open" => (margin, " failure ratio past the threshold"),
+        "autoscale.out" => (margin, " utilisation past the target"),
+        "pool.acquire" => (margin, " connections"),
+        "retry.budget" => (margin, " retries allowed"),
+        _ => (margin, ""),
+    };
+    format!("{value:.3}{unit}")
 }
 
 /// The figures of every site in `points`, times relative to `t0_us`.
@@ -215,7 +218,7 @@ fn lost_writes_line(run: &RunEvidence, label: &str) -> Option<String> {
 }
 
 fn site_sentence(c: &SiteContrast) -> String {
-    let unit = margin_unit(c.site);
+    let margin = |m: f64| margin_text(c.site, m);
     let (s, w) = (&c.start, &c.worst);
     let mut line = format!(
         "decision `{}`: taken {}× of {} in the worst run, {}× of {} as written",
@@ -226,22 +229,27 @@ fn site_sentence(c: &SiteContrast) -> String {
             " (worst: from {a:+.2} s to {b:+.2} s after the fault"
         ));
         if let Some(m) = w.margin_taken_max {
-            line.push_str(&format!(", largest margin {m:.3}{unit}"));
+            line.push_str(&format!(", largest margin {}", margin(m)));
         }
         line.push(')');
     } else if let Some(m) = w.margin_not_taken_nearest {
         line.push_str(&format!(
-            " (worst: never taken, nearest margin {m:.3}{unit})"
+            " (worst: never taken, nearest margin {})",
+            margin(m)
         ));
     }
     if let Some(m) = s.margin_taken_max {
-        line.push_str(&format!("; as written its largest margin was {m:.3}{unit}"));
+        line.push_str(&format!(
+            "; as written its largest margin was {}",
+            margin(m)
+        ));
         if let Some(a) = s.first_taken_s {
             line.push_str(&format!(", first taken {a:+.2} s after the fault"));
         }
     } else if let Some(m) = s.margin_not_taken_nearest {
         line.push_str(&format!(
-            "; as written it was never taken (nearest margin {m:.3}{unit})"
+            "; as written it was never taken (nearest margin {})",
+            margin(m)
         ));
     }
     line
@@ -344,6 +352,15 @@ mod tests {
         assert_eq!(f[0].1.margin_taken_max, Some(9.5));
         assert_eq!(f[1].1.taken, 0);
         assert_eq!(f[1].1.margin_not_taken_nearest, Some(-1.0));
+    }
+
+    #[test]
+    fn a_timeout_margin_reads_in_seconds_not_microseconds() {
+        assert_eq!(margin_text("call.timeout", 500_000.0), "0.500 s waited");
+        assert_eq!(
+            margin_text("failover.detect", 2.0),
+            "2.000 failed checks past the threshold"
+        );
     }
 
     #[test]

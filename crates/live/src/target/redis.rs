@@ -217,15 +217,15 @@ impl RedisClient {
                 }
             }
             match cmd.query_async::<Value>(&mut con).await {
-                Ok(v) => Ok((con, v)),
+                Ok(v) => Ok((Some(con), Ok(v))),
                 Err(e) => {
                     let (class, drop) = redis_class(&e);
                     if drop {
                         self.forget_master();
-                        Err(class)
+                        Ok((None, Err(class)))
                     } else {
                         // An error reply on a good connection: keep the connection.
-                        Err(class)
+                        Ok((Some(con), Err(class)))
                     }
                 }
             }
@@ -236,9 +236,11 @@ impl RedisClient {
                 Err(FailureClass::Timeout)
             }
             Ok(Err(class)) => Err(class),
-            Ok(Ok((con, value))) => {
-                lease.put(con);
-                Ok(value)
+            Ok(Ok((con, result))) => {
+                if let Some(con) = con {
+                    lease.put(con);
+                }
+                result
             }
         }
     }

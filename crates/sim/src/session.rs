@@ -4,10 +4,10 @@
 //! A session's user is a virtual user (closed model) or one of the 1024 client slots
 //! (open model), whose operations are every 1024th arrival.
 //!
-//! - **Keys**: the session works on `keys` distinct keys (at most one per operation and
-//!   [`SESSION_KEYS_MAX`]), drawn from the workload's key distribution as the session
-//!   first needs them; once it has them all, each operation picks one of them
-//!   uniformly. A hot key drawn into a session stays hot for that whole session.
+//! - **Keys**: as [`faultline_spec::session`] says, the same in both engines: `keys`
+//!   distinct keys drawn from the workload's key distribution as the session first
+//!   needs them, then a uniform pick among them. A hot key drawn into a session stays
+//!   hot for that whole session.
 //! - **Connection**: the session's first operation resolves the target's DNS name
 //!   through the user's resolver cache (TTL, or `ignore_for` for TTL-ignoring users)
 //!   and the session keeps that answer for all its operations, whatever the TTL — a
@@ -17,52 +17,49 @@
 //!   standby or fenced database refusing the operation) keep the connection, so after
 //!   a DNS failover sessions keep talking to the old address until they end.
 
+use faultline_spec::session::{KeySource, SessionKeys, SessionShape};
 use faultline_spec::Sessions as SessionsSpec;
 
 use crate::client::KeyDist;
 use crate::rng::SimRng;
 use crate::world::Addr;
 
-/// Most distinct keys one session holds (bounds memory per user).
-pub const SESSION_KEYS_MAX: u32 = 1024;
-
-/// Draws of the key distribution before falling back to a uniform pick of a key the
-/// session does not hold yet (a distribution concentrated on fewer keys than the
-/// session needs would otherwise loop).
-const DISTINCT_DRAWS_MAX: u32 = 64;
-
 /// One user's session.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Session {
-    /// Operations started in this session.
-    done: u32,
-    keys: Vec<u64>,
+    keys: SessionKeys,
     pinned: Option<Addr>,
+}
+
+/// The simulator's key distribution and generator, as a session's key source.
+struct SimKeys<'a> {
+    dist: &'a KeyDist,
+    rng: &'a mut SimRng,
+}
+
+impl KeySource for SimKeys<'_> {
+    #[inline]
+    fn draw(&mut self) -> u64 {
+        self.dist.draw(self.rng)
+    }
+    #[inline]
+    fn below(&mut self, n: u64) -> u64 {
+        self.rng.below(n)
+    }
 }
 
 /// Every user's session.
 #[derive(Debug, Clone)]
 pub struct Sessions {
-    operations: u32,
-    keys_per_session: u32,
-    key_count: u64,
+    shape: SessionShape,
     users: Vec<Session>,
 }
 
 impl Sessions {
     /// Sessions as the workload declares them, over `key_count` keys.
     pub fn new(spec: &SessionsSpec, key_count: u64) -> Self {
-        let operations = spec.operations.max(1);
-        let keys_per_session = spec
-            .keys
-            .max(1)
-            .min(operations)
-            .min(SESSION_KEYS_MAX)
-            .min(u32::try_from(key_count).unwrap_or(u32::MAX));
         Self {
-            operations,
-            keys_per_session,
-            key_count,
+            shape: SessionShape::new(spec, key_count),
             users: Vec::new(),
         }
     }
@@ -71,13 +68,11 @@ impl Sessions {
         let i = user as usize;
         if i >= self.users.len() {
             // A user's first operation starts its first session.
-            self.users.resize(
-                i + 1,
-                Session {
-                    done: self.operations,
-                    ..Session::default()
-                },
-            );
+            let ended = Session {
+                keys: SessionKeys::ended(&self.shape),
+                pinned: None,
+            };
+            self.users.resize(i + 1, ended);
         }
         &mut self.users[i]
     }
@@ -85,31 +80,13 @@ impl Sessions {
     /// The key of `user`'s next operation, starting a new session (new keys, new
     /// connection) when the current one has had all its operations.
     pub fn next_key(&mut self, user: u32, dist: &KeyDist, rng: &mut SimRng) -> u64 {
-        let (operations, wanted, count) = (self.operations, self.keys_per_session, self.key_count);
+        let shape = self.shape;
         let s = self.user(user);
-        if s.done >= operations {
-            s.done = 0;
-            s.keys.clear();
+        let (key, new_session) = s.keys.next_key(&shape, &mut SimKeys { dist, rng });
+        if new_session {
             s.pinned = None;
         }
-        s.done += 1;
-        if (s.keys.len() as u32) < wanted {
-            let mut key = dist.draw(rng);
-            let mut draws = 1;
-            while s.keys.contains(&key) && draws < DISTINCT_DRAWS_MAX {
-                key = dist.draw(rng);
-                draws += 1;
-            }
-            if s.keys.contains(&key) {
-                key = rng.below(count);
-                while s.keys.contains(&key) {
-                    key = (key + 1) % count;
-                }
-            }
-            s.keys.push(key);
-            return key;
-        }
-        s.keys[rng.below(s.keys.len() as u64) as usize]
+        key
     }
 
     /// The address `user`'s session is connected to, if it is.
@@ -132,9 +109,9 @@ impl Sessions {
 
     /// A new virtual user takes over slot `user`: its first operation starts a session.
     pub fn restart(&mut self, user: u32) {
-        let operations = self.operations;
+        let shape = self.shape;
         let s = self.user(user);
-        s.done = operations;
+        s.keys.end(&shape);
         s.pinned = None;
     }
 }
@@ -163,24 +140,6 @@ mod tests {
         assert_eq!(distinct.len(), 3, "{first:?}");
         let second: Vec<u64> = (0..10).map(|_| s.next_key(0, &dist, &mut rng)).collect();
         assert!(second.iter().all(|k| !distinct.contains(k)), "{second:?}");
-    }
-
-    #[test]
-    fn distinct_keys_are_found_even_when_the_distribution_has_fewer() {
-        // A hotspot of one key on 90% of draws, and a session wanting all 4 keys.
-        let (mut s, _) = sessions(4, 4, 4);
-        let dist = KeyDist::new(&faultline_spec::Keys {
-            count: 4,
-            hotspot: Some(faultline_spec::Hotspot {
-                share: faultline_spec::Fraction::new(1.0),
-                keys: 1,
-            }),
-            ..Default::default()
-        });
-        let mut rng = SimRng::new(1, 0);
-        let mut keys: Vec<u64> = (0..4).map(|_| s.next_key(0, &dist, &mut rng)).collect();
-        keys.sort_unstable();
-        assert_eq!(keys, [0, 1, 2, 3]);
     }
 
     #[test]

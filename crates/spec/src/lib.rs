@@ -40,6 +40,7 @@
 
 pub mod model;
 pub mod profile;
+pub mod session;
 pub mod units;
 
 mod diag;

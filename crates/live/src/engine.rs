@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use faultline_analyze::AnalysisConfig;
 use faultline_proxy::{ProxyConfig, ProxyRegistry};
 use faultline_record::{Engine, MarkerKind, Progress, Recorder, RunMeta, RunStatus};
+use faultline_spec::session::SessionShape;
 use faultline_spec::{Experiment, LoadModel};
 use tokio::task::JoinHandle;
 
@@ -117,6 +118,11 @@ pub async fn run(
         target: target.clone(),
         write_share: plan.write_share,
         keys: KeyChooser::new(&raw.workload.keys),
+        sessions: raw
+            .workload
+            .sessions
+            .as_ref()
+            .map(|s| SessionShape::new(s, raw.workload.keys.count)),
         timeout: plan.op_timeout,
         think: plan.think,
         profile: plan.profile.clone(),

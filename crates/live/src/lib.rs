@@ -54,7 +54,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use error::{LiveError, LiveErrorKind};
-pub use plan::{check, notes};
+pub use plan::check;
 pub use stop::{StopCause, Stopper};
 
 use faultline_record::{Progress, RunMeta};

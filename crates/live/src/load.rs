@@ -6,19 +6,25 @@
 //! a full pool therefore shows up as latency instead of hiding (no coordinated
 //! omission). Memory stays bounded: operations are counted into 100 ms buckets with
 //! histograms; only writes are kept, in the ledger file.
+//!
+//! With `workload.sessions`, a virtual user (closed model) or one of the open model's
+//! client slots keeps its keys ([`faultline_spec::session`], as in the simulator)
+//! and its own connection for a session's operations; the next session draws new
+//! keys and connects afresh.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use faultline_record::{Checksum, FailureClass, LedgerEntry, OpKind, WriteOutcome};
+use faultline_spec::session::{KeySource, SessionKeys, SessionShape, OPEN_MODEL_CLIENT_SLOTS};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use tokio::sync::Notify;
 
 use crate::keys::{key_name, value_for, KeyChooser};
 use crate::sink::Sink;
-use crate::target::Target;
+use crate::target::{SessionId, Target};
 use faultline_spec::profile::Profile;
 
 /// Bits of a write id left for the user or sequence number under the intended start.
@@ -38,6 +44,8 @@ pub struct LoadContext {
     pub write_share: f64,
     /// Key choice.
     pub keys: KeyChooser,
+    /// `workload.sessions`, if the workload has them.
+    pub sessions: Option<SessionShape>,
     /// Client-side timeout of one operation.
     pub timeout: Duration,
     /// Think time of a virtual user (closed model).
@@ -63,13 +71,38 @@ impl LoadContext {
         !self.stopped.load(Ordering::Relaxed) && t_us < self.end_us.load(Ordering::Relaxed)
     }
 
-    fn pick(&self, rng: &mut SmallRng) -> (OpKind, u64) {
+    /// The next operation's kind, key and session (when the workload has sessions,
+    /// `slot` is the user's or client slot's).
+    fn pick(
+        &self,
+        rng: &mut SmallRng,
+        slot: Option<&mut SessionSlot>,
+    ) -> (OpKind, u64, Option<SessionId>) {
         let kind = if rng.random::<f64>() < self.write_share {
             OpKind::Write
         } else {
             OpKind::Read
         };
-        (kind, self.keys.pick(rng))
+        match (slot, &self.sessions) {
+            (Some(slot), Some(shape)) => {
+                let mut source = LiveKeys {
+                    chooser: &self.keys,
+                    rng,
+                };
+                let (key, session) = slot.next(shape, &mut source);
+                (kind, key, Some(session))
+            }
+            _ => (kind, self.keys.pick(rng), None),
+        }
+    }
+
+    /// A session slot per user or client slot, when the workload has sessions.
+    fn session_slot(&self, slot: u64) -> Option<SessionSlot> {
+        self.sessions.as_ref().map(|shape| SessionSlot {
+            slot,
+            keys: SessionKeys::ended(shape),
+            started: 0,
+        })
     }
 
     /// Waits until no operation is in flight, or `wait` passed; returns how many are
@@ -87,11 +120,50 @@ impl LoadContext {
     }
 }
 
+/// The live key chooser and generator, as a session's key source.
+struct LiveKeys<'a> {
+    chooser: &'a KeyChooser,
+    rng: &'a mut SmallRng,
+}
+
+impl KeySource for LiveKeys<'_> {
+    fn draw(&mut self) -> u64 {
+        self.chooser.pick(self.rng)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.rng.random_range(0..n)
+    }
+}
+
+/// The sessions of one user or client slot.
+struct SessionSlot {
+    slot: u64,
+    keys: SessionKeys,
+    /// Sessions started on this slot so far.
+    started: u64,
+}
+
+impl SessionSlot {
+    /// The key of the slot's next operation and the session it belongs to.
+    fn next(&mut self, shape: &SessionShape, source: &mut LiveKeys) -> (u64, SessionId) {
+        let (key, new_session) = self.keys.next_key(shape, source);
+        if new_session {
+            self.started += 1;
+        }
+        let session = SessionId {
+            slot: self.slot,
+            number: self.started,
+        };
+        (key, session)
+    }
+}
+
 /// Runs one operation and records it.
 async fn operation(
     ctx: Arc<LoadContext>,
     kind: OpKind,
     key_index: u64,
+    session: Option<SessionId>,
     t_intended_us: u64,
     id: u64,
 ) {
@@ -99,7 +171,10 @@ async fn operation(
     match kind {
         OpKind::Write => {
             let value = value_for(id, &key);
-            let result = ctx.target.write(&key, id, &value, ctx.timeout).await;
+            let result = ctx
+                .target
+                .write(&key, id, &value, ctx.timeout, session)
+                .await;
             let t_end = ctx.sink.now_us();
             ctx.sink.op_finished(kind, t_intended_us, t_end, result);
             let outcome = match result {
@@ -119,7 +194,7 @@ async fn operation(
             });
         }
         OpKind::Read => {
-            let result = ctx.target.read_check(&key, ctx.timeout).await;
+            let result = ctx.target.read_check(&key, ctx.timeout, session).await;
             let t_end = ctx.sink.now_us();
             ctx.sink.op_finished(kind, t_intended_us, t_end, result);
         }
@@ -139,6 +214,10 @@ pub async fn open_model(ctx: Arc<LoadContext>) {
     let mut rng = SmallRng::seed_from_u64(ctx.seed);
     let mut t_next = 0u64;
     let mut last_id = 0u64;
+    let mut slots: Vec<SessionSlot> = (0..u64::from(OPEN_MODEL_CLIENT_SLOTS))
+        .map_while(|slot| ctx.session_slot(slot))
+        .collect();
+    let mut arrivals = 0usize;
     loop {
         // Advance over periods without load, then draw the next gap at today's rate.
         let rate = ctx.profile.level_at(t_next);
@@ -159,12 +238,14 @@ pub async fn open_model(ctx: Arc<LoadContext>) {
         }
         let mut batch = 0;
         while t_next <= now && batch < MAX_BATCH && ctx.running(t_next) {
-            let (kind, key) = ctx.pick(&mut rng);
+            let slot = (!slots.is_empty()).then(|| arrivals % slots.len());
+            arrivals = arrivals.wrapping_add(1);
+            let (kind, key, session) = ctx.pick(&mut rng, slot.map(|i| &mut slots[i]));
             let id = (last_id + 1).max(t_next << ID_SEQ_BITS);
             last_id = id;
             ctx.sink.op_started(kind, t_next);
             ctx.in_flight.fetch_add(1, Ordering::AcqRel);
-            tokio::spawn(operation(ctx.clone(), kind, key, t_next, id));
+            tokio::spawn(operation(ctx.clone(), kind, key, session, t_next, id));
             let rate = ctx.profile.level_at(t_next).max(1e-3);
             let gap_s = -(1.0 - rng.random::<f64>()).ln() / rate;
             t_next += (gap_s * 1e6).round().max(1.0) as u64;
@@ -196,6 +277,7 @@ pub async fn closed_model(ctx: Arc<LoadContext>) {
 async fn virtual_user(ctx: Arc<LoadContext>, user: u64) {
     let mut rng = SmallRng::seed_from_u64(ctx.seed ^ (user.wrapping_mul(0x9e37_79b9_7f4a_7c15)));
     let mut intended: Option<u64> = None;
+    let mut sessions = ctx.session_slot(user);
     loop {
         let now = ctx.sink.now_us();
         if !ctx.running(now) {
@@ -203,6 +285,10 @@ async fn virtual_user(ctx: Arc<LoadContext>, user: u64) {
         }
         let level = ctx.profile.level_at(now).round() as u64;
         if user >= level {
+            // A user who leaves ends its session; one who joins later starts anew.
+            if let (Some(slot), Some(shape)) = (&mut sessions, &ctx.sessions) {
+                slot.keys.end(shape);
+            }
             intended = None;
             tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
@@ -230,11 +316,11 @@ async fn virtual_user(ctx: Arc<LoadContext>, user: u64) {
         if !ctx.running(t_intended) {
             return;
         }
-        let (kind, key) = ctx.pick(&mut rng);
+        let (kind, key, session) = ctx.pick(&mut rng, sessions.as_mut());
         let id = (t_intended << ID_SEQ_BITS) | user;
         ctx.sink.op_started(kind, t_intended);
         ctx.in_flight.fetch_add(1, Ordering::AcqRel);
-        operation(ctx.clone(), kind, key, t_intended, id).await;
+        operation(ctx.clone(), kind, key, session, t_intended, id).await;
         intended = Some(ctx.sink.now_us() + ctx.think.as_micros() as u64);
     }
 }

@@ -229,38 +229,3 @@ impl LivePlan {
 pub fn check(experiment: &Experiment) -> Result<(), Vec<String>> {
     LivePlan::new(experiment).map(|_| ())
 }
-
-/// Parts of a valid experiment that the live engine runs differently from the
-/// simulator, one sentence each, so that a run never drops a setting silently.
-pub fn notes(experiment: &Experiment) -> Vec<String> {
-    let mut notes = Vec::new();
-    if experiment.raw().workload.sessions.is_some() {
-        notes.push(
-            "workload.sessions: the live engine does not hold sessions yet; every operation picks its own key and a pooled connection (the simulator models sessions, docs/sim.md)".into(),
-        );
-    }
-    notes
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn example(name: &str) -> Experiment {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../examples")
-            .join(name);
-        faultline_spec::load(&path).unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    #[test]
-    fn sessions_get_a_note_instead_of_being_dropped_silently() {
-        let with_sessions = notes(&example("active-passive-sessions.yaml"));
-        assert_eq!(with_sessions.len(), 1);
-        assert!(
-            with_sessions[0].starts_with("workload.sessions:"),
-            "{with_sessions:?}"
-        );
-        assert!(notes(&example("active-passive.yaml")).is_empty());
-    }
-}

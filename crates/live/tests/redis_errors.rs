@@ -6,25 +6,10 @@ mod common;
 
 use std::time::Duration;
 
+use common::connections_received;
 use faultline_live::target::redis::{connect, RedisClient};
 use faultline_live::testkit::{free_port, require_programs};
 use faultline_record::FailureClass;
-
-/// `total_connections_received` from `INFO stats`.
-async fn connections_received(addr: &str) -> u64 {
-    let mut con = connect(addr, Duration::from_secs(2))
-        .await
-        .expect("info connection");
-    let info: String = redis::cmd("INFO")
-        .arg("stats")
-        .query_async(&mut con)
-        .await
-        .expect("INFO stats");
-    info.lines()
-        .find_map(|l| l.strip_prefix("total_connections_received:"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("total_connections_received in INFO stats")
-}
 
 #[test]
 fn an_error_reply_fails_the_operation_but_keeps_the_connection() {
@@ -55,7 +40,7 @@ fn an_error_reply_fails_the_operation_but_keeps_the_connection() {
             .expect("SET");
         for _ in 0..5 {
             assert_eq!(
-                client.write("fl:text", "", timeout).await,
+                client.write("fl:text", "", timeout, None).await,
                 Err(FailureClass::ServerError)
             );
         }

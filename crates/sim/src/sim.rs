@@ -414,7 +414,7 @@ impl Simulation {
         match self.model {
             LoadModel::Closed => self.adjust_users(),
             LoadModel::Open => {
-                for _ in 0..1024 {
+                for _ in 0..faultline_spec::session::OPEN_MODEL_CLIENT_SLOTS {
                     let share = self.ignoring_share_for(self.target);
                     let ignores = self.rng.chance(share);
                     self.users.push(User {

@@ -40,6 +40,10 @@ use crate::model::Sessions;
 /// Most distinct keys one session holds (bounds memory per user).
 pub const SESSION_KEYS_MAX: u32 = 1024;
 
+/// Client slots of the open model: arrivals go to them in turn, so each slot's
+/// sessions see every 1024th arrival.
+pub const OPEN_MODEL_CLIENT_SLOTS: u32 = 1024;
+
 /// Draws of the key distribution before falling back to a uniform pick of a key the
 /// session does not hold yet (a distribution concentrated on fewer keys than the
 /// session needs would otherwise loop).

@@ -34,9 +34,6 @@ pub fn run(
             "running `{}` live against the deployment in its `live` section (Ctrl-C stops it and rolls back every fault)",
             experiment.raw().name
         );
-        for note in faultline_live::notes(&experiment) {
-            eprintln!("note: {note}");
-        }
     } else if !output.quiet && !output.json {
         eprintln!(
             "simulating `{}` with seed {} (replay: faultline run {} --seed {})",

@@ -13,7 +13,7 @@ use tokio::net::TcpStream;
 
 use super::classify::{chain_class, io_class};
 use super::h1::H1Conn;
-use super::pool::Pool;
+use super::pool::{Pool, SessionId};
 use crate::error::LiveError;
 
 enum Sender {
@@ -190,8 +190,9 @@ impl HttpClient {
         id: u64,
         value: &str,
         timeout: Duration,
+        session: Option<SessionId>,
     ) -> Result<(StatusCode, Bytes), FailureClass> {
-        let mut lease = self.pool.acquire(timeout).await?;
+        let mut lease = self.pool.acquire(session, timeout).await?;
         let reused = lease.take().filter(|s| !s.is_closed());
         if matches!(self.version, HttpVersion::Http1) {
             let request = self.h1_request(template, key, id, value);
@@ -292,14 +293,22 @@ impl HttpClient {
         id: u64,
         value: &str,
         timeout: Duration,
+        session: Option<SessionId>,
     ) -> Result<(), FailureClass> {
-        let (status, body) = self.send(&self.write, key, id, value, timeout).await?;
+        let (status, body) = self
+            .send(&self.write, key, id, value, timeout, session)
+            .await?;
         Self::check(&self.write, status, &body)
     }
 
     /// Sends the read request and checks the answer, without keeping the body.
-    pub async fn read_check(&self, key: &str, timeout: Duration) -> Result<(), FailureClass> {
-        let (status, body) = self.send(&self.read, key, 0, "", timeout).await?;
+    pub async fn read_check(
+        &self,
+        key: &str,
+        timeout: Duration,
+        session: Option<SessionId>,
+    ) -> Result<(), FailureClass> {
+        let (status, body) = self.send(&self.read, key, 0, "", timeout, session).await?;
         if status == StatusCode::NOT_FOUND && !self.read.expect_status.contains(&404) {
             return Ok(());
         }
@@ -308,7 +317,7 @@ impl HttpClient {
 
     /// Sends the read request; `None` when the service answers 404.
     pub async fn read(&self, key: &str, timeout: Duration) -> Result<Option<String>, FailureClass> {
-        let (status, body) = self.send(&self.read, key, 0, "", timeout).await?;
+        let (status, body) = self.send(&self.read, key, 0, "", timeout, None).await?;
         if status == StatusCode::NOT_FOUND && !self.read.expect_status.contains(&404) {
             return Ok(None);
         }

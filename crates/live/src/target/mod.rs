@@ -13,6 +13,7 @@ use faultline_record::FailureClass;
 use faultline_spec::LiveTarget;
 
 pub use classify::{chain_class, io_class};
+pub use pool::SessionId;
 
 use crate::error::LiveError;
 
@@ -64,36 +65,43 @@ impl Target {
         }
     }
 
-    /// Writes `value` (which carries write `id`) under `key`.
+    /// Writes `value` (which carries write `id`) under `key`, over the session's own
+    /// connection when `session` names one.
     pub async fn write(
         &self,
         key: &str,
         id: u64,
         value: &str,
         timeout: Duration,
+        session: Option<SessionId>,
     ) -> Result<(), FailureClass> {
         match self {
-            Target::Http(h) => h.write(key, id, value, timeout).await,
-            Target::Redis(r) => r.write(key, value, timeout).await,
-            Target::Postgres(p) => p.write(key, value, timeout).await,
+            Target::Http(h) => h.write(key, id, value, timeout, session).await,
+            Target::Redis(r) => r.write(key, value, timeout, session).await,
+            Target::Postgres(p) => p.write(key, value, timeout, session).await,
         }
     }
 
     /// Reads `key` as the load does: only whether the read succeeded.
-    pub async fn read_check(&self, key: &str, timeout: Duration) -> Result<(), FailureClass> {
+    pub async fn read_check(
+        &self,
+        key: &str,
+        timeout: Duration,
+        session: Option<SessionId>,
+    ) -> Result<(), FailureClass> {
         match self {
-            Target::Http(h) => h.read_check(key, timeout).await,
-            Target::Redis(r) => r.read(key, timeout).await.map(|_| ()),
-            Target::Postgres(p) => p.read(key, timeout).await.map(|_| ()),
+            Target::Http(h) => h.read_check(key, timeout, session).await,
+            Target::Redis(r) => r.read(key, timeout, session).await.map(|_| ()),
+            Target::Postgres(p) => p.read(key, timeout, session).await.map(|_| ()),
         }
     }
 
-    /// Reads `key`: its value, or `None` when absent.
+    /// Reads `key` over a pooled connection: its value, or `None` when absent.
     pub async fn read(&self, key: &str, timeout: Duration) -> Result<Option<String>, FailureClass> {
         match self {
             Target::Http(h) => h.read(key, timeout).await,
-            Target::Redis(r) => r.read(key, timeout).await,
-            Target::Postgres(p) => p.read(key, timeout).await,
+            Target::Redis(r) => r.read(key, timeout, None).await,
+            Target::Postgres(p) => p.read(key, timeout, None).await,
         }
     }
 }

@@ -9,7 +9,7 @@ use faultline_spec::PostgresTarget;
 use tokio_postgres::{Client, Config, NoTls, Statement};
 
 use super::classify::chain_class;
-use super::pool::Pool;
+use super::pool::{Pool, SessionId};
 use crate::error::LiveError;
 
 struct Conn {
@@ -158,9 +158,10 @@ impl PgClient {
     async fn with_conn<T>(
         &self,
         timeout: Duration,
+        session: Option<SessionId>,
         op: impl AsyncFnOnce(&Conn) -> Result<T, tokio_postgres::Error>,
     ) -> Result<T, FailureClass> {
-        let mut lease = self.pool.acquire(timeout).await?;
+        let mut lease = self.pool.acquire(session, timeout).await?;
         let reused = lease.take().filter(|c| !c.client.is_closed());
         let attempt = async {
             let conn = match reused {
@@ -193,8 +194,9 @@ impl PgClient {
         key: &str,
         value: &str,
         timeout: Duration,
+        session: Option<SessionId>,
     ) -> Result<(), FailureClass> {
-        self.with_conn(timeout, async |c: &Conn| {
+        self.with_conn(timeout, session, async |c: &Conn| {
             c.client
                 .execute(&c.write, &[&key, &value])
                 .await
@@ -204,8 +206,13 @@ impl PgClient {
     }
 
     /// Runs the read statement; `None` when it returns no row.
-    pub async fn read(&self, key: &str, timeout: Duration) -> Result<Option<String>, FailureClass> {
-        self.with_conn(timeout, async |c: &Conn| {
+    pub async fn read(
+        &self,
+        key: &str,
+        timeout: Duration,
+        session: Option<SessionId>,
+    ) -> Result<Option<String>, FailureClass> {
+        self.with_conn(timeout, session, async |c: &Conn| {
             let rows = c.client.query(&c.read, &[&key]).await?;
             Ok(rows.first().and_then(|r| r.try_get::<_, String>(0).ok()))
         })

@@ -9,7 +9,7 @@ use faultline_spec::RedisTarget;
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, RedisError, Value};
 
-use super::pool::Pool;
+use super::pool::{Pool, SessionId};
 use crate::error::LiveError;
 
 enum Locate {
@@ -192,8 +192,9 @@ impl RedisClient {
         key: &str,
         value: &str,
         timeout: Duration,
+        session: Option<SessionId>,
     ) -> Result<Value, FailureClass> {
-        let mut lease = self.pool.acquire(timeout).await?;
+        let mut lease = self.pool.acquire(session, timeout).await?;
         let conn = lease.take();
         let attempt = async {
             let mut con = match conn {
@@ -251,16 +252,25 @@ impl RedisClient {
         key: &str,
         value: &str,
         timeout: Duration,
+        session: Option<SessionId>,
     ) -> Result<(), FailureClass> {
-        match self.command(&self.write, key, value, timeout).await? {
+        match self
+            .command(&self.write, key, value, timeout, session)
+            .await?
+        {
             Value::ServerError(_) => Err(FailureClass::ServerError),
             _ => Ok(()),
         }
     }
 
     /// Runs the read command; `None` for a nil reply.
-    pub async fn read(&self, key: &str, timeout: Duration) -> Result<Option<String>, FailureClass> {
-        match self.command(&self.read, key, "", timeout).await? {
+    pub async fn read(
+        &self,
+        key: &str,
+        timeout: Duration,
+        session: Option<SessionId>,
+    ) -> Result<Option<String>, FailureClass> {
+        match self.command(&self.read, key, "", timeout, session).await? {
             Value::Nil => Ok(None),
             Value::ServerError(_) => Err(FailureClass::ServerError),
             v => Ok(Some(value_text(&v))),

@@ -90,3 +90,19 @@ pub fn rto_us(record: &RunRecord) -> Option<u64> {
         .rto_s
         .map(|rto_s| (rto_s * 1e6).round() as u64)
 }
+
+/// `total_connections_received` from `INFO stats`.
+pub async fn connections_received(addr: &str) -> u64 {
+    let mut con = faultline_live::target::redis::connect(addr, Duration::from_secs(2))
+        .await
+        .expect("info connection");
+    let info: String = redis::cmd("INFO")
+        .arg("stats")
+        .query_async(&mut con)
+        .await
+        .expect("INFO stats");
+    info.lines()
+        .find_map(|l| l.strip_prefix("total_connections_received:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("total_connections_received in INFO stats")
+}

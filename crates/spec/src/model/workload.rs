@@ -41,9 +41,8 @@ pub struct Workload {
     #[serde(default)]
     pub keys: Keys,
     /// Stateful sessions: a user keeps its connection (and so its DNS answer) and its
-    /// key set for a number of operations. The simulator models them (`docs/sim.md`);
-    /// the live engine does not yet: there every operation picks its own key over
-    /// pooled connections.
+    /// key set for a number of operations, in both engines (`docs/sim.md`,
+    /// `docs/live.md`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Sessions>,
 }

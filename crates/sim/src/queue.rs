@@ -5,6 +5,13 @@
 //! length, so they go into FIFO lanes (one per length) instead of the heap: pushing
 //! is O(1), and [`EventQueue::compact`] drops the ones already void so that memory
 //! follows the calls in flight, not the calls made.
+//!
+//! Two shortcuts keep a pop cheap without changing the order: the smallest key at the
+//! front of any lane is kept up to date (a pop compares it with the heap's top instead
+//! of scanning every lane), and the heap's top is removed lazily: most handlers
+//! schedule an event right after theirs was popped, and that push takes the root's
+//! place with one sift down instead of a sift down for the pop and a sift up for the
+//! push.
 
 use std::collections::VecDeque;
 
@@ -53,14 +60,34 @@ struct Lane {
 }
 
 /// Pending events.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct EventQueue {
     /// A 4-ary min-heap on `Entry::key`.
     heap: Vec<Entry>,
     lanes: Vec<Lane>,
     /// The lane `push_timer` used last.
     last_lane: usize,
+    /// The smallest key at the front of a lane (`u128::MAX` when all are empty), and
+    /// that lane: a lane's front changes only when it pops or when it was empty.
+    lanes_min: u128,
+    lanes_min_at: usize,
+    /// Whether `heap[0]` was already popped (it leaves at the next push or pop).
+    top_popped: bool,
     seq: u64,
+}
+
+impl Default for EventQueue {
+    fn default() -> Self {
+        Self {
+            heap: Vec::new(),
+            lanes: Vec::new(),
+            last_lane: 0,
+            lanes_min: u128::MAX,
+            lanes_min_at: 0,
+            top_popped: false,
+            seq: 0,
+        }
+    }
 }
 
 impl EventQueue {
@@ -80,41 +107,60 @@ impl EventQueue {
         let timeouts = matches!(ev, Ev::AttemptTimeout { .. } | Ev::AcquireTimeout { .. });
         let fits = |l: &Lane| l.len_us == len_us && l.timeouts == timeouts;
         // Most timers in a row are of one kind: try the last lane used first.
-        if let Some(lane) = self.lanes.get_mut(self.last_lane).filter(|l| fits(l)) {
-            lane.entries.push_back(entry);
+        let lane = if self.lanes.get(self.last_lane).is_some_and(fits) {
+            self.last_lane
         } else if let Some(i) = self.lanes.iter().position(fits) {
             self.last_lane = i;
-            self.lanes[i].entries.push_back(entry);
+            i
         } else if self.lanes.iter().filter(|l| l.timeouts == timeouts).count() < MAX_LANES {
             self.lanes.push(Lane {
                 len_us,
                 timeouts,
-                entries: VecDeque::from([entry]),
+                entries: VecDeque::new(),
             });
+            self.lanes.len() - 1
         } else {
             self.heap_push(entry);
+            return;
+        };
+        let entries = &mut self.lanes[lane].entries;
+        entries.push_back(entry);
+        // Behind another entry, the new one is not the lane's front.
+        if entries.len() == 1 && entry.key < self.lanes_min {
+            self.lanes_min = entry.key;
+            self.lanes_min_at = lane;
         }
     }
 
     /// The earliest event, if any.
     #[inline]
     pub fn pop(&mut self) -> Option<(u64, Ev)> {
-        let mut best_key = self.heap.first().map_or(u128::MAX, |e| e.key);
-        let mut from = usize::MAX;
+        if self.top_popped {
+            self.remove_top();
+        }
+        let heap_key = self.heap.first().map_or(u128::MAX, |e| e.key);
+        // Keys are unique (the sequence is), so only two empty sides compare equal.
+        if self.lanes_min < heap_key {
+            let entry = self.lanes[self.lanes_min_at].entries.pop_front();
+            self.refresh_lanes_min();
+            return entry.map(|e| (e.t_us(), e.ev));
+        }
+        let top = *self.heap.first()?;
+        self.top_popped = true;
+        Some((top.t_us(), top.ev))
+    }
+
+    /// Finds the smallest lane front again (after a lane popped or was thinned).
+    fn refresh_lanes_min(&mut self) {
+        self.lanes_min = u128::MAX;
         for (i, lane) in self.lanes.iter().enumerate() {
             if let Some(e) = lane.entries.front() {
-                if e.key < best_key {
-                    best_key = e.key;
-                    from = i;
+                if e.key < self.lanes_min {
+                    self.lanes_min = e.key;
+                    self.lanes_min_at = i;
                 }
             }
         }
-        let entry = if from == usize::MAX {
-            self.heap_pop()
-        } else {
-            self.lanes[from].entries.pop_front()
-        };
-        entry.map(|e| (e.t_us(), e.ev))
     }
 
     /// Timeouts waiting in the lanes.
@@ -131,10 +177,17 @@ impl EventQueue {
         for lane in self.lanes.iter_mut().filter(|l| l.timeouts) {
             lane.entries.retain(|e| live(&e.ev));
         }
+        self.refresh_lanes_min();
     }
 
     #[inline]
     fn heap_push(&mut self, entry: Entry) {
+        if self.top_popped {
+            // The popped top's place is free: the new entry sifts down from the root.
+            self.top_popped = false;
+            self.sift_down(entry);
+            return;
+        }
         // Sift up with a hole: parents move down until the entry's place is found.
         let mut i = self.heap.len();
         self.heap.push(entry);
@@ -149,39 +202,45 @@ impl EventQueue {
         self.heap[i] = entry;
     }
 
+    /// Drops the popped top: the last entry sifts down from the root.
     #[inline]
-    fn heap_pop(&mut self) -> Option<Entry> {
-        let last = self.heap.pop()?;
-        let len = self.heap.len();
-        if len == 0 {
-            return Some(last);
+    fn remove_top(&mut self) {
+        self.top_popped = false;
+        if let Some(last) = self.heap.pop() {
+            if !self.heap.is_empty() {
+                self.sift_down(last);
+            }
         }
-        let top = self.heap[0];
-        // Sift the last entry down from the root with a hole.
+    }
+
+    /// Puts `entry` in place of the root (non-empty heap) and sifts it down with a hole.
+    #[inline]
+    fn sift_down(&mut self, entry: Entry) {
+        let heap = &mut self.heap[..];
+        let len = heap.len();
         let mut i = 0;
         loop {
             let first = i * ARITY + 1;
             if first >= len {
                 break;
             }
-            let end = (first + ARITY).min(len);
-            let mut child = first;
-            let mut child_key = self.heap[first].key;
-            for c in first + 1..end {
-                let k = self.heap[c].key;
-                if k < child_key {
+            // One slice per level: its bounds are checked once, not per child.
+            let kids = &heap[first..(first + ARITY).min(len)];
+            let mut child = 0;
+            let mut child_key = kids[0].key;
+            for (c, kid) in kids.iter().enumerate().skip(1) {
+                if kid.key < child_key {
                     child = c;
-                    child_key = k;
+                    child_key = kid.key;
                 }
             }
-            if last.key <= child_key {
+            if entry.key <= child_key {
                 break;
             }
-            self.heap[i] = self.heap[child];
-            i = child;
+            heap[i] = kids[child];
+            i = first + child;
         }
-        self.heap[i] = last;
-        Some(top)
+        heap[i] = entry;
     }
 }
 
@@ -233,6 +292,45 @@ mod tests {
             }
         }
         want.sort();
+        for (t, _, id) in want {
+            assert!(matches!(q.pop(), Some((tq, Ev::UserWake(u))) if tq == t && u == id));
+        }
+        assert!(q.pop().is_none());
+    }
+
+    #[test]
+    fn heap_and_lanes_pop_in_key_order_when_interleaved() {
+        // Pushes after each pop (the lazy top removal) and timers of three lengths
+        // (the cached lane minimum), checked against a sort of (time, sequence).
+        let mut q = EventQueue::default();
+        let mut want: Vec<(u64, u64, u32)> = Vec::new();
+        let (mut x, mut seq, mut now) = (99u64, 0u64, 0u64);
+        let mut next = || {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            x >> 33
+        };
+        for id in 0..5_000u32 {
+            seq += 1;
+            match next() % 4 {
+                0 => {
+                    let len = [5, 20, 60][(next() % 3) as usize];
+                    q.push_timer(now, len, Ev::UserWake(id));
+                    want.push((now + len, seq, id));
+                }
+                _ => {
+                    let t = now + next() % 30;
+                    q.push(t, Ev::UserWake(id));
+                    want.push((t, seq, id));
+                }
+            }
+            if next() % 3 != 0 {
+                want.sort_unstable();
+                let (t, _, id) = want.remove(0);
+                assert!(matches!(q.pop(), Some((tq, Ev::UserWake(u))) if tq == t && u == id));
+                now = t;
+            }
+        }
+        want.sort_unstable();
         for (t, _, id) in want {
             assert!(matches!(q.pop(), Some((tq, Ev::UserWake(u))) if tq == t && u == id));
         }

@@ -5,7 +5,7 @@ use faultline_spec::{BalancingAlgorithm, DatabaseTopology, Jitter};
 
 use crate::event::{fail, Ev};
 use crate::sim::{Call, Caller, Ep, JobKind, Parent, Simulation, CLIENTS};
-use crate::world::{Addr, Kind, Role, NONE};
+use crate::world::{rem, Addr, Kind, Role, NONE};
 
 impl Simulation {
     /// Allocates a call.
@@ -124,7 +124,8 @@ impl Simulation {
                 },
                 None => {
                     let slots = state.conns.len() as u32;
-                    self.calls[call as usize].conn = state.rr % slots;
+                    self.calls[call as usize].conn =
+                        rem(u64::from(state.rr), u64::from(slots)) as u32;
                     state.rr = state.rr.wrapping_add(1);
                 }
             }
@@ -202,7 +203,7 @@ impl Simulation {
                 let n = self.comps[comp].nodes.len() as u32;
                 let mut pick = NONE;
                 for _ in 0..n {
-                    let i = self.comps[comp].rr % n;
+                    let i = rem(u64::from(self.comps[comp].rr), u64::from(n)) as u32;
                     self.comps[comp].rr = self.comps[comp].rr.wrapping_add(1);
                     let cand = self.comps[comp].nodes[i as usize];
                     if !self.nodes[cand as usize].retired {
@@ -286,7 +287,7 @@ impl Simulation {
                     }
                     _ => 0,
                 };
-                nth(u64::from(rr) % count)
+                nth(rem(u64::from(rr), count))
             }
             BalancingAlgorithm::Random => nth(self.rng.below(count)),
             BalancingAlgorithm::LeastOutstanding => {

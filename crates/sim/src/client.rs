@@ -159,7 +159,10 @@ impl Simulation {
             return;
         }
         let rate_per_s = self.level_now();
-        let slot = self.open_rr % self.users.len().max(1) as u32;
+        let slot = crate::world::rem(
+            u64::from(self.open_rr),
+            u64::from(self.users.len().max(1) as u32),
+        ) as u32;
         self.open_rr = self.open_rr.wrapping_add(1);
         if rate_per_s > 0.0 {
             self.start_client_op(slot, Parent::Client(NONE));
@@ -168,9 +171,10 @@ impl Simulation {
                 self.gap_cache = (rate_per_s, 1e6 / rate_per_s);
             }
             let gap_us = self.rng.exponential(self.gap_cache.1).max(1.0) as u64;
-            self.q.push(self.now + gap_us, crate::event::Ev::Arrival);
+            self.q
+                .push_chain(self.now + gap_us, crate::event::Ev::Arrival);
         } else {
-            self.q.push(
+            self.q.push_chain(
                 self.now + faultline_record::BUCKET_US,
                 crate::event::Ev::Arrival,
             );

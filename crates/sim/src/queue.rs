@@ -6,12 +6,15 @@
 //! is O(1), and [`EventQueue::compact`] drops the ones already void so that memory
 //! follows the calls in flight, not the calls made.
 //!
+//! The open model's next arrival, of which one is pending at a time, waits in a slot
+//! of its own (the chain) rather than in the heap.
+//!
 //! Two shortcuts keep a pop cheap without changing the order: the smallest key at the
-//! front of any lane is kept up to date (a pop compares it with the heap's top instead
-//! of scanning every lane), and the heap's top is removed lazily: most handlers
-//! schedule an event right after theirs was popped, and that push takes the root's
-//! place with one sift down instead of a sift down for the pop and a sift up for the
-//! push.
+//! front of any lane or in the chain is kept up to date (a pop compares it with the
+//! heap's top instead of scanning every lane), and the heap's top is removed lazily:
+//! most handlers schedule an event right after theirs was popped, and that push takes
+//! the root's place with one sift down instead of a sift down for the pop and a sift
+//! up for the push.
 
 use std::collections::VecDeque;
 
@@ -44,6 +47,9 @@ impl Entry {
 /// distinct lengths go to the heap.
 const MAX_LANES: usize = 16;
 
+/// `lanes_min_at` when the smallest key outside the heap is the chain's event.
+const CHAIN: usize = usize::MAX;
+
 /// Children per heap node: a 4-ary heap is half as deep as a binary one, and the four
 /// children of a node sit next to each other in memory.
 const ARITY: usize = 4;
@@ -67,8 +73,11 @@ pub struct EventQueue {
     lanes: Vec<Lane>,
     /// The lane `push_timer` used last.
     last_lane: usize,
-    /// The smallest key at the front of a lane (`u128::MAX` when all are empty), and
-    /// that lane: a lane's front changes only when it pops or when it was empty.
+    /// The pending event of the chain ([`EventQueue::push_chain`]).
+    chain: Option<Entry>,
+    /// The smallest key outside the heap, at the front of a lane or in `chain`
+    /// (`u128::MAX` when there is none), and where (a lane, or `CHAIN`): a lane's
+    /// front changes only when it pops or when it was empty.
     lanes_min: u128,
     lanes_min_at: usize,
     /// Whether `heap[0]` was already popped (it leaves at the next push or pop).
@@ -82,6 +91,7 @@ impl Default for EventQueue {
             heap: Vec::new(),
             lanes: Vec::new(),
             last_lane: 0,
+            chain: None,
             lanes_min: u128::MAX,
             lanes_min_at: 0,
             top_popped: false,
@@ -105,6 +115,28 @@ impl EventQueue {
         self.seq += 1;
         let entry = Entry::new(now_us + len_us, self.seq, ev);
         let timeouts = matches!(ev, Ev::AttemptTimeout { .. } | Ev::AcquireTimeout { .. });
+        self.push_lane(entry, len_us, timeouts);
+    }
+
+    /// Schedules `ev` at `t_us`, an event of a chain where each one schedules the next
+    /// and no two are pending at once (the open model's arrivals): it waits in a slot
+    /// of its own, without the heap.
+    #[inline(always)]
+    pub fn push_chain(&mut self, t_us: u64, ev: Ev) {
+        debug_assert!(self.chain.is_none(), "one chain event pending at a time");
+        self.seq += 1;
+        let entry = Entry::new(t_us, self.seq, ev);
+        self.chain = Some(entry);
+        if entry.key < self.lanes_min {
+            self.lanes_min = entry.key;
+            self.lanes_min_at = CHAIN;
+        }
+    }
+
+    /// Appends `entry` to the lane of `len_us` and `timeouts` (a new lane if there is
+    /// none and room for one, else the heap).
+    #[inline(always)]
+    fn push_lane(&mut self, entry: Entry, len_us: u64, timeouts: bool) {
         let fits = |l: &Lane| l.len_us == len_us && l.timeouts == timeouts;
         // Most timers in a row are of one kind: try the last lane used first.
         let lane = if self.lanes.get(self.last_lane).is_some_and(fits) {
@@ -141,7 +173,10 @@ impl EventQueue {
         let heap_key = self.heap.first().map_or(u128::MAX, |e| e.key);
         // Keys are unique (the sequence is), so only two empty sides compare equal.
         if self.lanes_min < heap_key {
-            let entry = self.lanes[self.lanes_min_at].entries.pop_front();
+            let entry = match self.lanes_min_at {
+                CHAIN => self.chain.take(),
+                lane => self.lanes[lane].entries.pop_front(),
+            };
             self.refresh_lanes_min();
             return entry.map(|e| (e.t_us(), e.ev));
         }
@@ -152,7 +187,10 @@ impl EventQueue {
 
     /// Finds the smallest lane front again (after a lane popped or was thinned).
     fn refresh_lanes_min(&mut self) {
-        self.lanes_min = u128::MAX;
+        (self.lanes_min, self.lanes_min_at) = match self.chain {
+            Some(e) => (e.key, CHAIN),
+            None => (u128::MAX, 0),
+        };
         for (i, lane) in self.lanes.iter().enumerate() {
             if let Some(e) = lane.entries.front() {
                 if e.key < self.lanes_min {
@@ -300,11 +338,12 @@ mod tests {
 
     #[test]
     fn heap_and_lanes_pop_in_key_order_when_interleaved() {
-        // Pushes after each pop (the lazy top removal) and timers of three lengths
-        // (the cached lane minimum), checked against a sort of (time, sequence).
+        // Pushes after each pop (the lazy top removal), timers of three lengths (the
+        // cached lane minimum) and a chain, checked against a sort of (time, sequence).
         let mut q = EventQueue::default();
         let mut want: Vec<(u64, u64, u32)> = Vec::new();
         let (mut x, mut seq, mut now) = (99u64, 0u64, 0u64);
+        let mut chain = None;
         let mut next = || {
             x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
             x >> 33
@@ -312,6 +351,13 @@ mod tests {
         for id in 0..5_000u32 {
             seq += 1;
             match next() % 4 {
+                // At most one chain event pending, as `push_chain` asks.
+                1 if chain.is_none() => {
+                    let t = now + next() % 30;
+                    q.push_chain(t, Ev::UserWake(id));
+                    want.push((t, seq, id));
+                    chain = Some(id);
+                }
                 0 => {
                     let len = [5, 20, 60][(next() % 3) as usize];
                     q.push_timer(now, len, Ev::UserWake(id));
@@ -328,6 +374,9 @@ mod tests {
                 let (t, _, id) = want.remove(0);
                 assert!(matches!(q.pop(), Some((tq, Ev::UserWake(u))) if tq == t && u == id));
                 now = t;
+                if chain == Some(id) {
+                    chain = None;
+                }
             }
         }
         want.sort_unstable();

@@ -424,7 +424,8 @@ impl Simulation {
                         conn: Conn::new(ignores),
                     });
                 }
-                self.q.push(0, Ev::Arrival);
+                // One arrival is pending at a time: it needs no heap.
+                self.q.push_chain(0, Ev::Arrival);
             }
         }
         self.start_health_checks();

@@ -49,12 +49,19 @@ impl Window {
     /// Counts a finished operation.
     #[inline(always)]
     pub fn record(&mut self, ok: bool, latency_us: u64) {
+        self.count(ok);
+        self.cells[self.slot][cell_of(latency_us)] += 1;
+    }
+
+    /// Counts a finished operation's outcome only, for a window whose latency
+    /// percentile nobody reads ([`Self::p99_ms`] then sees no latencies).
+    #[inline(always)]
+    pub fn count(&mut self, ok: bool) {
         if ok {
             self.ok[self.slot] += 1;
         } else {
             self.failed[self.slot] += 1;
         }
-        self.cells[self.slot][cell_of(latency_us)] += 1;
     }
 
     /// Moves to the next 100 ms slot, forgetting the oldest.

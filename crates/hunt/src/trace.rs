@@ -42,8 +42,26 @@ pub struct Decision {
     /// `i`, typically *is* input `i`); lets the guided search move exactly
     /// that coordinate onto or across the boundary.
     pub input: Option<usize>,
+    /// When the left side is a sum of several inputs (plus a constant), the
+    /// input coordinates it sums (at slope one each); `input` is then the
+    /// first of them. Empty for a one-input or unnamed decision. Lets the
+    /// search move several coordinates together onto or across the
+    /// boundary, or trade between them while the sum stays put.
+    pub lhs_inputs: Vec<usize>,
+    /// Likewise for the right side: the input coordinates it sums, so a
+    /// comparison between two computed quantities (two items' sizes in a
+    /// sort) can be brought to a tie.
+    pub rhs_inputs: Vec<usize>,
     /// The comparison operator.
     pub op: CmpOp,
+}
+
+impl Decision {
+    /// Whether the decision names more than one input coordinate (its sides
+    /// are sums of inputs).
+    pub fn is_linear(&self) -> bool {
+        self.lhs_inputs.len() + self.rhs_inputs.len() > 1
+    }
 }
 
 /// Comparison operator of a [`Decision`].
@@ -96,6 +114,26 @@ impl Trace {
         rhs: f64,
         input: Option<usize>,
     ) -> bool {
+        self.record_sums(site, op, lhs, rhs, input, Vec::new(), Vec::new())
+    }
+
+    /// Records a decision whose sides are sums of input coordinates (plus
+    /// constants): `lhs_inputs` and `rhs_inputs` name them (see
+    /// [`Decision::lhs_inputs`]). `input` defaults to the first of
+    /// `lhs_inputs`. Used by the `sums = (..)` form of
+    /// [`decision!`](crate::decision).
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_sums(
+        &mut self,
+        site: &'static str,
+        op: CmpOp,
+        lhs: f64,
+        rhs: f64,
+        input: Option<usize>,
+        lhs_inputs: Vec<usize>,
+        rhs_inputs: Vec<usize>,
+    ) -> bool {
+        let input = input.or_else(|| lhs_inputs.first().copied());
         let (taken, margin) = match op {
             CmpOp::Lt => (lhs < rhs, rhs - lhs),
             CmpOp::Le => (lhs <= rhs, rhs - lhs),
@@ -108,6 +146,8 @@ impl Trace {
                 taken,
                 margin,
                 input,
+                lhs_inputs,
+                rhs_inputs,
                 op,
             });
         } else {
@@ -153,15 +193,22 @@ impl Trace {
 /// - `decision!(trace, "site", lhs <= rhs)`
 /// - `decision!(trace, "site", input = i, lhs <= rhs)` — also names the input
 ///   coordinate `i` the comparison depends on.
+/// - `decision!(trace, "site", sums = (l, r), lhs <= rhs)` — the left side is
+///   the sum of the input coordinates `l` (a `Vec<usize>`) plus a constant,
+///   the right side that of `r` (possibly empty): e.g. a bin's load plus an
+///   item against the capacity, or two items' sizes in a sort.
 ///
 /// Wrap a side in parentheses if it itself contains `<` or `>` (generics).
 #[macro_export]
 macro_rules! decision {
+    ($trace:expr, $site:expr, sums = ($l:expr, $r:expr), $($cond:tt)+) => {
+        $crate::__decision_split!(@lhs [$trace, $site, ::core::option::Option::None, $l, $r] [] $($cond)+)
+    };
     ($trace:expr, $site:expr, input = $input:expr, $($cond:tt)+) => {
-        $crate::__decision_split!(@lhs [$trace, $site, ::core::option::Option::Some($input)] [] $($cond)+)
+        $crate::__decision_split!(@lhs [$trace, $site, ::core::option::Option::Some($input), ::std::vec::Vec::new(), ::std::vec::Vec::new()] [] $($cond)+)
     };
     ($trace:expr, $site:expr, $($cond:tt)+) => {
-        $crate::__decision_split!(@lhs [$trace, $site, ::core::option::Option::None] [] $($cond)+)
+        $crate::__decision_split!(@lhs [$trace, $site, ::core::option::Option::None, ::std::vec::Vec::new(), ::std::vec::Vec::new()] [] $($cond)+)
     };
 }
 
@@ -169,17 +216,17 @@ macro_rules! decision {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __decision_split {
-    (@lhs [$trace:expr, $site:expr, $input:expr] [$($l:tt)+] <= $($r:tt)+) => {
-        $crate::Trace::record($trace, $site, $crate::CmpOp::Le, ($($l)+) as f64, ($($r)+) as f64, $input)
+    (@lhs [$trace:expr, $site:expr, $input:expr, $li:expr, $ri:expr] [$($l:tt)+] <= $($r:tt)+) => {
+        $crate::Trace::record_sums($trace, $site, $crate::CmpOp::Le, ($($l)+) as f64, ($($r)+) as f64, $input, $li, $ri)
     };
-    (@lhs [$trace:expr, $site:expr, $input:expr] [$($l:tt)+] >= $($r:tt)+) => {
-        $crate::Trace::record($trace, $site, $crate::CmpOp::Ge, ($($l)+) as f64, ($($r)+) as f64, $input)
+    (@lhs [$trace:expr, $site:expr, $input:expr, $li:expr, $ri:expr] [$($l:tt)+] >= $($r:tt)+) => {
+        $crate::Trace::record_sums($trace, $site, $crate::CmpOp::Ge, ($($l)+) as f64, ($($r)+) as f64, $input, $li, $ri)
     };
-    (@lhs [$trace:expr, $site:expr, $input:expr] [$($l:tt)+] < $($r:tt)+) => {
-        $crate::Trace::record($trace, $site, $crate::CmpOp::Lt, ($($l)+) as f64, ($($r)+) as f64, $input)
+    (@lhs [$trace:expr, $site:expr, $input:expr, $li:expr, $ri:expr] [$($l:tt)+] < $($r:tt)+) => {
+        $crate::Trace::record_sums($trace, $site, $crate::CmpOp::Lt, ($($l)+) as f64, ($($r)+) as f64, $input, $li, $ri)
     };
-    (@lhs [$trace:expr, $site:expr, $input:expr] [$($l:tt)+] > $($r:tt)+) => {
-        $crate::Trace::record($trace, $site, $crate::CmpOp::Gt, ($($l)+) as f64, ($($r)+) as f64, $input)
+    (@lhs [$trace:expr, $site:expr, $input:expr, $li:expr, $ri:expr] [$($l:tt)+] > $($r:tt)+) => {
+        $crate::Trace::record_sums($trace, $site, $crate::CmpOp::Gt, ($($l)+) as f64, ($($r)+) as f64, $input, $li, $ri)
     };
     (@lhs $ctx:tt [$($l:tt)*] $next:tt $($rest:tt)*) => {
         $crate::__decision_split!(@lhs $ctx [$($l)* $next] $($rest)*)
@@ -205,6 +252,20 @@ mod tests {
         assert_eq!((d[1].taken, d[1].margin), (false, 0.0));
         assert_eq!((d[2].margin, d[2].input), (1.0, Some(2)));
         assert_eq!((d[3].taken, d[3].margin), (false, -1.0));
+        assert!(d.iter().all(|d| !d.is_linear()));
+        let (a, b) = (3.0_f64, 5.0_f64);
+        assert!(crate::decision!(
+            &mut t,
+            "sum",
+            sums = (vec![4, 7], vec![1]),
+            a + b >= 6.0
+        ));
+        let s = &t.decisions()[4];
+        assert_eq!((s.input, s.margin, s.is_linear()), (Some(4), 2.0, true));
+        assert_eq!(
+            (s.lhs_inputs.as_slice(), s.rhs_inputs.as_slice()),
+            (&[4, 7][..], &[1][..])
+        );
     }
 
     #[test]

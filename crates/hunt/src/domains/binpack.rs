@@ -151,19 +151,40 @@ impl BinPacker for Greedy {
                 let (sa, sb) = (items[a].iter().sum::<f64>(), items[b].iter().sum::<f64>());
                 sb.total_cmp(&sa)
             });
+            // The sorted order as decisions between neighbours, each side the
+            // sum of one item's coordinates: equal sums (ties, decided by
+            // input order) are their boundaries.
+            for w in order.windows(2) {
+                let coords = |i: usize| (i * dims..(i + 1) * dims).collect::<Vec<_>>();
+                let (sa, sb) = (
+                    items[w[0]].iter().sum::<f64>(),
+                    items[w[1]].iter().sum::<f64>(),
+                );
+                decision!(
+                    trace,
+                    "ffd.order",
+                    sums = (coords(w[0]), coords(w[1])),
+                    sa >= sb
+                );
+            }
         }
         let mut loads: Vec<Vec<f64>> = Vec::new();
+        // Items in each bin, so a fit test names every coordinate it sums.
+        let mut members: Vec<Vec<usize>> = Vec::new();
         let mut assign = vec![0; items.len()];
         for &i in &order {
             let mut chosen: Option<(usize, f64)> = None;
             for (b, load) in loads.iter().enumerate() {
                 let mut fits = true;
                 for d in 0..dims {
-                    let input = i * dims + d;
+                    let sum: Vec<usize> = std::iter::once(i)
+                        .chain(members[b].iter().copied())
+                        .map(|j| j * dims + d)
+                        .collect();
                     if !decision!(
                         trace,
                         "fits",
-                        input = input,
+                        sums = (sum, Vec::new()),
                         load[d] + items[i][d] <= capacity + FIT_EPS
                     ) {
                         fits = false;
@@ -196,9 +217,11 @@ impl BinPacker for Greedy {
                 Some((b, _)) => b,
                 None => {
                     loads.push(vec![0.0; dims]);
+                    members.push(Vec::new());
                     loads.len() - 1
                 }
             };
+            members[b].push(i);
             for d in 0..dims {
                 loads[b][d] += items[i][d];
             }
@@ -521,6 +544,35 @@ mod tests {
             .decisions()
             .iter()
             .any(|d| d.site == "fits" && d.input.is_some()));
+    }
+
+    #[test]
+    fn decisions_name_the_bin_and_the_sort_order_they_compare() {
+        let mut t = Trace::new();
+        // 2D FFD: sums 7, 7, 5; items 0 and 1 tie (input order decides).
+        let items = vec![vec![6.0, 1.0], vec![1.0, 6.0], vec![4.0, 1.0]];
+        let assign = Greedy::FirstFitDecreasing.pack(&items, 10.0, &mut t);
+        assert_eq!(assign, vec![0, 0, 1]);
+        let order: Vec<_> = t
+            .decisions()
+            .iter()
+            .filter(|d| d.site == "ffd.order")
+            .collect();
+        assert_eq!(order.len(), 2);
+        assert_eq!((order[0].margin, order[1].margin), (0.0, 2.0));
+        assert_eq!(
+            (order[0].lhs_inputs.clone(), order[0].rhs_inputs.clone()),
+            (vec![0, 1], vec![2, 3])
+        );
+        // Item 2 tested against bin 0 (items 0 and 1): dimension 0 sums 4 + 6 + 1 = 11.
+        let last = t
+            .decisions()
+            .iter()
+            .rfind(|d| d.site == "fits")
+            .expect("fits");
+        assert_eq!(last.lhs_inputs, vec![4, 0, 2]);
+        assert_eq!((last.taken, last.input), (false, Some(4)));
+        assert!((last.margin + 1.0).abs() < 1e-6);
     }
 
     #[test]

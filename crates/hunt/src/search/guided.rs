@@ -55,9 +55,13 @@ enum Move {
     Block,
     Pattern,
     Sweep,
+    Class,
+    Order,
+    Edge,
+    Slide,
 }
 
-const MOVES: [Move; 9] = [
+const MOVES: [Move; 13] = [
     Move::Flip,
     Move::Snap,
     Move::Local,
@@ -67,8 +71,19 @@ const MOVES: [Move; 9] = [
     Move::Block,
     Move::Pattern,
     Move::Sweep,
+    Move::Class,
+    Move::Order,
+    Move::Edge,
+    Move::Slide,
 ];
-const MOVE_WEIGHTS_BASE: [f64; 9] = [0.25, 0.25, 0.20, 0.10, 0.10, 0.10, 0.20, 0.10, 0.10];
+/// Base weights; the last four (class, order, edge, slide) count only once
+/// some trace has had a decision over a sum of inputs (see
+/// [`Decision::is_linear`]), so the moves of other problems are unchanged.
+const MOVE_WEIGHTS_BASE: [f64; 13] = [
+    0.25, 0.25, 0.20, 0.10, 0.10, 0.10, 0.20, 0.10, 0.10, 0.10, 0.10, 0.10, 0.10,
+];
+/// Index of the first move that needs decisions over sums of inputs.
+const LINEAR_MOVES_FROM: usize = 9;
 
 struct Elite {
     x: Vec<f64>,
@@ -80,8 +95,10 @@ struct Elite {
 
 struct State {
     archive: Vec<Elite>,
-    wins: [f64; 9],
-    trials: [f64; 9],
+    wins: [f64; 13],
+    trials: [f64; 13],
+    /// Whether some elite's trace had a decision over a sum of inputs.
+    linear_seen: bool,
     step_scale: f64,
 }
 
@@ -89,8 +106,9 @@ pub(super) fn run(ev: &mut Evaluator<'_>, rng: &mut Rng) {
     let bounds = ev.bounds();
     let mut state = State {
         archive: Vec::new(),
-        wins: [0.0; 9],
-        trials: [0.0; 9],
+        wins: [0.0; 13],
+        trials: [0.0; 13],
+        linear_seen: false,
         step_scale: 0.1,
     };
     // Seeds: the given inputs, the corners and the middle of the box, random points.
@@ -233,6 +251,9 @@ impl State {
         if !e.value.is_finite() {
             return;
         }
+        if !self.linear_seen && e.trace.decisions().iter().any(Decision::is_linear) {
+            self.linear_seen = true;
+        }
         if let Some(el) = self
             .archive
             .iter_mut()
@@ -295,7 +316,12 @@ impl State {
     }
 
     fn pick_move(&self, rng: &mut Rng) -> Move {
-        let weights: Vec<f64> = (0..MOVES.len())
+        let moves_n = if self.linear_seen {
+            MOVES.len()
+        } else {
+            LINEAR_MOVES_FROM
+        };
+        let weights: Vec<f64> = (0..moves_n)
             .map(|k| MOVE_WEIGHTS_BASE[k] * (0.2 + (self.wins[k] + 1.0) / (self.trials[k] + 2.0)))
             .collect();
         let total: f64 = weights.iter().sum();
@@ -366,6 +392,42 @@ impl State {
                 x
             }
             Move::Pattern => pattern(bounds, rng),
+            Move::Edge | Move::Slide => {
+                let linear: Vec<&Decision> =
+                    tagged.iter().copied().filter(|d| d.is_linear()).collect();
+                if linear.is_empty() {
+                    return perturb(&x, bounds, self.step_scale, rng);
+                }
+                let mut pick = linear[rng.below(linear.len())];
+                for _ in 0..3 {
+                    let other = linear[rng.below(linear.len())];
+                    if normalized_margin(other, bounds) < normalized_margin(pick, bounds) {
+                        pick = other;
+                    }
+                }
+                if mv == Move::Edge {
+                    move_sum_to_boundary(&mut x, pick, bounds, rng.chance(0.5), rng);
+                } else {
+                    slide(&mut x, pick, bounds, rng);
+                }
+                x
+            }
+            Move::Class => {
+                class(&mut x, bounds, rng);
+                x
+            }
+            Move::Order => {
+                let run = pick_run(x.len(), rng);
+                let mut vals: Vec<f64> = run.iter().map(|&i| x[i]).collect();
+                vals.sort_by(f64::total_cmp);
+                if rng.chance(0.5) {
+                    vals.reverse();
+                }
+                for (&i, v) in run.iter().zip(vals) {
+                    x[i] = bounds[i].project(v);
+                }
+                x
+            }
             Move::Sweep => perturb(&x, bounds, self.step_scale, rng),
             Move::Cross => {
                 if self.archive.len() < 2 {
@@ -433,6 +495,43 @@ fn block(x: &mut [f64], tagged: &[&Decision], bounds: &[crate::Bound], rng: &mut
     };
     for &i in &run {
         x[i] = bounds[i].project(v);
+    }
+}
+
+/// Moves a class of equal inputs together: every coordinate (or a random
+/// part of those) holding the value of a random coordinate takes a new
+/// common value: one already present elsewhere in the input, a step away,
+/// or a uniform draw.
+fn class(x: &mut [f64], bounds: &[crate::Bound], rng: &mut Rng) {
+    let n = x.len();
+    let i = rng.below(n);
+    let v = x[i];
+    let members: Vec<usize> = (0..n)
+        .filter(|&j| x[j] == v && bounds[j] == bounds[i])
+        .collect();
+    let b = bounds[i];
+    let r = rng.unit();
+    let w = if r < 0.4 {
+        x[rng.below(n)]
+    } else if r < 0.75 {
+        let step = if b.integer {
+            1.0
+        } else {
+            0.05 * b.width() * rng.unit()
+        };
+        if rng.chance(0.5) {
+            v + step
+        } else {
+            v - step
+        }
+    } else {
+        b.sample(rng)
+    };
+    let all = rng.chance(0.5);
+    for &j in &members {
+        if all || j == i || rng.chance(0.5) {
+            x[j] = bounds[j].project(w);
+        }
     }
 }
 
@@ -562,11 +661,19 @@ fn normalized_margin(d: &Decision, bounds: &[crate::Bound]) -> f64 {
 fn move_to_boundary(x: &mut [f64], d: &Decision, bounds: &[crate::Bound], cross: bool) {
     let Some(i) = d.input else { return };
     let b = &bounds[i];
+    x[i] = b.project(boundary_target(x[i], d, b.integer, b.step_min(), cross));
+}
+
+/// The value the quantity `value` (the left side, up to a constant, at
+/// slope one) must take to sit on the decision's boundary on the wanted
+/// side (see [`move_to_boundary`]); `integer` rounds it onto the grid,
+/// else `step` is the smallest real step across.
+fn boundary_target(value: f64, d: &Decision, integer: bool, step: f64, cross: bool) -> f64 {
     let upper = d.op.is_upper_bound();
     let boundary = if upper {
-        x[i] + d.margin
+        value + d.margin
     } else {
-        x[i] - d.margin
+        value - d.margin
     };
     // The comparison holds below the boundary for `<`/`<=`, above it for `>`/`>=`.
     let want_holds = d.taken != cross;
@@ -577,8 +684,7 @@ fn move_to_boundary(x: &mut [f64], d: &Decision, bounds: &[crate::Bound], cross:
     } else {
         !d.op.holds_at_equality()
     };
-    let delta = b.step_min();
-    let target = if b.integer {
+    if integer {
         match (want_below, equality_ok) {
             (true, true) => boundary.floor(),
             (true, false) => boundary.ceil() - 1.0,
@@ -588,11 +694,121 @@ fn move_to_boundary(x: &mut [f64], d: &Decision, bounds: &[crate::Bound], cross:
     } else {
         match (want_below, equality_ok) {
             (true, true) | (false, true) => boundary,
-            (true, false) => boundary - delta,
-            (false, false) => boundary + delta,
+            (true, false) => boundary - step,
+            (false, false) => boundary + step,
+        }
+    }
+}
+
+/// The signed terms of a decision over sums of inputs: `(coordinate, +1)`
+/// for the left side, `(coordinate, -1)` for the right.
+fn sum_terms(d: &Decision) -> Vec<(usize, f64)> {
+    d.lhs_inputs
+        .iter()
+        .map(|&i| (i, 1.0))
+        .chain(d.rhs_inputs.iter().map(|&i| (i, -1.0)))
+        .collect()
+}
+
+/// Like [`move_to_boundary`] for a decision whose sides are sums of inputs:
+/// the change of `lhs - rhs` that lands on the boundary is spread over the
+/// named coordinates — half the time all on one (spilling over to the
+/// others where it hits a range end), else evenly over a random subset —
+/// so a bin's load and the item tested against it shrink or grow together.
+fn move_sum_to_boundary(
+    x: &mut [f64],
+    d: &Decision,
+    bounds: &[crate::Bound],
+    cross: bool,
+    rng: &mut Rng,
+) {
+    let mut terms: Vec<(usize, f64)> = sum_terms(d)
+        .into_iter()
+        .filter(|(i, _)| *i < bounds.len())
+        .collect();
+    if terms.is_empty() {
+        return;
+    }
+    let value: f64 = terms.iter().map(|&(i, s)| s * x[i]).sum();
+    let integer = terms.iter().all(|&(i, _)| bounds[i].integer);
+    let step = terms
+        .iter()
+        .map(|&(i, _)| bounds[i].step_min())
+        .fold(f64::INFINITY, f64::min);
+    let mut rest = boundary_target(value, d, integer, step, cross) - value;
+    // Shuffle, then take a prefix as the coordinates that move first.
+    for k in (1..terms.len()).rev() {
+        terms.swap(k, rng.below(k + 1));
+    }
+    let movers = if rng.chance(0.5) {
+        1
+    } else {
+        1 + rng.below(terms.len())
+    };
+    let share = |rest: f64, left: usize| {
+        let s = rest / left as f64;
+        if integer {
+            if s >= 0.0 {
+                s.ceil()
+            } else {
+                s.floor()
+            }
+        } else {
+            s
         }
     };
-    x[i] = b.project(target);
+    // First the movers share the change, then every term takes what is
+    // left (range ends can stop a mover short).
+    for pass in [&terms[..movers], &terms[..]] {
+        for (k, &(i, sign)) in pass.iter().enumerate() {
+            if rest == 0.0 {
+                return;
+            }
+            let want = share(rest, pass.len() - k);
+            let before = x[i];
+            x[i] = bounds[i].project(before + sign * want);
+            rest -= sign * (x[i] - before);
+        }
+    }
+}
+
+/// Trades between two coordinates of a decision over sums while `lhs -
+/// rhs` stays put (one up, one down on the same side; both up or both down
+/// across sides): same branch, same margin, different inputs, e.g. an
+/// item's shape changed while its sum (and so FFD's order) is kept.
+fn slide(x: &mut [f64], d: &Decision, bounds: &[crate::Bound], rng: &mut Rng) {
+    let terms: Vec<(usize, f64)> = sum_terms(d)
+        .into_iter()
+        .filter(|(i, _)| *i < bounds.len())
+        .collect();
+    if terms.len() < 2 {
+        return;
+    }
+    let a = rng.below(terms.len());
+    let mut b = rng.below(terms.len() - 1);
+    if b >= a {
+        b += 1;
+    }
+    let ((i, si), (j, sj)) = (terms[a], terms[b]);
+    if i == j {
+        return;
+    }
+    // x_i moves by t, x_j by -si*sj*t, keeping si*x_i + sj*x_j.
+    let k = -si * sj;
+    let (bi, bj) = (bounds[i], bounds[j]);
+    let mut t = rng.normal() * 0.15 * bi.width().min(bj.width());
+    if bi.integer || bj.integer {
+        t = t.round();
+        if t == 0.0 {
+            t = if rng.chance(0.5) { 1.0 } else { -1.0 };
+        }
+    }
+    // Shrink t until both stay in range.
+    let room = |v: f64, b: crate::Bound, dir: f64| if dir > 0.0 { b.hi - v } else { v - b.lo };
+    let t_max = room(x[i], bi, t.signum()).min(room(x[j], bj, k * t.signum()));
+    let t = t.signum() * t.abs().min(t_max.max(0.0));
+    x[i] = bi.project(x[i] + t);
+    x[j] = bj.project(x[j] + k * t);
 }
 
 #[cfg(test)]
@@ -628,6 +844,55 @@ mod tests {
                         "{op:?} {cross} -> {} far from {rhs}",
                         x[0]
                     );
+                }
+            }
+        }
+    }
+
+    /// A decision `load + item <= 10` over three integer inputs, and one
+    /// comparing two items' sums (`a0 + a1 >= b0 + b1`).
+    fn sums(op: CmpOp, x: &[f64], lhs: Vec<usize>, rhs: Vec<usize>, c: f64) -> Decision {
+        let l: f64 = lhs.iter().map(|&i| x[i]).sum();
+        let r: f64 = rhs.iter().map(|&i| x[i]).sum::<f64>() + c;
+        let mut t = crate::Trace::new();
+        t.record_sums("s", op, l, r, None, lhs, rhs);
+        t.decisions()[0].clone()
+    }
+
+    #[test]
+    fn sum_moves_land_on_each_side_of_the_boundary_and_slides_keep_it() {
+        let bounds = [Bound::int(1, 9); 4];
+        let mut rng = Rng::new(3);
+        for start in [
+            [4.0, 4.0, 3.0, 9.0],
+            [1.0, 2.0, 1.0, 9.0],
+            [9.0, 9.0, 9.0, 1.0],
+        ] {
+            for (op, lhs, rhs, c) in [
+                (CmpOp::Le, vec![2, 0, 1], vec![], 10.0),
+                (CmpOp::Ge, vec![0, 1], vec![2, 3], 0.0),
+            ] {
+                let d = sums(op, &start, lhs.clone(), rhs.clone(), c);
+                for cross in [false, true] {
+                    for _ in 0..20 {
+                        let mut x = start;
+                        move_sum_to_boundary(&mut x, &d, &bounds, cross, &mut rng);
+                        let again = sums(op, &x, lhs.clone(), rhs.clone(), c);
+                        // Reachable within the box: the branch wanted, at the boundary.
+                        if again.taken == (d.taken != cross) {
+                            assert!(again.margin.abs() <= 1.0, "{op:?} {cross} {x:?}");
+                        } else {
+                            // Only a range end may stop it short.
+                            assert!(x.iter().all(|v| *v == 1.0 || *v == 9.0), "{x:?}");
+                        }
+                    }
+                }
+                for _ in 0..20 {
+                    let mut x = start;
+                    slide(&mut x, &d, &bounds, &mut rng);
+                    let again = sums(op, &x, lhs.clone(), rhs.clone(), c);
+                    assert_eq!((again.taken, again.margin), (d.taken, d.margin), "{x:?}");
+                    assert!(x.iter().all(|v| (1.0..=9.0).contains(v)));
                 }
             }
         }

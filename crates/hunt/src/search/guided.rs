@@ -11,7 +11,11 @@
 //!   value of that coordinate (`x_i + margin`). *Snap* moves put inputs
 //!   exactly on the boundary on the side they are on (the most extreme
 //!   input that still takes the same branch); *flip* moves put them just
-//!   across it, preferring the decisions closest to their threshold;
+//!   across it, preferring the decisions closest to their threshold. A
+//!   decision over a sum of inputs (`sums = (..)`, e.g. a bin's load plus
+//!   an item against the capacity, or two items' sizes in a sort) half the
+//!   time spreads the change over the coordinates it names, so several
+//!   inputs shrink or grow together to land on or just over the boundary;
 //! - **across paths**: crossover mixes the elites of two different paths;
 //! - **within a path**: a separable CMA-ES climber, started (and
 //!   restarted) on an elite of the archive, adds a generation to a share of
@@ -24,6 +28,13 @@
 //!   it as a unit, *sweep* tries several common values of one run in one
 //!   batch, and *pattern* (also a quarter of the seeds) draws step or
 //!   periodic inputs;
+//! - **classes and order**, once some trace has a decision over a sum of
+//!   inputs (inputs that add up, as items into bins): *class* moves every
+//!   input equal to a random one (or a random part of them) to a new
+//!   common value, *order* sorts a run of inputs up or down (a
+//!   heuristic that takes inputs in order sees another sequence of the
+//!   same values). Without such decisions these moves are never drawn, so
+//!   other problems search exactly as before;
 //! - **fresh points**: a share of uniform samples, so that on a flat
 //!   landscape the search is never worse off than random sampling.
 //!
@@ -57,11 +68,9 @@ enum Move {
     Sweep,
     Class,
     Order,
-    Edge,
-    Slide,
 }
 
-const MOVES: [Move; 13] = [
+const MOVES: [Move; 11] = [
     Move::Flip,
     Move::Snap,
     Move::Local,
@@ -73,14 +82,13 @@ const MOVES: [Move; 13] = [
     Move::Sweep,
     Move::Class,
     Move::Order,
-    Move::Edge,
-    Move::Slide,
 ];
-/// Base weights; the last four (class, order, edge, slide) count only once
-/// some trace has had a decision over a sum of inputs (see
-/// [`Decision::is_linear`]), so the moves of other problems are unchanged.
-const MOVE_WEIGHTS_BASE: [f64; 13] = [
-    0.25, 0.25, 0.20, 0.10, 0.10, 0.10, 0.20, 0.10, 0.10, 0.10, 0.10, 0.10, 0.10,
+/// Base weights; the last two (class, order) count only once some trace
+/// has had a decision over a sum of inputs (see [`Decision::is_linear`]):
+/// inputs that add up (items into bins) are where classes of equal inputs
+/// and their order matter, and the moves of other problems stay unchanged.
+const MOVE_WEIGHTS_BASE: [f64; 11] = [
+    0.25, 0.25, 0.20, 0.10, 0.10, 0.10, 0.20, 0.10, 0.10, 0.30, 0.20,
 ];
 /// Index of the first move that needs decisions over sums of inputs.
 const LINEAR_MOVES_FROM: usize = 9;
@@ -95,8 +103,8 @@ struct Elite {
 
 struct State {
     archive: Vec<Elite>,
-    wins: [f64; 13],
-    trials: [f64; 13],
+    wins: [f64; 11],
+    trials: [f64; 11],
     /// Whether some elite's trace had a decision over a sum of inputs.
     linear_seen: bool,
     step_scale: f64,
@@ -106,8 +114,8 @@ pub(super) fn run(ev: &mut Evaluator<'_>, rng: &mut Rng) {
     let bounds = ev.bounds();
     let mut state = State {
         archive: Vec::new(),
-        wins: [0.0; 13],
-        trials: [0.0; 13],
+        wins: [0.0; 11],
+        trials: [0.0; 11],
         linear_seen: false,
         step_scale: 0.1,
     };
@@ -369,7 +377,11 @@ impl State {
                             }
                         }
                     }
-                    move_to_boundary(&mut x, pick, bounds, !snap);
+                    if pick.is_linear() && rng.chance(0.5) {
+                        move_sum_to_boundary(&mut x, pick, bounds, !snap, rng);
+                    } else {
+                        move_to_boundary(&mut x, pick, bounds, !snap);
+                    }
                 }
                 x
             }
@@ -392,26 +404,6 @@ impl State {
                 x
             }
             Move::Pattern => pattern(bounds, rng),
-            Move::Edge | Move::Slide => {
-                let linear: Vec<&Decision> =
-                    tagged.iter().copied().filter(|d| d.is_linear()).collect();
-                if linear.is_empty() {
-                    return perturb(&x, bounds, self.step_scale, rng);
-                }
-                let mut pick = linear[rng.below(linear.len())];
-                for _ in 0..3 {
-                    let other = linear[rng.below(linear.len())];
-                    if normalized_margin(other, bounds) < normalized_margin(pick, bounds) {
-                        pick = other;
-                    }
-                }
-                if mv == Move::Edge {
-                    move_sum_to_boundary(&mut x, pick, bounds, rng.chance(0.5), rng);
-                } else {
-                    slide(&mut x, pick, bounds, rng);
-                }
-                x
-            }
             Move::Class => {
                 class(&mut x, bounds, rng);
                 x
@@ -772,45 +764,6 @@ fn move_sum_to_boundary(
     }
 }
 
-/// Trades between two coordinates of a decision over sums while `lhs -
-/// rhs` stays put (one up, one down on the same side; both up or both down
-/// across sides): same branch, same margin, different inputs, e.g. an
-/// item's shape changed while its sum (and so FFD's order) is kept.
-fn slide(x: &mut [f64], d: &Decision, bounds: &[crate::Bound], rng: &mut Rng) {
-    let terms: Vec<(usize, f64)> = sum_terms(d)
-        .into_iter()
-        .filter(|(i, _)| *i < bounds.len())
-        .collect();
-    if terms.len() < 2 {
-        return;
-    }
-    let a = rng.below(terms.len());
-    let mut b = rng.below(terms.len() - 1);
-    if b >= a {
-        b += 1;
-    }
-    let ((i, si), (j, sj)) = (terms[a], terms[b]);
-    if i == j {
-        return;
-    }
-    // x_i moves by t, x_j by -si*sj*t, keeping si*x_i + sj*x_j.
-    let k = -si * sj;
-    let (bi, bj) = (bounds[i], bounds[j]);
-    let mut t = rng.normal() * 0.15 * bi.width().min(bj.width());
-    if bi.integer || bj.integer {
-        t = t.round();
-        if t == 0.0 {
-            t = if rng.chance(0.5) { 1.0 } else { -1.0 };
-        }
-    }
-    // Shrink t until both stay in range.
-    let room = |v: f64, b: crate::Bound, dir: f64| if dir > 0.0 { b.hi - v } else { v - b.lo };
-    let t_max = room(x[i], bi, t.signum()).min(room(x[j], bj, k * t.signum()));
-    let t = t.signum() * t.abs().min(t_max.max(0.0));
-    x[i] = bi.project(x[i] + t);
-    x[j] = bj.project(x[j] + k * t);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -860,7 +813,7 @@ mod tests {
     }
 
     #[test]
-    fn sum_moves_land_on_each_side_of_the_boundary_and_slides_keep_it() {
+    fn sum_moves_land_on_each_side_of_the_boundary() {
         let bounds = [Bound::int(1, 9); 4];
         let mut rng = Rng::new(3);
         for start in [
@@ -886,13 +839,6 @@ mod tests {
                             assert!(x.iter().all(|v| *v == 1.0 || *v == 9.0), "{x:?}");
                         }
                     }
-                }
-                for _ in 0..20 {
-                    let mut x = start;
-                    slide(&mut x, &d, &bounds, &mut rng);
-                    let again = sums(op, &x, lhs.clone(), rhs.clone(), c);
-                    assert_eq!((again.taken, again.margin), (d.taken, d.margin), "{x:?}");
-                    assert!(x.iter().all(|v| (1.0..=9.0).contains(v)));
                 }
             }
         }

@@ -11,11 +11,7 @@
 //!   value of that coordinate (`x_i + margin`). *Snap* moves put inputs
 //!   exactly on the boundary on the side they are on (the most extreme
 //!   input that still takes the same branch); *flip* moves put them just
-//!   across it, preferring the decisions closest to their threshold. A
-//!   decision over a sum of inputs (`sums = (..)`, e.g. a bin's load plus
-//!   an item against the capacity, or two items' sizes in a sort) half the
-//!   time spreads the change over the coordinates it names, so several
-//!   inputs shrink or grow together to land on or just over the boundary;
+//!   across it, preferring the decisions closest to their threshold;
 //! - **across paths**: crossover mixes the elites of two different paths;
 //! - **within a path**: a separable CMA-ES climber, started (and
 //!   restarted) on an elite of the archive, adds a generation to a share of
@@ -377,11 +373,7 @@ impl State {
                             }
                         }
                     }
-                    if pick.is_linear() && rng.chance(0.5) {
-                        move_sum_to_boundary(&mut x, pick, bounds, !snap, rng);
-                    } else {
-                        move_to_boundary(&mut x, pick, bounds, !snap);
-                    }
+                    move_to_boundary(&mut x, pick, bounds, !snap);
                 }
                 x
             }
@@ -653,19 +645,11 @@ fn normalized_margin(d: &Decision, bounds: &[crate::Bound]) -> f64 {
 fn move_to_boundary(x: &mut [f64], d: &Decision, bounds: &[crate::Bound], cross: bool) {
     let Some(i) = d.input else { return };
     let b = &bounds[i];
-    x[i] = b.project(boundary_target(x[i], d, b.integer, b.step_min(), cross));
-}
-
-/// The value the quantity `value` (the left side, up to a constant, at
-/// slope one) must take to sit on the decision's boundary on the wanted
-/// side (see [`move_to_boundary`]); `integer` rounds it onto the grid,
-/// else `step` is the smallest real step across.
-fn boundary_target(value: f64, d: &Decision, integer: bool, step: f64, cross: bool) -> f64 {
     let upper = d.op.is_upper_bound();
     let boundary = if upper {
-        value + d.margin
+        x[i] + d.margin
     } else {
-        value - d.margin
+        x[i] - d.margin
     };
     // The comparison holds below the boundary for `<`/`<=`, above it for `>`/`>=`.
     let want_holds = d.taken != cross;
@@ -676,7 +660,8 @@ fn boundary_target(value: f64, d: &Decision, integer: bool, step: f64, cross: bo
     } else {
         !d.op.holds_at_equality()
     };
-    if integer {
+    let delta = b.step_min();
+    let target = if b.integer {
         match (want_below, equality_ok) {
             (true, true) => boundary.floor(),
             (true, false) => boundary.ceil() - 1.0,
@@ -686,82 +671,11 @@ fn boundary_target(value: f64, d: &Decision, integer: bool, step: f64, cross: bo
     } else {
         match (want_below, equality_ok) {
             (true, true) | (false, true) => boundary,
-            (true, false) => boundary - step,
-            (false, false) => boundary + step,
-        }
-    }
-}
-
-/// The signed terms of a decision over sums of inputs: `(coordinate, +1)`
-/// for the left side, `(coordinate, -1)` for the right.
-fn sum_terms(d: &Decision) -> Vec<(usize, f64)> {
-    d.lhs_inputs
-        .iter()
-        .map(|&i| (i, 1.0))
-        .chain(d.rhs_inputs.iter().map(|&i| (i, -1.0)))
-        .collect()
-}
-
-/// Like [`move_to_boundary`] for a decision whose sides are sums of inputs:
-/// the change of `lhs - rhs` that lands on the boundary is spread over the
-/// named coordinates — half the time all on one (spilling over to the
-/// others where it hits a range end), else evenly over a random subset —
-/// so a bin's load and the item tested against it shrink or grow together.
-fn move_sum_to_boundary(
-    x: &mut [f64],
-    d: &Decision,
-    bounds: &[crate::Bound],
-    cross: bool,
-    rng: &mut Rng,
-) {
-    let mut terms: Vec<(usize, f64)> = sum_terms(d)
-        .into_iter()
-        .filter(|(i, _)| *i < bounds.len())
-        .collect();
-    if terms.is_empty() {
-        return;
-    }
-    let value: f64 = terms.iter().map(|&(i, s)| s * x[i]).sum();
-    let integer = terms.iter().all(|&(i, _)| bounds[i].integer);
-    let step = terms
-        .iter()
-        .map(|&(i, _)| bounds[i].step_min())
-        .fold(f64::INFINITY, f64::min);
-    let mut rest = boundary_target(value, d, integer, step, cross) - value;
-    // Shuffle, then take a prefix as the coordinates that move first.
-    for k in (1..terms.len()).rev() {
-        terms.swap(k, rng.below(k + 1));
-    }
-    let movers = if rng.chance(0.5) {
-        1
-    } else {
-        1 + rng.below(terms.len())
-    };
-    let share = |rest: f64, left: usize| {
-        let s = rest / left as f64;
-        if integer {
-            if s >= 0.0 {
-                s.ceil()
-            } else {
-                s.floor()
-            }
-        } else {
-            s
+            (true, false) => boundary - delta,
+            (false, false) => boundary + delta,
         }
     };
-    // First the movers share the change, then every term takes what is
-    // left (range ends can stop a mover short).
-    for pass in [&terms[..movers], &terms[..]] {
-        for (k, &(i, sign)) in pass.iter().enumerate() {
-            if rest == 0.0 {
-                return;
-            }
-            let want = share(rest, pass.len() - k);
-            let before = x[i];
-            x[i] = bounds[i].project(before + sign * want);
-            rest -= sign * (x[i] - before);
-        }
-    }
+    x[i] = b.project(target);
 }
 
 #[cfg(test)]
@@ -797,48 +711,6 @@ mod tests {
                         "{op:?} {cross} -> {} far from {rhs}",
                         x[0]
                     );
-                }
-            }
-        }
-    }
-
-    /// A decision `load + item <= 10` over three integer inputs, and one
-    /// comparing two items' sums (`a0 + a1 >= b0 + b1`).
-    fn sums(op: CmpOp, x: &[f64], lhs: Vec<usize>, rhs: Vec<usize>, c: f64) -> Decision {
-        let l: f64 = lhs.iter().map(|&i| x[i]).sum();
-        let r: f64 = rhs.iter().map(|&i| x[i]).sum::<f64>() + c;
-        let mut t = crate::Trace::new();
-        t.record_sums("s", op, l, r, None, lhs, rhs);
-        t.decisions()[0].clone()
-    }
-
-    #[test]
-    fn sum_moves_land_on_each_side_of_the_boundary() {
-        let bounds = [Bound::int(1, 9); 4];
-        let mut rng = Rng::new(3);
-        for start in [
-            [4.0, 4.0, 3.0, 9.0],
-            [1.0, 2.0, 1.0, 9.0],
-            [9.0, 9.0, 9.0, 1.0],
-        ] {
-            for (op, lhs, rhs, c) in [
-                (CmpOp::Le, vec![2, 0, 1], vec![], 10.0),
-                (CmpOp::Ge, vec![0, 1], vec![2, 3], 0.0),
-            ] {
-                let d = sums(op, &start, lhs.clone(), rhs.clone(), c);
-                for cross in [false, true] {
-                    for _ in 0..20 {
-                        let mut x = start;
-                        move_sum_to_boundary(&mut x, &d, &bounds, cross, &mut rng);
-                        let again = sums(op, &x, lhs.clone(), rhs.clone(), c);
-                        // Reachable within the box: the branch wanted, at the boundary.
-                        if again.taken == (d.taken != cross) {
-                            assert!(again.margin.abs() <= 1.0, "{op:?} {cross} {x:?}");
-                        } else {
-                            // Only a range end may stop it short.
-                            assert!(x.iter().all(|v| *v == 1.0 || *v == 9.0), "{x:?}");
-                        }
-                    }
                 }
             }
         }

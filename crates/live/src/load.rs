@@ -83,24 +83,25 @@ impl LoadContext {
         } else {
             OpKind::Read
         };
-        match (slot, &self.sessions) {
-            (Some(slot), Some(shape)) => {
+        match slot {
+            Some(slot) => {
                 let mut source = LiveKeys {
                     chooser: &self.keys,
                     rng,
                 };
-                let (key, session) = slot.next(shape, &mut source);
+                let (key, session) = slot.next(&mut source);
                 (kind, key, Some(session))
             }
-            _ => (kind, self.keys.pick(rng), None),
+            None => (kind, self.keys.pick(rng), None),
         }
     }
 
     /// A session slot per user or client slot, when the workload has sessions.
     fn session_slot(&self, slot: u64) -> Option<SessionSlot> {
-        self.sessions.as_ref().map(|shape| SessionSlot {
+        self.sessions.map(|shape| SessionSlot {
             slot,
-            keys: SessionKeys::ended(shape),
+            shape,
+            keys: SessionKeys::ended(&shape),
             started: 0,
         })
     }
@@ -138,6 +139,7 @@ impl KeySource for LiveKeys<'_> {
 /// The sessions of one user or client slot.
 struct SessionSlot {
     slot: u64,
+    shape: SessionShape,
     keys: SessionKeys,
     /// Sessions started on this slot so far.
     started: u64,
@@ -145,8 +147,8 @@ struct SessionSlot {
 
 impl SessionSlot {
     /// The key of the slot's next operation and the session it belongs to.
-    fn next(&mut self, shape: &SessionShape, source: &mut LiveKeys) -> (u64, SessionId) {
-        let (key, new_session) = self.keys.next_key(shape, source);
+    fn next(&mut self, source: &mut LiveKeys) -> (u64, SessionId) {
+        let (key, new_session) = self.keys.next_key(&self.shape, source);
         if new_session {
             self.started += 1;
         }
@@ -286,8 +288,8 @@ async fn virtual_user(ctx: Arc<LoadContext>, user: u64) {
         let level = ctx.profile.level_at(now).round() as u64;
         if user >= level {
             // A user who leaves ends its session; one who joins later starts anew.
-            if let (Some(slot), Some(shape)) = (&mut sessions, &ctx.sessions) {
-                slot.keys.end(shape);
+            if let Some(slot) = &mut sessions {
+                slot.keys.end(&slot.shape);
             }
             intended = None;
             tokio::time::sleep(Duration::from_millis(10)).await;

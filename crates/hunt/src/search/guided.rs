@@ -401,15 +401,7 @@ impl State {
                 x
             }
             Move::Order => {
-                let run = pick_run(x.len(), rng);
-                let mut vals: Vec<f64> = run.iter().map(|&i| x[i]).collect();
-                vals.sort_by(f64::total_cmp);
-                if rng.chance(0.5) {
-                    vals.reverse();
-                }
-                for (&i, v) in run.iter().zip(vals) {
-                    x[i] = bounds[i].project(v);
-                }
+                order(&mut x, bounds, rng);
                 x
             }
             Move::Sweep => perturb(&x, bounds, self.step_scale, rng),
@@ -516,6 +508,21 @@ fn class(x: &mut [f64], bounds: &[crate::Bound], rng: &mut Rng) {
         if all || j == i || rng.chance(0.5) {
             x[j] = bounds[j].project(w);
         }
+    }
+}
+
+/// Sorts a random run of inputs up or down (half the time each): a
+/// heuristic that takes inputs in order sees the same values in another
+/// sequence.
+fn order(x: &mut [f64], bounds: &[crate::Bound], rng: &mut Rng) {
+    let run = pick_run(x.len(), rng);
+    let mut vals: Vec<f64> = run.iter().map(|&i| x[i]).collect();
+    vals.sort_by(f64::total_cmp);
+    if rng.chance(0.5) {
+        vals.reverse();
+    }
+    for (&i, v) in run.iter().zip(vals) {
+        x[i] = bounds[i].project(v);
     }
 }
 

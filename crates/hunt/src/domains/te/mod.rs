@@ -184,11 +184,14 @@ impl TeInstance {
 pub trait TeHeuristic: Sync {
     /// Name used in reports and case files.
     fn name(&self) -> &str;
-    /// Routes `demands` (one per pair of `inst.pairs`).
+    /// Routes `demands` (one per pair of `inst.pairs`). `optimal_flows` is
+    /// the benchmark's flow on every path for the same demands (solved once
+    /// per evaluation), for decisions that compare against the optimum.
     fn route(
         &self,
         inst: &TeInstance,
         demands: &[f64],
+        optimal_flows: &[f64],
         trace: &mut Trace,
     ) -> Result<Vec<f64>, HuntError>;
 }
@@ -206,6 +209,7 @@ impl TeHeuristic for DemandPinning {
         &self,
         inst: &TeInstance,
         demands: &[f64],
+        _optimal_flows: &[f64],
         trace: &mut Trace,
     ) -> Result<Vec<f64>, HuntError> {
         let threshold = inst.pin_threshold();
@@ -253,6 +257,7 @@ impl TeHeuristic for Pop {
         &self,
         inst: &TeInstance,
         demands: &[f64],
+        optimal_flows: &[f64],
         trace: &mut Trace,
     ) -> Result<Vec<f64>, HuntError> {
         let parts = inst.partitions.as_ref().ok_or_else(|| {
@@ -268,7 +273,7 @@ impl TeHeuristic for Pop {
         for (d, &demand) in demands.iter().enumerate() {
             decision!(trace, "pop.within_share", input = d, demand <= share_min);
         }
-        mark_fit_to_optimum(inst, demands, trace)?;
+        mark_fit_to_optimum(inst, demands, optimal_flows, trace);
         let mut mean = vec![0.0; inst.paths_n()];
         for sample in &parts.samples {
             for p in 0..parts.partitions_n {
@@ -303,12 +308,7 @@ impl TeHeuristic for Pop {
 /// feasible, so the optimum rises by exactly the spares added and loses
 /// nothing from the lowering. It grows the gap where the heuristic cannot
 /// carry what the optimum can.
-fn mark_fit_to_optimum(
-    inst: &TeInstance,
-    demands: &[f64],
-    trace: &mut Trace,
-) -> Result<(), HuntError> {
-    let (_, flows) = lp::max_flow(inst, demands, &inst.capacities, &|_| true)?;
+fn mark_fit_to_optimum(inst: &TeInstance, demands: &[f64], flows: &[f64], trace: &mut Trace) {
     let mut residual = inst.capacities.clone();
     for (p, f) in flows.iter().enumerate() {
         for &e in &inst.path_links[p] {
@@ -343,7 +343,6 @@ fn mark_fit_to_optimum(
         };
         decision!(trace, "pop.fits_optimum", input = d, demand <= carried);
     }
-    Ok(())
 }
 
 /// Parses `dp` / `demand_pinning` or `pop`.
@@ -397,10 +396,12 @@ impl TeProblem {
 
     /// Benchmark and heuristic flow of one demand vector.
     pub fn outcome(&self, demands: &[f64], trace: &mut Trace) -> Result<TeOutcome, HuntError> {
-        let flows = self.heuristic.route(&self.inst, demands, trace)?;
-        let heuristic_flow = self.inst.check_flows(demands, &flows)?;
-        let (optimal_flow, _) =
+        let (optimal_flow, optimal_flows) =
             lp::max_flow(&self.inst, demands, &self.inst.capacities, &|_| true)?;
+        let flows = self
+            .heuristic
+            .route(&self.inst, demands, &optimal_flows, trace)?;
+        let heuristic_flow = self.inst.check_flows(demands, &flows)?;
         Ok(TeOutcome {
             optimal_flow,
             heuristic_flow,

@@ -43,8 +43,6 @@
 //! # Ok(()) }
 //! ```
 
-#![deny(missing_docs)]
-
 mod api;
 mod conn;
 mod error;

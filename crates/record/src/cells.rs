@@ -99,8 +99,8 @@ impl CellCounts {
         self.touched.clear();
     }
 
-    /// [`Self::drain`] into a vector.
-    #[cfg(test)]
+    /// [`Self::drain`] into `[value_us, count]` pairs, as a [`Bucket`](crate::Bucket)
+    /// holds them.
     pub(crate) fn take_sparse(&mut self) -> Vec<(u64, u64)> {
         let mut pairs = Vec::new();
         self.drain(|i, c| pairs.push((cell_highest(i), c)));

@@ -8,10 +8,11 @@ use serde::de::DeserializeOwned;
 use crate::layout;
 use crate::types::*;
 
-/// A whole run record, as read from its folder.
-#[derive(Debug, Clone)]
+/// A whole run record, as read from its folder (or kept in memory by
+/// [`Recorder::in_memory`](crate::Recorder::in_memory)).
+#[derive(Debug, Clone, PartialEq)]
 pub struct RunRecord {
-    /// The folder it was read from.
+    /// The folder it was read from; empty for a record kept in memory.
     pub dir: PathBuf,
     /// `run.json`.
     pub meta: RunMeta,
@@ -78,7 +79,7 @@ impl RunRecord {
         }
         let experiment_text = read(&dir.join(layout::EXPERIMENT))?;
         let mut markers: Vec<Marker> = read_lines(&dir.join(layout::MARKERS))?;
-        markers.sort_by_key(|m| m.t_us);
+        sort_markers(&mut markers);
         Ok(Self {
             dir: dir.to_path_buf(),
             meta,
@@ -89,6 +90,11 @@ impl RunRecord {
             final_state: read_lines(&dir.join(layout::FINAL_STATE))?,
         })
     }
+}
+
+/// Puts markers in time order, those of equal times in the order they were recorded.
+pub(crate) fn sort_markers(markers: &mut [Marker]) {
+    markers.sort_by_key(|m| m.t_us);
 }
 
 fn read(path: &Path) -> Result<String, ReadError> {

@@ -1,28 +1,31 @@
-//! Writing a record incrementally while a run goes on.
+//! Recording a run incrementally while it goes on: the buckets' accumulation, shared
+//! by both sinks (a folder of files, or memory).
 
 use std::collections::VecDeque;
-use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::cells::{cell_highest, CellCounts};
-use crate::layout;
+use crate::cells::CellCounts;
+use crate::files::FileSink;
+use crate::memory::{MemoryRecord, MemorySink};
 use crate::types::*;
 
 /// A series registered with a [`Recorder`]: `client` or a component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SeriesId(usize);
 
+/// One series' operations of one kind in one open bucket.
 #[derive(Debug, Default, Clone)]
-struct Accumulator {
-    started: u64,
-    ok: u64,
-    failed: FailureCounts,
+pub(crate) struct Accumulator {
+    pub(crate) started: u64,
+    pub(crate) ok: u64,
+    pub(crate) failed: FailureCounts,
     /// Latencies of the bucket, counted per histogram cell as they come: closing the
     /// bucket then costs its distinct cells, not a sort of every latency.
-    latencies: CellCounts,
+    pub(crate) latencies: CellCounts,
 }
 
 impl Accumulator {
@@ -38,32 +41,30 @@ impl Accumulator {
     }
 }
 
-/// Writes a run record into a folder as the run goes on.
+/// Records a run as it goes on, into a folder ([`Recorder::create`]) or into memory
+/// ([`Recorder::in_memory`]).
 ///
 /// Buckets stay open until [`Recorder::flush_before`] closes them (the engine promises
 /// nothing more will be recorded before that time); markers and ledger entries are
-/// written at once. Everything is flushed to the OS on every bucket close, so a run
-/// that crashes leaves a readable record whose `run.json` still says `running`.
+/// recorded at once. A folder's files are flushed to the OS on every bucket close, so
+/// a run that crashes leaves a readable record whose `run.json` still says `running`.
+/// Both sinks receive the same closed buckets, markers, ledger entries and final
+/// reads, so a record kept in memory equals the one read back from the folder.
 pub struct Recorder {
-    dir: PathBuf,
     meta: RunMeta,
     series_names: Vec<String>,
     /// Open buckets, oldest first; `open[0]` is bucket number `first_open`.
     open: VecDeque<Vec<Accumulator>>,
     first_open: u64,
-    buckets: BufWriter<File>,
-    markers: BufWriter<File>,
-    ledger: BufWriter<File>,
-    final_state: BufWriter<File>,
-    line: Vec<u8>,
-    /// Each series' name as a JSON string (quoted and escaped), written per bucket.
-    series_json: Vec<Vec<u8>>,
     /// Closed buckets' accumulators, emptied, to reuse for the next bucket opened.
     spare: Vec<Vec<Accumulator>>,
-    /// Each histogram cell's `[value_us,` as bucket lines write it, filled as cells
-    /// are first written: a cell's value is the same in every bucket, so it is
-    /// formatted once per run instead of once per bucket.
-    pair_heads: Vec<PairHead>,
+    sink: Sink,
+}
+
+/// Where a [`Recorder`] puts what it has finished accumulating.
+enum Sink {
+    Files(FileSink),
+    Memory(MemorySink),
 }
 
 /// Why a record could not be written.
@@ -81,34 +82,37 @@ impl Recorder {
     /// Creates the record's folder (and parents) and its files, copying the experiment
     /// file's text into it. Existing record files in the folder are replaced.
     pub fn create(dir: &Path, meta: RunMeta, experiment_text: &str) -> Result<Self, WriteError> {
-        let fail = |source| WriteError {
-            dir: dir.to_path_buf(),
-            source,
-        };
-        fs::create_dir_all(dir).map_err(fail)?;
-        fs::write(dir.join(layout::EXPERIMENT), experiment_text).map_err(fail)?;
-        write_json_atomically(&dir.join(layout::RUN), &meta).map_err(fail)?;
-        let open = |name: &str| File::create(dir.join(name)).map(BufWriter::new);
-        Ok(Self {
-            dir: dir.to_path_buf(),
+        let sink = FileSink::create(dir, &meta, experiment_text)?;
+        Ok(Self::with_sink(meta, Sink::Files(sink)))
+    }
+
+    /// A recorder that writes nothing and keeps the record in memory: once
+    /// [`Recorder::finish`] has run, [`MemoryRecord::take`] returns the
+    /// [`RunRecord`](crate::RunRecord) that [`RunRecord::load`](crate::RunRecord::load)
+    /// would read from the folder of [`Recorder::create`] fed the same calls. Its
+    /// methods never fail. For searches that analyze many runs and keep none.
+    pub fn in_memory(meta: RunMeta, experiment_text: &str) -> (Self, MemoryRecord) {
+        let (sink, record) = MemorySink::new(&meta, experiment_text);
+        (Self::with_sink(meta, Sink::Memory(sink)), record)
+    }
+
+    fn with_sink(meta: RunMeta, sink: Sink) -> Self {
+        Self {
             meta,
             series_names: Vec::new(),
             open: VecDeque::new(),
             first_open: 0,
-            buckets: open(layout::BUCKETS).map_err(fail)?,
-            markers: open(layout::MARKERS).map_err(fail)?,
-            ledger: open(layout::LEDGER).map_err(fail)?,
-            final_state: open(layout::FINAL_STATE).map_err(fail)?,
-            line: Vec::with_capacity(256),
-            series_json: Vec::new(),
             spare: Vec::new(),
-            pair_heads: Vec::new(),
-        })
+            sink,
+        }
     }
 
-    /// The record's folder.
-    pub fn dir(&self) -> &Path {
-        &self.dir
+    /// The record's folder; `None` for a record kept in memory.
+    pub fn dir(&self) -> Option<&Path> {
+        match &self.sink {
+            Sink::Files(files) => Some(files.dir()),
+            Sink::Memory(_) => None,
+        }
     }
 
     /// Registers a series (idempotent) and returns its id.
@@ -117,8 +121,9 @@ impl Recorder {
             return SeriesId(i);
         }
         self.series_names.push(name.to_string());
-        self.series_json
-            .push(serde_json::to_vec(name).expect("a string always serializes"));
+        if let Sink::Files(files) = &mut self.sink {
+            files.series_added(name);
+        }
         let slots = self.series_names.len() * 2;
         for bucket in &mut self.open {
             bucket.resize(slots, Accumulator::default());
@@ -126,7 +131,6 @@ impl Recorder {
         self.spare.clear();
         SeriesId(self.series_names.len() - 1)
     }
-
     #[inline(always)]
     fn slot(&mut self, t_us: u64, series: SeriesId, op: OpKind) -> &mut Accumulator {
         let bucket = t_us / BUCKET_US;
@@ -181,45 +185,63 @@ impl Recorder {
         acc.latencies.record(latency_us);
     }
 
-    /// Writes a marker.
+    /// Records a marker.
     pub fn marker(&mut self, marker: &Marker) -> Result<(), WriteError> {
-        write_line(&mut self.markers, &mut self.line, marker).map_err(|e| self.error(e))
+        match &mut self.sink {
+            Sink::Files(files) => files.marker(marker),
+            Sink::Memory(memory) => {
+                memory.marker(marker);
+                Ok(())
+            }
+        }
     }
 
-    /// Writes a ledger entry (once the write's outcome is known).
+    /// Records a ledger entry (once the write's outcome is known).
     pub fn ledger(&mut self, entry: &LedgerEntry) -> Result<(), WriteError> {
-        self.line.clear();
-        ledger_json(&mut self.line, entry);
-        self.ledger.write_all(&self.line).map_err(|e| self.error(e))
+        match &mut self.sink {
+            Sink::Files(files) => files.ledger(entry),
+            Sink::Memory(memory) => {
+                memory.ledger(entry);
+                Ok(())
+            }
+        }
     }
 
-    /// Writes what verification read back for a key.
+    /// Records what verification read back for a key.
     pub fn final_read(&mut self, read: &FinalRead) -> Result<(), WriteError> {
-        write_line(&mut self.final_state, &mut self.line, read).map_err(|e| self.error(e))
+        match &mut self.sink {
+            Sink::Files(files) => files.final_read(read),
+            Sink::Memory(memory) => {
+                memory.final_read(read);
+                Ok(())
+            }
+        }
     }
 
-    /// Closes every bucket that ends at or before `t_us` and writes it out.
+    /// Closes every bucket that ends at or before `t_us` and hands it to the sink.
     pub fn flush_before(&mut self, t_us: u64) -> Result<(), WriteError> {
         let horizon = t_us / BUCKET_US;
-        let mut wrote = false;
+        let mut closed = false;
         while self.first_open < horizon {
             let accumulators = self.open.pop_front();
             if let Some(accumulators) = accumulators {
-                self.write_bucket(self.first_open, accumulators)?;
-                wrote = true;
+                self.close_bucket(self.first_open, accumulators)?;
+                closed = true;
             }
             self.first_open += 1;
             if self.open.is_empty() {
                 self.first_open = self.first_open.max(horizon);
             }
         }
-        if wrote {
-            self.flush_files()?;
+        match &mut self.sink {
+            Sink::Files(files) if closed => files.flush(),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
-    fn write_bucket(
+    /// Hands the non-empty accumulators of bucket `index` to the sink, in series then
+    /// kind order, and keeps them for reuse.
+    fn close_bucket(
         &mut self,
         index: u64,
         mut accumulators: Vec<Accumulator>,
@@ -228,32 +250,12 @@ impl Recorder {
             if acc.is_empty() {
                 continue;
             }
-            self.line.clear();
-            bucket_head(
-                &mut self.line,
-                index,
-                &self.series_json[slot / 2],
-                OpKind::ALL[slot % 2],
-                acc,
-            );
-            let (line, heads) = (&mut self.line, &mut self.pair_heads);
-            let mut first = true;
-            acc.latencies.drain(|cell, count| {
-                if cell >= heads.len() {
-                    heads.resize(cell + 1, PairHead::default());
-                }
-                if heads[cell].len == 0 {
-                    heads[cell] = PairHead::of(cell_highest(cell));
-                }
-                push_pair(line, first, &heads[cell], count);
-                first = false;
-            });
-            self.line.extend_from_slice(b"]}\n");
+            let (series, op) = (slot / 2, OpKind::ALL[slot % 2]);
+            match &mut self.sink {
+                Sink::Files(files) => files.bucket(index, series, op, acc)?,
+                Sink::Memory(memory) => memory.bucket(index, &self.series_names[series], op, acc),
+            }
             acc.reset();
-            self.buckets.write_all(&self.line).map_err(|e| WriteError {
-                dir: self.dir.clone(),
-                source: e,
-            })?;
         }
         if accumulators.len() == self.series_names.len() * 2 {
             self.spare.push(accumulators);
@@ -261,22 +263,8 @@ impl Recorder {
         Ok(())
     }
 
-    fn flush_files(&mut self) -> Result<(), WriteError> {
-        for file in [
-            &mut self.buckets,
-            &mut self.markers,
-            &mut self.ledger,
-            &mut self.final_state,
-        ] {
-            file.flush().map_err(|e| WriteError {
-                dir: self.dir.clone(),
-                source: e,
-            })?;
-        }
-        Ok(())
-    }
-
-    /// Closes every bucket, flushes every file and rewrites `run.json` with the end.
+    /// Closes every bucket and ends the record with the run's end: a folder's files
+    /// are flushed and `run.json` rewritten; a memory record is handed over.
     pub fn finish(
         mut self,
         status: RunStatus,
@@ -285,204 +273,15 @@ impl Recorder {
     ) -> Result<RunMeta, WriteError> {
         let horizon_us = (self.first_open + self.open.len() as u64) * BUCKET_US;
         self.flush_before(horizon_us.max(end_us))?;
-        self.flush_files()?;
         self.meta.status = status;
         self.meta.end_us = Some(end_us);
         self.meta.abort_reason = abort_reason;
-        write_json_atomically(&self.dir.join(layout::RUN), &self.meta)
-            .map_err(|e| self.error(e))?;
+        match self.sink {
+            Sink::Files(files) => files.finish(&self.meta)?,
+            Sink::Memory(memory) => memory.finish(&self.meta),
+        }
         Ok(self.meta)
     }
-
-    fn error(&self, source: io::Error) -> WriteError {
-        WriteError {
-            dir: self.dir.clone(),
-            source,
-        }
-    }
-}
-
-/// The start of a bucket's JSON line, up to the opening bracket of its latency
-/// pairs: with [`push_pair`] and a closing `]}`, byte for byte what serializing a
-/// [`Bucket`] with `serde_json` gives (a test holds the two together), without
-/// serde's per-field machinery: buckets are most of what a run writes.
-fn bucket_head(line: &mut Vec<u8>, index: u64, series_json: &[u8], op: OpKind, acc: &Accumulator) {
-    line.extend_from_slice(b"{\"b\":");
-    push_u64(line, index);
-    line.extend_from_slice(b",\"series\":");
-    line.extend_from_slice(series_json);
-    line.extend_from_slice(match op {
-        OpKind::Read => b",\"op\":\"read\",\"started\":",
-        OpKind::Write => b",\"op\":\"write\",\"started\":",
-    });
-    push_u64(line, acc.started);
-    line.extend_from_slice(b",\"ok\":");
-    push_u64(line, acc.ok);
-    line.extend_from_slice(b",\"failed\":{");
-    let f = &acc.failed;
-    let mut first = true;
-    for (name, n) in [
-        (&b"\"refused\":"[..], f.refused),
-        (b"\"reset\":", f.reset),
-        (b"\"timeout\":", f.timeout),
-        (b"\"server_error\":", f.server_error),
-        (b"\"pool_exhausted\":", f.pool_exhausted),
-        (b"\"other\":", f.other),
-    ] {
-        if n != 0 {
-            if !first {
-                line.push(b',');
-            }
-            first = false;
-            line.extend_from_slice(name);
-            push_u64(line, n);
-        }
-    }
-    line.extend_from_slice(b"},\"latency_us\":[");
-}
-
-/// The `[value_us,` that starts a latency pair, formatted (0 bytes: not yet).
-#[derive(Debug, Clone, Copy, Default)]
-struct PairHead {
-    bytes: [u8; 24],
-    len: u8,
-}
-
-impl PairHead {
-    fn of(value_us: u64) -> Self {
-        let mut bytes = [0u8; 24];
-        bytes[0] = b'[';
-        let end = 1 + decimal_digits(value_us);
-        write_u64_before(&mut bytes, end, value_us);
-        bytes[end] = b',';
-        Self {
-            bytes,
-            len: (end + 1) as u8,
-        }
-    }
-}
-
-/// One `[value_us, count]` pair of a bucket line, composed on the stack front to back
-/// and appended as one fixed-size block cut to its length (fixed-size copies are a
-/// few moves; pairs are most of a run's output).
-#[inline]
-fn push_pair(line: &mut Vec<u8>, first: bool, head: &PairHead, count: u64) {
-    // A comma, a head of at most 22 bytes, 20 digits and a bracket.
-    let mut buf = [0u8; 48];
-    buf[0] = b',';
-    let mut at = usize::from(!first);
-    buf[at..at + 24].copy_from_slice(&head.bytes);
-    at += usize::from(head.len);
-    at += decimal_digits(count);
-    write_u64_before(&mut buf, at, count);
-    buf[at] = b']';
-    let len = line.len();
-    line.extend_from_slice(&buf);
-    line.truncate(len + at + 1);
-}
-
-/// Powers of ten that fit a `u64`.
-const POW10: [u64; 20] = {
-    let mut p = [1u64; 20];
-    let mut i = 1;
-    while i < 20 {
-        p[i] = p[i - 1] * 10;
-        i += 1;
-    }
-    p
-};
-
-/// How many decimal digits `n` has (1 for 0): the bit length times log10(2)
-/// (1233/4096) is the digit count or one less, which one comparison settles.
-#[inline]
-fn decimal_digits(n: u64) -> usize {
-    let n = n.max(1);
-    let bits = 64 - n.leading_zeros() as usize;
-    let guess = (bits * 1233) >> 12;
-    guess + usize::from(n >= POW10[guess])
-}
-
-/// Writes `n` in decimal so that it ends just before `buf[end]`; returns where it
-/// starts.
-#[inline]
-fn write_u64_before(buf: &mut [u8], mut end: usize, mut n: u64) -> usize {
-    while n >= 100 {
-        let pair = (n % 100) as usize * 2;
-        n /= 100;
-        end -= 2;
-        buf[end..end + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
-    }
-    if n >= 10 {
-        let pair = n as usize * 2;
-        end -= 2;
-        buf[end..end + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
-    } else {
-        end -= 1;
-        buf[end] = b'0' + n as u8;
-    }
-    end
-}
-
-/// A ledger entry as a JSON line, byte for byte what `serde_json` gives (tested):
-/// simulated runs write one per client write.
-fn ledger_json(line: &mut Vec<u8>, entry: &LedgerEntry) {
-    line.extend_from_slice(b"{\"id\":");
-    push_u64(line, entry.id);
-    line.extend_from_slice(b",\"key\":");
-    let plain = entry
-        .key
-        .bytes()
-        .all(|b| b >= 0x20 && b != b'"' && b != b'\\' && b < 0x7f);
-    if plain {
-        line.push(b'"');
-        line.extend_from_slice(entry.key.as_bytes());
-        line.push(b'"');
-    } else {
-        // Escaping is serde_json's business; keys needing it are rare.
-        serde_json::to_writer(&mut *line, &entry.key).expect("a string always serializes");
-    }
-    line.extend_from_slice(b",\"checksum\":\"");
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    for shift in (0..16).rev() {
-        line.push(HEX[((entry.checksum.0 >> (shift * 4)) & 0xf) as usize]);
-    }
-    line.extend_from_slice(b"\",\"t_intended_us\":");
-    push_u64(line, entry.t_intended_us);
-    if let Some(t_ack_us) = entry.t_ack_us {
-        line.extend_from_slice(b",\"t_ack_us\":");
-        push_u64(line, t_ack_us);
-    }
-    line.extend_from_slice(match entry.outcome {
-        WriteOutcome::Acked => b",\"outcome\":\"acked\"}\n",
-        WriteOutcome::Failed => b",\"outcome\":\"failed\"}\n",
-        WriteOutcome::Indeterminate => b",\"outcome\":\"indeterminate\"}\n",
-    });
-}
-
-/// Two-digit decimal pairs "00".."99", to write numbers two digits at a time.
-const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
-2021222324252627282930313233343536373839\
-4041424344454647484950515253545556575859\
-6061626364656667686970717273747576777879\
-8081828384858687888990919293949596979899";
-
-/// Appends `n` in decimal.
-#[inline]
-fn push_u64(line: &mut Vec<u8>, n: u64) {
-    let mut digits = [0u8; 20];
-    let at = write_u64_before(&mut digits, 20, n);
-    line.extend_from_slice(&digits[at..]);
-}
-
-fn write_line<T: Serialize>(
-    file: &mut BufWriter<File>,
-    line: &mut Vec<u8>,
-    value: &T,
-) -> io::Result<()> {
-    line.clear();
-    serde_json::to_writer(&mut *line, value)?;
-    line.push(b'\n');
-    file.write_all(line)
 }
 
 /// Writes JSON to a temporary file and renames it over `path`, so readers never see
@@ -500,147 +299,6 @@ mod tests {
     use super::*;
     use crate::histogram::LatencyHistogram;
     use crate::reader::RunRecord;
-
-    #[test]
-    fn ledger_lines_are_what_serde_writes() {
-        let entries = [
-            ("k0", 0, Some(34_395), WriteOutcome::Acked),
-            ("k99999", u64::MAX, None, WriteOutcome::Indeterminate),
-            (
-                "we\"ird\\\u{1}é\u{7f}",
-                0x0123_4567_89ab_cdef,
-                Some(0),
-                WriteOutcome::Failed,
-            ),
-        ];
-        for (i, (key, checksum, t_ack_us, outcome)) in entries.into_iter().enumerate() {
-            let entry = LedgerEntry {
-                id: i as u64 * 1_000_003,
-                key: key.to_string(),
-                checksum: Checksum(checksum),
-                t_intended_us: 23_409 + i as u64,
-                t_ack_us,
-                outcome,
-            };
-            let mut line = Vec::new();
-            ledger_json(&mut line, &entry);
-            let mut want = serde_json::to_vec(&entry).unwrap();
-            want.push(b'\n');
-            assert_eq!(
-                String::from_utf8(line).unwrap(),
-                String::from_utf8(want).unwrap()
-            );
-        }
-    }
-
-    #[test]
-    fn numbers_are_written_in_decimal() {
-        for n in [
-            0,
-            1,
-            9,
-            10,
-            99,
-            100,
-            101,
-            999,
-            1_000,
-            12_345,
-            u64::MAX - 1,
-            u64::MAX,
-        ]
-        .into_iter()
-        .chain(POW10.iter().flat_map(|&p| [p - 1, p, p + 1]))
-        {
-            let mut line = Vec::new();
-            push_u64(&mut line, n);
-            assert_eq!(line, n.to_string().into_bytes());
-            line.clear();
-            push_pair(&mut line, false, &PairHead::of(n), u64::MAX - n);
-            push_pair(&mut line, true, &PairHead::of(n), n);
-            assert_eq!(decimal_digits(n), n.to_string().len());
-            assert_eq!(
-                line,
-                format!(",[{n},{}][{n},{n}]", u64::MAX - n).into_bytes()
-            );
-        }
-    }
-
-    #[test]
-    fn bucket_lines_are_what_serde_writes() {
-        let mut failed = FailureCounts::default();
-        let cases = [
-            (
-                "client",
-                OpKind::Read,
-                0,
-                0,
-                FailureCounts::default(),
-                vec![],
-            ),
-            (
-                "db",
-                OpKind::Write,
-                17,
-                3,
-                failed,
-                vec![(1_003, 2), (u64::MAX, 1)],
-            ),
-            (
-                "we\"ird\\name\u{1}é",
-                OpKind::Read,
-                1,
-                0,
-                failed,
-                vec![(0, 1)],
-            ),
-        ];
-        for (k, class) in FailureClass::ALL.iter().enumerate() {
-            failed.add(*class, k as u64 * 7);
-        }
-        let mut all = cases.to_vec();
-        all.push((
-            "api",
-            OpKind::Write,
-            9,
-            12_345_678_901,
-            failed,
-            vec![(5, 6), (7, 8)],
-        ));
-        let mut one = FailureCounts::default();
-        one.add(FailureClass::Other, 1);
-        all.push(("api", OpKind::Read, 0, 1, one, vec![(10, 1)]));
-        for (i, (series, op, started, ok, failed, latency_us)) in all.into_iter().enumerate() {
-            let acc = Accumulator {
-                started,
-                ok,
-                failed,
-                latencies: CellCounts::default(),
-            };
-            let mut line = Vec::new();
-            let name = serde_json::to_vec(series).unwrap();
-            bucket_head(&mut line, i as u64 * 1_000, &name, op, &acc);
-            for (k, &(v, c)) in latency_us.iter().enumerate() {
-                push_pair(&mut line, k == 0, &PairHead::of(v), c);
-            }
-            line.extend_from_slice(b"]}\n");
-            let mut want = serde_json::to_vec(&Bucket {
-                index: i as u64 * 1_000,
-                series: series.to_string(),
-                op,
-                started,
-                ok,
-                failed,
-                latency_us,
-            })
-            .unwrap();
-            want.push(b'\n');
-            assert_eq!(
-                String::from_utf8(line).unwrap(),
-                String::from_utf8(want).unwrap()
-            );
-        }
-    }
 
     fn recorder(dir: &Path) -> Recorder {
         Recorder::create(dir, RunMeta::new("t", Engine::Sim, 7), "name: t\n").unwrap()
@@ -713,5 +371,139 @@ mod tests {
         fs::write(&markers, format!("{good}\nnot json\n{good}\n")).unwrap();
         let err = RunRecord::load(dir.path()).unwrap_err().to_string();
         assert!(err.contains("markers.jsonl:2:"), "{err}");
+    }
+
+    /// The same calls, fed to a recorder of each sink: what the folder reads back and
+    /// what memory holds.
+    fn both_ways(
+        run: impl Fn(&mut Recorder),
+        end: (RunStatus, u64, Option<String>),
+    ) -> (RunRecord, RunRecord) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = recorder(dir.path());
+        run(&mut files);
+        files.finish(end.0, end.1, end.2.clone()).unwrap();
+        let (mut memory, record) =
+            Recorder::in_memory(RunMeta::new("t", Engine::Sim, 7), "name: t\n");
+        assert_eq!(memory.dir(), None);
+        run(&mut memory);
+        memory.finish(end.0, end.1, end.2).unwrap();
+        (RunRecord::load(dir.path()).unwrap(), record.take().unwrap())
+    }
+
+    #[test]
+    fn a_record_kept_in_memory_equals_the_one_read_from_its_files() {
+        let (loaded, kept) = both_ways(
+            |rec| {
+                let client = rec.series(CLIENT_SERIES);
+                for i in 0..40u64 {
+                    let t = i * 37_000;
+                    rec.op_started(client, OpKind::ALL[(i % 2) as usize], t);
+                    let outcome = match i % 5 {
+                        0 => Err(FailureClass::ALL[(i / 5 % 6) as usize]),
+                        _ => Ok(()),
+                    };
+                    rec.op_finished(
+                        client,
+                        OpKind::ALL[(i % 2) as usize],
+                        t,
+                        t + i * i * 911,
+                        outcome,
+                    );
+                    if i == 10 {
+                        rec.flush_before(t).unwrap();
+                    }
+                }
+                // A series registered while buckets are open, with a name JSON escapes.
+                let odd = rec.series("we\"ird\\name\u{1}é");
+                rec.op_finished(odd, OpKind::Write, 1_200_000, 1_250_000, Ok(()));
+                rec.op_finished(odd, OpKind::Read, 0, 1_290_000, Ok(()));
+                // Markers out of time order, two at the same time.
+                for (t_us, source) in [
+                    (900_000, "late"),
+                    (100_000, "first"),
+                    (900_000, "tie"),
+                    (0, "start"),
+                ] {
+                    rec.marker(&Marker {
+                        t_us,
+                        kind: MarkerKind::Note,
+                        source: source.into(),
+                        component: (t_us > 0).then(|| "db".to_string()),
+                        detail: Some(String::new()),
+                    })
+                    .unwrap();
+                }
+                for (id, key, t_ack_us, outcome) in [
+                    (2, "k1", Some(5_000), WriteOutcome::Acked),
+                    (1, "k\"2\u{7f}", None, WriteOutcome::Indeterminate),
+                    (3, "k1", Some(9_000), WriteOutcome::Failed),
+                ] {
+                    rec.ledger(&LedgerEntry {
+                        id,
+                        key: key.into(),
+                        checksum: Checksum(u64::MAX / id),
+                        t_intended_us: id * 1_000,
+                        t_ack_us,
+                        outcome,
+                    })
+                    .unwrap();
+                }
+                rec.final_read(&FinalRead {
+                    key: "k1".into(),
+                    write_id: Some(2),
+                    checksum: Some(Checksum(7)),
+                    source: "db.primary".into(),
+                })
+                .unwrap();
+                rec.final_read(&FinalRead {
+                    key: "k9".into(),
+                    write_id: None,
+                    checksum: None,
+                    source: "db.primary".into(),
+                })
+                .unwrap();
+            },
+            (
+                RunStatus::Aborted,
+                1_510_000,
+                Some("guardrail: \"x\"".into()),
+            ),
+        );
+        assert!(loaded.buckets.len() > 10 && loaded.markers.len() == 4 && loaded.ledger.len() == 3);
+        assert_eq!(kept.dir, PathBuf::new());
+        assert_eq!(
+            RunRecord {
+                dir: PathBuf::new(),
+                ..loaded
+            },
+            kept
+        );
+        assert_eq!(
+            kept.markers
+                .iter()
+                .map(|m| m.source.as_str())
+                .collect::<Vec<_>>(),
+            ["start", "first", "late", "tie"]
+        );
+        // An empty run too: no bucket, no line.
+        let (loaded, kept) = both_ways(|_| {}, (RunStatus::Completed, 0, None));
+        assert_eq!(
+            RunRecord {
+                dir: PathBuf::new(),
+                ..loaded
+            },
+            kept
+        );
+    }
+
+    #[test]
+    fn a_memory_record_unfinished_is_none() {
+        let (mut rec, record) = Recorder::in_memory(RunMeta::new("t", Engine::Sim, 7), "");
+        let client = rec.series(CLIENT_SERIES);
+        rec.op_started(client, OpKind::Read, 0);
+        // The run fails before its end: the recorder is dropped, never finished.
+        drop(rec);
+        assert!(record.take().is_none());
     }
 }

@@ -1,0 +1,474 @@
+//! The file sink: a record written as the folder of `docs/record.md`, line by line,
+//! flushed as buckets close.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::cells::cell_highest;
+use crate::layout;
+use crate::types::*;
+use crate::writer::{write_json_atomically, Accumulator, WriteError};
+
+/// A record's open files in its folder.
+pub(crate) struct FileSink {
+    dir: PathBuf,
+    buckets: BufWriter<File>,
+    markers: BufWriter<File>,
+    ledger: BufWriter<File>,
+    final_state: BufWriter<File>,
+    line: Vec<u8>,
+    /// Each series' name as a JSON string (quoted and escaped), written per bucket.
+    series_json: Vec<Vec<u8>>,
+    /// Each histogram cell's `[value_us,` as bucket lines write it, filled as cells
+    /// are first written: a cell's value is the same in every bucket, so it is
+    /// formatted once per run instead of once per bucket.
+    pair_heads: Vec<PairHead>,
+}
+
+impl FileSink {
+    /// Creates the folder (and parents) and the record's files, copying the
+    /// experiment file's text and writing `run.json` as `meta` says (running).
+    pub(crate) fn create(
+        dir: &Path,
+        meta: &RunMeta,
+        experiment_text: &str,
+    ) -> Result<Self, WriteError> {
+        let fail = |source| WriteError {
+            dir: dir.to_path_buf(),
+            source,
+        };
+        fs::create_dir_all(dir).map_err(fail)?;
+        fs::write(dir.join(layout::EXPERIMENT), experiment_text).map_err(fail)?;
+        write_json_atomically(&dir.join(layout::RUN), meta).map_err(fail)?;
+        let open = |name: &str| File::create(dir.join(name)).map(BufWriter::new);
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            buckets: open(layout::BUCKETS).map_err(fail)?,
+            markers: open(layout::MARKERS).map_err(fail)?,
+            ledger: open(layout::LEDGER).map_err(fail)?,
+            final_state: open(layout::FINAL_STATE).map_err(fail)?,
+            line: Vec::with_capacity(256),
+            series_json: Vec::new(),
+            pair_heads: Vec::new(),
+        })
+    }
+
+    /// The record's folder.
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Keeps the new series' name as JSON, to write it per bucket.
+    pub(crate) fn series_added(&mut self, name: &str) {
+        self.series_json
+            .push(serde_json::to_vec(name).expect("a string always serializes"));
+    }
+
+    /// Writes a closed bucket's line for series number `series`, emptying the
+    /// accumulator's latencies.
+    pub(crate) fn bucket(
+        &mut self,
+        index: u64,
+        series: usize,
+        op: OpKind,
+        acc: &mut Accumulator,
+    ) -> Result<(), WriteError> {
+        self.line.clear();
+        bucket_head(&mut self.line, index, &self.series_json[series], op, acc);
+        let (line, heads) = (&mut self.line, &mut self.pair_heads);
+        let mut first = true;
+        acc.latencies.drain(|cell, count| {
+            if cell >= heads.len() {
+                heads.resize(cell + 1, PairHead::default());
+            }
+            if heads[cell].len == 0 {
+                heads[cell] = PairHead::of(cell_highest(cell));
+            }
+            push_pair(line, first, &heads[cell], count);
+            first = false;
+        });
+        self.line.extend_from_slice(b"]}\n");
+        self.buckets
+            .write_all(&self.line)
+            .map_err(|e| self.error(e))
+    }
+
+    /// Writes a marker's line.
+    pub(crate) fn marker(&mut self, marker: &Marker) -> Result<(), WriteError> {
+        write_line(&mut self.markers, &mut self.line, marker).map_err(|e| self.error(e))
+    }
+
+    /// Writes a ledger entry's line.
+    pub(crate) fn ledger(&mut self, entry: &LedgerEntry) -> Result<(), WriteError> {
+        self.line.clear();
+        ledger_json(&mut self.line, entry);
+        self.ledger.write_all(&self.line).map_err(|e| self.error(e))
+    }
+
+    /// Writes a final read's line.
+    pub(crate) fn final_read(&mut self, read: &FinalRead) -> Result<(), WriteError> {
+        write_line(&mut self.final_state, &mut self.line, read).map_err(|e| self.error(e))
+    }
+
+    /// Hands every file's buffered lines to the OS.
+    pub(crate) fn flush(&mut self) -> Result<(), WriteError> {
+        for file in [
+            &mut self.buckets,
+            &mut self.markers,
+            &mut self.ledger,
+            &mut self.final_state,
+        ] {
+            file.flush().map_err(|e| WriteError {
+                dir: self.dir.clone(),
+                source: e,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Flushes every file and rewrites `run.json` with the ended run's `meta`.
+    pub(crate) fn finish(mut self, meta: &RunMeta) -> Result<(), WriteError> {
+        self.flush()?;
+        write_json_atomically(&self.dir.join(layout::RUN), meta).map_err(|e| self.error(e))
+    }
+
+    fn error(&self, source: io::Error) -> WriteError {
+        WriteError {
+            dir: self.dir.clone(),
+            source,
+        }
+    }
+}
+
+/// The start of a bucket's JSON line, up to the opening bracket of its latency
+/// pairs: with [`push_pair`] and a closing `]}`, byte for byte what serializing a
+/// [`Bucket`] with `serde_json` gives (a test holds the two together), without
+/// serde's per-field machinery: buckets are most of what a run writes.
+fn bucket_head(line: &mut Vec<u8>, index: u64, series_json: &[u8], op: OpKind, acc: &Accumulator) {
+    line.extend_from_slice(b"{\"b\":");
+    push_u64(line, index);
+    line.extend_from_slice(b",\"series\":");
+    line.extend_from_slice(series_json);
+    line.extend_from_slice(match op {
+        OpKind::Read => b",\"op\":\"read\",\"started\":",
+        OpKind::Write => b",\"op\":\"write\",\"started\":",
+    });
+    push_u64(line, acc.started);
+    line.extend_from_slice(b",\"ok\":");
+    push_u64(line, acc.ok);
+    line.extend_from_slice(b",\"failed\":{");
+    let f = &acc.failed;
+    let mut first = true;
+    for (name, n) in [
+        (&b"\"refused\":"[..], f.refused),
+        (b"\"reset\":", f.reset),
+        (b"\"timeout\":", f.timeout),
+        (b"\"server_error\":", f.server_error),
+        (b"\"pool_exhausted\":", f.pool_exhausted),
+        (b"\"other\":", f.other),
+    ] {
+        if n != 0 {
+            if !first {
+                line.push(b',');
+            }
+            first = false;
+            line.extend_from_slice(name);
+            push_u64(line, n);
+        }
+    }
+    line.extend_from_slice(b"},\"latency_us\":[");
+}
+
+/// The `[value_us,` that starts a latency pair, formatted (0 bytes: not yet).
+#[derive(Debug, Clone, Copy, Default)]
+struct PairHead {
+    bytes: [u8; 24],
+    len: u8,
+}
+
+impl PairHead {
+    fn of(value_us: u64) -> Self {
+        let mut bytes = [0u8; 24];
+        bytes[0] = b'[';
+        let end = 1 + decimal_digits(value_us);
+        write_u64_before(&mut bytes, end, value_us);
+        bytes[end] = b',';
+        Self {
+            bytes,
+            len: (end + 1) as u8,
+        }
+    }
+}
+
+/// One `[value_us, count]` pair of a bucket line, composed on the stack front to back
+/// and appended as one fixed-size block cut to its length (fixed-size copies are a
+/// few moves; pairs are most of a run's output).
+#[inline]
+fn push_pair(line: &mut Vec<u8>, first: bool, head: &PairHead, count: u64) {
+    // A comma, a head of at most 22 bytes, 20 digits and a bracket.
+    let mut buf = [0u8; 48];
+    buf[0] = b',';
+    let mut at = usize::from(!first);
+    buf[at..at + 24].copy_from_slice(&head.bytes);
+    at += usize::from(head.len);
+    at += decimal_digits(count);
+    write_u64_before(&mut buf, at, count);
+    buf[at] = b']';
+    let len = line.len();
+    line.extend_from_slice(&buf);
+    line.truncate(len + at + 1);
+}
+
+/// Powers of ten that fit a `u64`.
+const POW10: [u64; 20] = {
+    let mut p = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        p[i] = p[i - 1] * 10;
+        i += 1;
+    }
+    p
+};
+
+/// How many decimal digits `n` has (1 for 0): the bit length times log10(2)
+/// (1233/4096) is the digit count or one less, which one comparison settles.
+#[inline]
+fn decimal_digits(n: u64) -> usize {
+    let n = n.max(1);
+    let bits = 64 - n.leading_zeros() as usize;
+    let guess = (bits * 1233) >> 12;
+    guess + usize::from(n >= POW10[guess])
+}
+
+/// Writes `n` in decimal so that it ends just before `buf[end]`; returns where it
+/// starts.
+#[inline]
+fn write_u64_before(buf: &mut [u8], mut end: usize, mut n: u64) -> usize {
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        end -= 2;
+        buf[end..end + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if n >= 10 {
+        let pair = n as usize * 2;
+        end -= 2;
+        buf[end..end + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
+        end -= 1;
+        buf[end] = b'0' + n as u8;
+    }
+    end
+}
+
+/// A ledger entry as a JSON line, byte for byte what `serde_json` gives (tested):
+/// simulated runs write one per client write.
+fn ledger_json(line: &mut Vec<u8>, entry: &LedgerEntry) {
+    line.extend_from_slice(b"{\"id\":");
+    push_u64(line, entry.id);
+    line.extend_from_slice(b",\"key\":");
+    let plain = entry
+        .key
+        .bytes()
+        .all(|b| b >= 0x20 && b != b'"' && b != b'\\' && b < 0x7f);
+    if plain {
+        line.push(b'"');
+        line.extend_from_slice(entry.key.as_bytes());
+        line.push(b'"');
+    } else {
+        // Escaping is serde_json's business; keys needing it are rare.
+        serde_json::to_writer(&mut *line, &entry.key).expect("a string always serializes");
+    }
+    line.extend_from_slice(b",\"checksum\":\"");
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for shift in (0..16).rev() {
+        line.push(HEX[((entry.checksum.0 >> (shift * 4)) & 0xf) as usize]);
+    }
+    line.extend_from_slice(b"\",\"t_intended_us\":");
+    push_u64(line, entry.t_intended_us);
+    if let Some(t_ack_us) = entry.t_ack_us {
+        line.extend_from_slice(b",\"t_ack_us\":");
+        push_u64(line, t_ack_us);
+    }
+    line.extend_from_slice(match entry.outcome {
+        WriteOutcome::Acked => b",\"outcome\":\"acked\"}\n",
+        WriteOutcome::Failed => b",\"outcome\":\"failed\"}\n",
+        WriteOutcome::Indeterminate => b",\"outcome\":\"indeterminate\"}\n",
+    });
+}
+
+/// Two-digit decimal pairs "00".."99", to write numbers two digits at a time.
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Appends `n` in decimal.
+#[inline]
+fn push_u64(line: &mut Vec<u8>, n: u64) {
+    let mut digits = [0u8; 20];
+    let at = write_u64_before(&mut digits, 20, n);
+    line.extend_from_slice(&digits[at..]);
+}
+
+fn write_line<T: Serialize>(
+    file: &mut BufWriter<File>,
+    line: &mut Vec<u8>,
+    value: &T,
+) -> io::Result<()> {
+    line.clear();
+    serde_json::to_writer(&mut *line, value)?;
+    line.push(b'\n');
+    file.write_all(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cells::CellCounts;
+
+    #[test]
+    fn ledger_lines_are_what_serde_writes() {
+        let entries = [
+            ("k0", 0, Some(34_395), WriteOutcome::Acked),
+            ("k99999", u64::MAX, None, WriteOutcome::Indeterminate),
+            (
+                "we\"ird\\\u{1}é\u{7f}",
+                0x0123_4567_89ab_cdef,
+                Some(0),
+                WriteOutcome::Failed,
+            ),
+        ];
+        for (i, (key, checksum, t_ack_us, outcome)) in entries.into_iter().enumerate() {
+            let entry = LedgerEntry {
+                id: i as u64 * 1_000_003,
+                key: key.to_string(),
+                checksum: Checksum(checksum),
+                t_intended_us: 23_409 + i as u64,
+                t_ack_us,
+                outcome,
+            };
+            let mut line = Vec::new();
+            ledger_json(&mut line, &entry);
+            let mut want = serde_json::to_vec(&entry).unwrap();
+            want.push(b'\n');
+            assert_eq!(
+                String::from_utf8(line).unwrap(),
+                String::from_utf8(want).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        for n in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            101,
+            999,
+            1_000,
+            12_345,
+            u64::MAX - 1,
+            u64::MAX,
+        ]
+        .into_iter()
+        .chain(POW10.iter().flat_map(|&p| [p - 1, p, p + 1]))
+        {
+            let mut line = Vec::new();
+            push_u64(&mut line, n);
+            assert_eq!(line, n.to_string().into_bytes());
+            line.clear();
+            push_pair(&mut line, false, &PairHead::of(n), u64::MAX - n);
+            push_pair(&mut line, true, &PairHead::of(n), n);
+            assert_eq!(decimal_digits(n), n.to_string().len());
+            assert_eq!(
+                line,
+                format!(",[{n},{}][{n},{n}]", u64::MAX - n).into_bytes()
+            );
+        }
+    }
+
+    #[test]
+    fn bucket_lines_are_what_serde_writes() {
+        let mut failed = FailureCounts::default();
+        let cases = [
+            (
+                "client",
+                OpKind::Read,
+                0,
+                0,
+                FailureCounts::default(),
+                vec![],
+            ),
+            (
+                "db",
+                OpKind::Write,
+                17,
+                3,
+                failed,
+                vec![(1_003, 2), (u64::MAX, 1)],
+            ),
+            (
+                "we\"ird\\name\u{1}é",
+                OpKind::Read,
+                1,
+                0,
+                failed,
+                vec![(0, 1)],
+            ),
+        ];
+        for (k, class) in FailureClass::ALL.iter().enumerate() {
+            failed.add(*class, k as u64 * 7);
+        }
+        let mut all = cases.to_vec();
+        all.push((
+            "api",
+            OpKind::Write,
+            9,
+            12_345_678_901,
+            failed,
+            vec![(5, 6), (7, 8)],
+        ));
+        let mut one = FailureCounts::default();
+        one.add(FailureClass::Other, 1);
+        all.push(("api", OpKind::Read, 0, 1, one, vec![(10, 1)]));
+        for (i, (series, op, started, ok, failed, latency_us)) in all.into_iter().enumerate() {
+            let acc = Accumulator {
+                started,
+                ok,
+                failed,
+                latencies: CellCounts::default(),
+            };
+            let mut line = Vec::new();
+            let name = serde_json::to_vec(series).unwrap();
+            bucket_head(&mut line, i as u64 * 1_000, &name, op, &acc);
+            for (k, &(v, c)) in latency_us.iter().enumerate() {
+                push_pair(&mut line, k == 0, &PairHead::of(v), c);
+            }
+            line.extend_from_slice(b"]}\n");
+            let mut want = serde_json::to_vec(&Bucket {
+                index: i as u64 * 1_000,
+                series: series.to_string(),
+                op,
+                started,
+                ok,
+                failed,
+                latency_us,
+            })
+            .unwrap();
+            want.push(b'\n');
+            assert_eq!(
+                String::from_utf8(line).unwrap(),
+                String::from_utf8(want).unwrap()
+            );
+        }
+    }
+}

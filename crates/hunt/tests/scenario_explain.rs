@@ -1,6 +1,7 @@
 //! The shipped `examples/hunt-pause-split-brain.yaml`: its worst case is inside the
 //! box, not at a corner, and the explanation of it names the mechanism from the runs'
-//! data (the stale DNS answers and the order of heal and activation).
+//! data (the stale DNS answers and the order of heal and activation); the whole hunt
+//! finds the worst case docs/hunt.md shows.
 
 use std::path::Path;
 
@@ -60,4 +61,28 @@ fn the_explanation_names_the_stale_dns_answers_and_the_order_of_events() {
     );
     assert!(w > 8.0 && w <= 10.0 && s < w, "worst {w}, as written {s}");
     assert!(text.contains("after activation"), "{text}");
+}
+
+/// The whole hunt finds what docs/hunt.md's transcript shows, which was produced
+/// when every evaluation recorded its run into a temporary folder: recording in
+/// memory must not change a single evaluation.
+#[test]
+fn the_pause_example_hunt_finds_what_the_docs_transcript_shows() {
+    let out = hunt().run(&mut |_| {}).unwrap();
+    assert_eq!((out.start_value, out.best_value), (69.0, 893.0));
+    assert_eq!(
+        out.values,
+        [
+            ("faults[0].at".to_string(), serde_json::json!("25150ms")),
+            (
+                "faults[0].duration".to_string(),
+                serde_json::json!("3186ms")
+            ),
+        ]
+    );
+    let s = &out.search;
+    assert_eq!(
+        (s.evaluations, s.evaluations_failed, s.paths_seen),
+        (48, 0, 16)
+    );
 }

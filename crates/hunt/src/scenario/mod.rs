@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use explain::{Explanation, RunEvidence};
 use faultline_analyze::analyze;
 use faultline_analyze::integrity::{Verifier, WriteClass};
-use faultline_record::{Engine, Recorder, RunMeta, RunRecord};
+use faultline_record::{Engine, Recorder, RunMeta};
 use faultline_sim::{DecisionPoint, Simulation};
 use faultline_spec::{Experiment, HuntMethod, HuntObjective, RawExperiment};
 use serde::Serialize;
@@ -297,26 +297,23 @@ impl ScenarioHunt {
             .join(", ")
     }
 
-    /// Simulates a validated candidate (recording into a temporary folder, as the
-    /// analyzer reads records) and returns its summary, decision trace and the
-    /// acknowledgement times of its lost writes.
+    /// Simulates a validated candidate and returns its summary, decision trace and the
+    /// acknowledgement times of its lost writes. The run is recorded in memory: the
+    /// analyzer reads a record, and that record equals the one `faultline run` writes
+    /// and reads back, without the files.
     pub fn simulate(experiment: &Experiment) -> Result<RunEvidence, HuntError> {
-        let dir = tempfile::tempdir().map_err(|e| HuntError::Output {
-            path: std::env::temp_dir(),
-            source: e,
-        })?;
         let seed = experiment.seed();
-        let mut sim = Simulation::new(experiment, seed)
-            .map_err(|e| HuntError::input(experiment.source_path(), e.to_string()))?;
+        let fail = |e: String| HuntError::input(experiment.source_path(), e);
+        let mut sim = Simulation::new(experiment, seed).map_err(|e| fail(e.to_string()))?;
         sim.enable_trace();
         let meta = RunMeta::new(&experiment.raw().name, Engine::Sim, seed);
-        let rec = Recorder::create(dir.path(), meta, experiment.source_text())
-            .map_err(|e| HuntError::input(dir.path(), e.to_string()))?;
+        let (rec, kept) = Recorder::in_memory(meta, experiment.source_text());
         let (_, sim) = sim
             .run_to_end(rec, &mut |_| {})
-            .map_err(|e| HuntError::input(experiment.source_path(), e.to_string()))?;
-        let record =
-            RunRecord::load(dir.path()).map_err(|e| HuntError::input(dir.path(), e.to_string()))?;
+            .map_err(|e| fail(e.to_string()))?;
+        let record = kept
+            .take()
+            .ok_or_else(|| fail("the simulation ended without finishing its record".into()))?;
         let analysis = analyze(&record, experiment);
         let verifier = Verifier::new(&record.ledger, &record.final_state);
         let lost_ack_us = record
@@ -503,4 +500,69 @@ pub fn write_outputs(
     series.extend(s.progress.iter().copied());
     std::fs::write(&svg, progress_svg(&series, &title)).map_err(io(&svg))?;
     Ok(worst)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Debug;
+
+    use faultline_record::RunRecord;
+
+    use super::*;
+
+    fn example(name: &str) -> Experiment {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples")
+            .join(name);
+        faultline_spec::load(&path).expect("the shipped example is valid")
+    }
+
+    /// Asserts equal lists, naming the first entry that differs.
+    fn same<T: PartialEq + Debug>(what: &str, a: &[T], b: &[T]) {
+        if let Some(i) = (0..a.len().min(b.len())).find(|&i| a[i] != b[i]) {
+            assert_eq!(a[i], b[i], "{what}[{i}] differs");
+        }
+        assert_eq!(a.len(), b.len(), "{what}: not as many");
+    }
+
+    /// The hunt records its runs in memory where `faultline run` writes files and
+    /// reads them back: the record, and `summary.json` byte for byte, must not depend
+    /// on which.
+    #[test]
+    fn runs_recorded_in_memory_analyze_like_runs_read_from_files() {
+        for name in ["active-passive.yaml", "replication-rpo.yaml"] {
+            let exp = example(name);
+            let dir = tempfile::tempdir().unwrap();
+            faultline_sim::run(&exp, dir.path(), &mut |_| {}).unwrap();
+            let loaded = RunRecord::load(dir.path()).unwrap();
+            let meta = RunMeta::new(&exp.raw().name, Engine::Sim, exp.seed());
+            let (rec, kept) = Recorder::in_memory(meta, exp.source_text());
+            let sim = Simulation::new(&exp, exp.seed()).unwrap();
+            sim.run_to_end(rec, &mut |_| {}).unwrap();
+            let kept = kept.take().expect("a finished run hands its record over");
+            assert!(
+                !loaded.markers.is_empty()
+                    && !loaded.ledger.is_empty()
+                    && !loaded.final_state.is_empty(),
+                "{name} has markers, writes and a verification"
+            );
+            assert_eq!(loaded.meta, kept.meta, "{name}");
+            assert_eq!(loaded.experiment_text, kept.experiment_text, "{name}");
+            same(&format!("{name} buckets"), &loaded.buckets, &kept.buckets);
+            same(&format!("{name} markers"), &loaded.markers, &kept.markers);
+            same(&format!("{name} ledger"), &loaded.ledger, &kept.ledger);
+            same(
+                &format!("{name} final_state"),
+                &loaded.final_state,
+                &kept.final_state,
+            );
+            // What `summary.json` holds (`write_json_atomically` adds a newline).
+            let json = |s: &faultline_analyze::Summary| serde_json::to_vec_pretty(s).unwrap();
+            let from_files = json(&analyze(&loaded, &exp).summary);
+            assert_eq!(from_files, json(&analyze(&kept, &exp).summary), "{name}");
+            // And what a hunt evaluation reads, with the decision trace on.
+            let evaluated = ScenarioHunt::simulate(&exp).unwrap();
+            assert_eq!(from_files, json(&evaluated.summary), "{name}");
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! The one place where outcomes become exit codes.
 
+use crate::out::errln;
 use std::process::ExitCode;
 
 /// What a command ended in.
@@ -36,7 +37,7 @@ pub fn report(outcome: Result<Outcome, Failure>) -> ExitCode {
         Ok(Outcome::Passed) => ExitCode::from(EXIT_PASSED),
         Ok(Outcome::ThresholdMissed) => ExitCode::from(EXIT_THRESHOLD_MISSED),
         Err(failure) => {
-            eprintln!("error: {failure}");
+            errln!("error: {failure}");
             ExitCode::from(EXIT_INVALID)
         }
     }

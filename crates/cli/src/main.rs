@@ -7,6 +7,7 @@
 mod args;
 mod cmd;
 mod exit;
+mod out;
 
 use clap::Parser;
 

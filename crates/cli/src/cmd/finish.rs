@@ -10,6 +10,7 @@ use faultline_report::{render_terminal, TerminalStyle};
 
 use crate::args::OutputArgs;
 use crate::exit::{Failure, Outcome};
+use crate::out::{out, outln};
 
 /// Analyzes the record in `run_dir` with its own `experiment.yaml`, writes
 /// `run_dir/summary.json`, prints the terminal summary (the JSON with `--json`, nothing
@@ -31,12 +32,12 @@ pub fn finish_run(run_dir: &Path, output: &OutputArgs) -> Result<Outcome, Failur
     })?;
     let reports = super::report::write_reports(run_dir, &record, &experiment, &analysis)?;
     if output.json {
-        print!("{}", summary.to_json());
+        out!("{}", summary.to_json());
     } else if !output.quiet {
-        print!("{}", render_terminal(summary, terminal_style()));
-        println!("\nsummary written to {}", summary_path.display());
+        out!("{}", render_terminal(summary, terminal_style()));
+        outln!("\nsummary written to {}", summary_path.display());
         for path in &reports {
-            println!("report written to {}", path.display());
+            outln!("report written to {}", path.display());
         }
     }
     Ok(if summary.passed {

@@ -9,6 +9,7 @@ use faultline_report::{compare, render_gap_html, render_gap_terminal};
 use crate::args::OutputArgs;
 use crate::cmd::report::load_run;
 use crate::exit::{Failure, Outcome};
+use crate::out::{errln, out, outln};
 
 /// The gap report's default name.
 pub const GAP_HTML: &str = "gap.html";
@@ -24,9 +25,10 @@ pub fn gap(
     let sim = load_run(sim_dir)?.analysis.summary;
     let live = load_run(live_dir)?.analysis.summary;
     if sim.experiment != live.experiment && !output.quiet {
-        eprintln!(
+        errln!(
             "warning: the runs are of different experiments (`{}` and `{}`)",
-            sim.experiment, live.experiment
+            sim.experiment,
+            live.experiment
         );
     }
     let gap = compare(&sim, &live);
@@ -36,10 +38,10 @@ pub fn gap(
     write(&path, &render_gap_html(&gap))?;
     write(&live_dir.join("gap.json"), &gap.to_json())?;
     if output.json {
-        print!("{}", gap.to_json());
+        out!("{}", gap.to_json());
     } else if !output.quiet {
-        print!("{}", render_gap_terminal(&gap));
-        println!(
+        out!("{}", render_gap_terminal(&gap));
+        outln!(
             "\nwrote {} and {}",
             path.display(),
             live_dir.join("gap.json").display()

@@ -8,6 +8,7 @@ use faultline_hunt::scenario::{
 
 use crate::args::OutputArgs;
 use crate::exit::{Failure, Outcome};
+use crate::out::{errln, outln};
 
 /// Searches the `hunt` ranges for the worst scenario, writes `worst.yaml`,
 /// `progress.json` and `progress.svg` into the output folder, then runs `worst.yaml`
@@ -23,7 +24,7 @@ pub fn hunt(file: &Path, out: Option<&Path>, output: &OutputArgs) -> Result<Outc
     let talk = !output.quiet && !output.json;
     let objective = objective_name(&hunt.objective);
     if talk {
-        eprintln!(
+        errln!(
             "hunting the worst `{objective}` of `{}`: {} field(s) varied, {} evaluations, method {}, seed {}",
             hunt.name(),
             hunt.variables.len(),
@@ -36,7 +37,7 @@ pub fn hunt(file: &Path, out: Option<&Path>, output: &OutputArgs) -> Result<Outc
     let outcome = hunt
         .run(&mut |p| {
             if talk {
-                eprintln!(
+                errln!(
                     "  {:>6}/{max} evaluations  best {objective} = {}  ({:.1} s)",
                     p.evaluations,
                     p.best_value,
@@ -48,7 +49,7 @@ pub fn hunt(file: &Path, out: Option<&Path>, output: &OutputArgs) -> Result<Outc
     let worst =
         write_outputs(&hunt, &outcome, &out_dir).map_err(|e| Failure::new(e.to_string()))?;
     if talk {
-        println!(
+        outln!(
             "worst {objective} found: {} (the file as written: {}) after {} evaluations ({} failed, {} decision paths)",
             outcome.best_value,
             outcome.start_value,
@@ -57,23 +58,23 @@ pub fn hunt(file: &Path, out: Option<&Path>, output: &OutputArgs) -> Result<Outc
             outcome.search.paths_seen
         );
         for (path, value) in &outcome.values {
-            println!("  {path} = {value}");
+            outln!("  {path} = {value}");
         }
-        println!("why, against the file as written:");
+        outln!("why, against the file as written:");
         for line in &outcome.explanation.lines {
-            println!("  - {line}");
+            outln!("  - {line}");
         }
-        println!(
+        outln!(
             "worst scenario written to {} (replay: faultline run {})",
             worst.display(),
             worst.display()
         );
-        println!(
+        outln!(
             "progress written to {} and {}",
             out_dir.join(PROGRESS_FILE).display(),
             out_dir.join(PROGRESS_SVG).display()
         );
-        println!("\nreplaying the worst scenario:");
+        outln!("\nreplaying the worst scenario:");
     }
     super::run::run(&worst, Some(&out_dir.join("run")), None, output)
 }

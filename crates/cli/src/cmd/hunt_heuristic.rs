@@ -6,6 +6,7 @@ use faultline_hunt::{hunt_heuristic, rerun, Domain, HeuristicHuntConfig, Method,
 
 use crate::args::{HeuristicHuntArgs, OutputArgs};
 use crate::exit::{Failure, Outcome};
+use crate::out::{errln, outln};
 
 /// Searches for the input with the largest gap and writes it as a case file.
 pub fn hunt(args: &HeuristicHuntArgs, output: &OutputArgs) -> Result<Outcome, Failure> {
@@ -13,7 +14,7 @@ pub fn hunt(args: &HeuristicHuntArgs, output: &OutputArgs) -> Result<Outcome, Fa
     let quiet = output.quiet || output.json;
     let result = hunt_heuristic(&config, &mut |p: Progress| {
         if !quiet {
-            eprintln!(
+            errln!(
                 "{:>7} / {} evaluations  best gap {:.3}  {:.1}s",
                 p.evaluations,
                 p.evaluations_max,
@@ -27,9 +28,9 @@ pub fn hunt(args: &HeuristicHuntArgs, output: &OutputArgs) -> Result<Outcome, Fa
     if output.json {
         let text = serde_json::to_string_pretty(case)
             .map_err(|e| Failure::new(format!("cannot print the case as JSON: {e}")))?;
-        println!("{text}");
+        outln!("{text}");
     } else if !output.quiet {
-        println!(
+        outln!(
             "{} / {}: gap {} (heuristic {}, benchmark {}) after {} evaluations with {}",
             args.domain,
             args.heuristic,
@@ -40,7 +41,7 @@ pub fn hunt(args: &HeuristicHuntArgs, output: &OutputArgs) -> Result<Outcome, Fa
             case.method.name()
         );
         if let Some(path) = &result.case_path {
-            println!(
+            outln!(
                 "worst input written to {}; re-run it with: faultline hunt-heuristic --rerun {}",
                 path.display(),
                 path.display()
@@ -54,7 +55,7 @@ pub fn hunt(args: &HeuristicHuntArgs, output: &OutputArgs) -> Result<Outcome, Fa
 pub fn rerun_case(case_path: &Path, output: &OutputArgs) -> Result<Outcome, Failure> {
     let rerun = rerun(case_path).map_err(|e| Failure::new(e.to_string()))?;
     if !output.quiet {
-        println!(
+        outln!(
             "{}: recorded gap {}, gap now {} — {}",
             case_path.display(),
             rerun.gap_recorded,

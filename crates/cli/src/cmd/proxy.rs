@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use faultline_proxy::{serve_api, ProxyRegistry};
 
 use crate::exit::{Failure, Outcome};
+use crate::out::errln;
 
 /// Serves the API until interrupted (Ctrl-C heals every proxy: dropping the registry
 /// stops them).
@@ -15,7 +16,7 @@ pub fn proxy(listen: SocketAddr) -> Result<Outcome, Failure> {
         .map_err(|e| Failure::new(format!("cannot start the proxy's runtime: {e}")))?;
     runtime.block_on(async {
         let registry = ProxyRegistry::new();
-        eprintln!("faultline proxy: Toxiproxy-compatible API on http://{listen} (Ctrl-C stops)");
+        errln!("faultline proxy: Toxiproxy-compatible API on http://{listen} (Ctrl-C stops)");
         tokio::select! {
             served = serve_api(listen, registry.clone()) => served.map_err(|e| {
                 Failure::new(format!(

@@ -13,6 +13,7 @@ use faultline_spec::Experiment;
 
 use crate::args::OutputArgs;
 use crate::exit::{Failure, Outcome};
+use crate::out::{out, outln};
 
 /// `report.html` in a run's folder.
 pub const REPORT_HTML: &str = "report.html";
@@ -102,10 +103,10 @@ pub fn report(
             let written = write_reports(one, &run.record, &run.experiment, &run.analysis)?;
             let summary = &run.analysis.summary;
             if output.json {
-                print!("{}", summary.to_json());
+                out!("{}", summary.to_json());
             } else if !output.quiet {
                 for path in &written {
-                    println!("wrote {}", path.display());
+                    outln!("wrote {}", path.display());
                 }
             }
             Ok(outcome(summary.passed))
@@ -123,10 +124,10 @@ pub fn report(
                 let distributions = faultline_report::multi::distributions(&summaries);
                 let json = serde_json::to_string_pretty(&distributions)
                     .map_err(|e| Failure::new(format!("cannot encode the distributions: {e}")))?;
-                println!("{json}");
+                outln!("{json}");
             } else if !output.quiet {
-                print!("{}", render_multi_terminal(&summaries));
-                println!("\nwrote {}", path.display());
+                out!("{}", render_multi_terminal(&summaries));
+                outln!("\nwrote {}", path.display());
             }
             Ok(outcome(summaries.iter().all(|s| s.passed)))
         }

@@ -7,6 +7,7 @@ use faultline_spec::EngineKind;
 
 use crate::args::OutputArgs;
 use crate::exit::{Failure, Outcome};
+use crate::out::errln;
 
 /// Runs an experiment with its engine, then analyzes the record.
 pub fn run(
@@ -30,12 +31,12 @@ pub fn run(
     // One updating line on a terminal; silent otherwise (docs/reports.md).
     let mut view = faultline_report::ProgressView::new(output.quiet || output.json);
     if live && !output.quiet && !output.json {
-        eprintln!(
+        errln!(
             "running `{}` live against the deployment in its `live` section (Ctrl-C stops it and rolls back every fault)",
             experiment.raw().name
         );
     } else if !output.quiet && !output.json {
-        eprintln!(
+        errln!(
             "simulating `{}` with seed {} (replay: faultline run {} --seed {})",
             experiment.raw().name,
             experiment.seed(),

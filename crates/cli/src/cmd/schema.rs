@@ -1,9 +1,10 @@
 //! `faultline schema`.
 
 use crate::exit::{Failure, Outcome};
+use crate::out::out;
 
 /// Prints the experiment file's JSON Schema.
 pub fn schema() -> Result<Outcome, Failure> {
-    print!("{}", faultline_spec::json_schema());
+    out!("{}", faultline_spec::json_schema());
     Ok(Outcome::Passed)
 }

@@ -4,6 +4,7 @@ use std::io::IsTerminal as _;
 use std::path::Path;
 
 use crate::exit::{Failure, Outcome};
+use crate::out::{err, errln, outln};
 
 /// Loads and validates the file, its `hunt` section included. On problems, prints
 /// every one to stderr and fails
@@ -17,14 +18,14 @@ pub fn validate(file: &Path) -> Result<Outcome, Failure> {
             // of the experiment; the hunt checks them (without running anything).
             if raw.hunt.is_some() {
                 if let Err(e) = faultline_hunt::scenario::ScenarioHunt::prepare(&experiment) {
-                    eprintln!("{}", hunt_diagnostic(&experiment, e));
+                    errln!("{}", hunt_diagnostic(&experiment, e));
                     return Err(Failure::new(format!(
                         "{}: 1 problem found in the hunt section",
                         file.display()
                     )));
                 }
             }
-            println!(
+            outln!(
                 "{}: ok — experiment `{}`: {} components, {} stages, {} faults",
                 file.display(),
                 raw.name,
@@ -36,10 +37,10 @@ pub fn validate(file: &Path) -> Result<Outcome, Failure> {
         }
         Err(errors) => {
             if std::io::stderr().is_terminal() {
-                eprint!("{}", errors.render_snippets());
+                err!("{}", errors.render_snippets());
             } else {
                 for problem in &errors.problems {
-                    eprintln!("{problem}");
+                    errln!("{problem}");
                 }
             }
             let count = errors.problems.len();

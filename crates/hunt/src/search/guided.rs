@@ -29,8 +29,13 @@
 //!   input equal to a random one (or a random part of them) to a new
 //!   common value, *order* sorts a run of inputs up or down (a
 //!   heuristic that takes inputs in order sees another sequence of the
-//!   same values). Without such decisions these moves are never drawn, so
-//!   other problems search exactly as before;
+//!   same values), *coarsen* snaps every input to the nearest of two or
+//!   three values the parent holds (greedy packers' worst cases are built
+//!   from a few sizes: FFD's worst 30-item case in sizes 1–9 is 22 items
+//!   of 3 and 8 of 4), and among elites of equal value the archive keeps
+//!   the ones with fewer distinct values, so a plateau drifts towards such
+//!   inputs. Without such decisions these moves are never drawn and ties
+//!   are kept as before, so other problems search exactly as before;
 //! - **fresh points**: a share of uniform samples, so that on a flat
 //!   landscape the search is never worse off than random sampling.
 //!
@@ -64,9 +69,10 @@ enum Move {
     Sweep,
     Class,
     Order,
+    Coarsen,
 }
 
-const MOVES: [Move; 11] = [
+const MOVES: [Move; 12] = [
     Move::Flip,
     Move::Snap,
     Move::Local,
@@ -78,19 +84,22 @@ const MOVES: [Move; 11] = [
     Move::Sweep,
     Move::Class,
     Move::Order,
+    Move::Coarsen,
 ];
-/// Base weights; the last two (class, order) count only once some trace
+/// Base weights; the last three (class, order, coarsen) count only once some trace
 /// has had a decision over a sum of inputs (see [`Decision::is_linear`]):
 /// inputs that add up (items into bins) are where classes of equal inputs
 /// and their order matter, and the moves of other problems stay unchanged.
-const MOVE_WEIGHTS_BASE: [f64; 11] = [
-    0.25, 0.25, 0.20, 0.10, 0.10, 0.10, 0.20, 0.10, 0.10, 0.30, 0.20,
+const MOVE_WEIGHTS_BASE: [f64; 12] = [
+    0.25, 0.25, 0.20, 0.10, 0.10, 0.10, 0.20, 0.10, 0.10, 0.30, 0.20, 0.20,
 ];
 /// Index of the first move that needs decisions over sums of inputs.
 const LINEAR_MOVES_FROM: usize = 9;
 
 struct Elite {
     x: Vec<f64>,
+    /// Distinct values among its coordinates.
+    distinct: usize,
     value: f64,
     signature: u64,
     /// The decisions of its trace that name an input coordinate.
@@ -99,8 +108,8 @@ struct Elite {
 
 struct State {
     archive: Vec<Elite>,
-    wins: [f64; 11],
-    trials: [f64; 11],
+    wins: [f64; 12],
+    trials: [f64; 12],
     /// Whether some elite's trace had a decision over a sum of inputs.
     linear_seen: bool,
     step_scale: f64,
@@ -110,8 +119,8 @@ pub(super) fn run(ev: &mut Evaluator<'_>, rng: &mut Rng) {
     let bounds = ev.bounds();
     let mut state = State {
         archive: Vec::new(),
-        wins: [0.0; 11],
-        trials: [0.0; 11],
+        wins: [0.0; 12],
+        trials: [0.0; 12],
         linear_seen: false,
         step_scale: 0.1,
     };
@@ -229,7 +238,12 @@ pub(super) fn run(ev: &mut Evaluator<'_>, rng: &mut Rng) {
         for (e, (mv, parent_value)) in trace_results.into_iter().zip(origins) {
             let k = MOVES.iter().position(|m| *m == mv).unwrap_or(0);
             state.trials[k] += 1.0;
-            let won = e.value > parent_value;
+            // Coarsening is for walking a plateau towards fewer sizes (the
+            // archive keeps those on ties), so keeping the parent's value
+            // counts as a success; where coarse inputs lose the gap (2D
+            // packing, whose worst cases are not made of a few sizes) its
+            // weight shrinks.
+            let won = e.value > parent_value || (mv == Move::Coarsen && e.value >= parent_value);
             if won {
                 state.wins[k] += 1.0;
             }
@@ -258,37 +272,52 @@ impl State {
         if !self.linear_seen && e.trace.decisions().iter().any(Decision::is_linear) {
             self.linear_seen = true;
         }
-        if let Some(el) = self
+        let new = elite(e);
+        let key = |el: &Elite| self.rank(el);
+        if let Some(k) = self
             .archive
-            .iter_mut()
-            .find(|el| el.signature == e.signature)
+            .iter()
+            .position(|el| el.signature == new.signature)
         {
             // Ties replace too: on a plateau the path's elite drifts.
-            if e.value >= el.value {
-                *el = elite(e);
+            if key(&new) >= key(&self.archive[k]) {
+                self.archive[k] = new;
             }
             return;
         }
         if self.archive.len() < ARCHIVE_PATHS_MAX {
-            self.archive.push(elite(e));
+            self.archive.push(new);
             return;
         }
-        let (worst, worst_value) =
+        let (worst, worst_key) =
             self.archive
                 .iter()
                 .enumerate()
-                .fold((0, f64::INFINITY), |acc, (i, el)| {
-                    if el.value <= acc.1 {
-                        (i, el.value)
+                .fold((0, (f64::INFINITY, 0)), |acc, (i, el)| {
+                    if key(el) <= acc.1 {
+                        (i, key(el))
                     } else {
                         acc
                     }
                 });
         // On ties the last of the worst goes, so a plateau keeps churning
         // instead of freezing the archive on the first paths seen.
-        if e.value >= worst_value {
-            self.archive[worst] = elite(e);
+        if key(&new) >= worst_key {
+            self.archive[worst] = new;
         }
+    }
+
+    /// How an elite ranks against another: by value, then (once decisions
+    /// over sums were seen) by fewer distinct values, so that among equal
+    /// gaps the archive keeps inputs made of fewer sizes. Without such
+    /// decisions the second key is always 0 and ties rank equal, as before.
+    fn rank(&self, el: &Elite) -> (f64, i64) {
+        let fewer = if self.linear_seen {
+            -(el.distinct as i64)
+        } else {
+            0
+        };
+        (el.value, fewer)
     }
 
     fn is_flat(&self) -> bool {
@@ -404,6 +433,10 @@ impl State {
                 order(&mut x, bounds, rng);
                 x
             }
+            Move::Coarsen => {
+                coarsen(&mut x, bounds, rng);
+                x
+            }
             Move::Sweep => perturb(&x, bounds, self.step_scale, rng),
             Move::Cross => {
                 if self.archive.len() < 2 {
@@ -509,6 +542,42 @@ fn class(x: &mut [f64], bounds: &[crate::Bound], rng: &mut Rng) {
             x[j] = bounds[j].project(w);
         }
     }
+}
+
+/// Snaps every input to the nearest of two (60%) or three values taken
+/// from random coordinates of the parent: the parent's shape with fewer
+/// distinct values. Only coordinates in the same range as the first value
+/// drawn move.
+fn coarsen(x: &mut [f64], bounds: &[crate::Bound], rng: &mut Rng) {
+    let n = x.len();
+    if n == 0 {
+        return;
+    }
+    let first = rng.below(n);
+    let b = bounds[first];
+    let m = if rng.chance(0.6) { 2 } else { 3 };
+    let mut values = vec![x[first]];
+    values.extend((1..m).map(|_| x[rng.below(n)]));
+    for j in 0..n {
+        if bounds[j] != b {
+            continue;
+        }
+        let xj = x[j];
+        let v = values
+            .iter()
+            .copied()
+            .min_by(|p, q| (p - xj).abs().total_cmp(&(q - xj).abs()))
+            .unwrap_or(xj);
+        x[j] = b.project(v);
+    }
+}
+
+/// How many distinct values `x` holds.
+fn distinct_values(x: &[f64]) -> usize {
+    let mut v = x.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.dedup();
+    v.len()
 }
 
 /// Sorts a random run of inputs up or down (half the time each): a
@@ -620,6 +689,7 @@ fn pattern(bounds: &[crate::Bound], rng: &mut Rng) -> Vec<f64> {
 
 fn elite(e: Evaluated) -> Elite {
     Elite {
+        distinct: distinct_values(&e.x),
         tagged: e
             .trace
             .decisions()
@@ -720,6 +790,63 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+    #[test]
+    fn coarsen_leaves_at_most_three_of_the_parents_values() {
+        let bounds = vec![Bound::int(1, 9); 30];
+        let mut rng = Rng::new(4);
+        for _ in 0..200 {
+            let parent: Vec<f64> = bounds.iter().map(|b| b.sample(&mut rng)).collect();
+            let mut x = parent.clone();
+            coarsen(&mut x, &bounds, &mut rng);
+            assert!(distinct_values(&x) <= 3, "{x:?}");
+            assert!(
+                x.iter().all(|v| parent.contains(v)),
+                "{x:?} from {parent:?}"
+            );
+            // Each input went to the nearest of the values kept.
+            let kept: Vec<f64> = x.clone();
+            for (p, v) in parent.iter().zip(&x) {
+                assert!(kept.iter().all(|k| (p - v).abs() <= (p - k).abs()));
+            }
+        }
+    }
+
+    fn evaluated(x: Vec<f64>, value: f64, signature: u64, linear: bool) -> Evaluated {
+        let mut trace = crate::Trace::new();
+        let sums = if linear { vec![0, 1] } else { vec![0] };
+        trace.record_sums("s", CmpOp::Le, 1.0, 2.0, None, sums, Vec::new());
+        Evaluated {
+            x,
+            value,
+            trace,
+            signature,
+        }
+    }
+
+    #[test]
+    fn ties_prefer_fewer_distinct_values_only_after_decisions_over_sums() {
+        for linear in [false, true] {
+            let mut state = State {
+                archive: Vec::new(),
+                wins: [0.0; 12],
+                trials: [0.0; 12],
+                linear_seen: false,
+                step_scale: 0.1,
+            };
+            state.insert(evaluated(vec![3.0, 3.0, 4.0], 1.0, 7, linear));
+            // Same path, same value, one more distinct value.
+            state.insert(evaluated(vec![3.0, 5.0, 4.0], 1.0, 7, linear));
+            let kept = &state.archive[0].x;
+            if linear {
+                assert_eq!(kept, &vec![3.0, 3.0, 4.0], "fewer sizes kept");
+            } else {
+                assert_eq!(kept, &vec![3.0, 5.0, 4.0], "ties replace, as before");
+            }
+            // A larger value always replaces, whatever its sizes.
+            state.insert(evaluated(vec![1.0, 2.0, 9.0], 2.0, 7, linear));
+            assert_eq!(state.archive[0].value, 2.0);
         }
     }
 }

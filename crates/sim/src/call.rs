@@ -82,7 +82,7 @@ impl Simulation {
     }
 
     /// Starts (or restarts, for a retry) an attempt of a call.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn start_attempt(&mut self, call: u32) {
         let c = &mut self.calls[call as usize];
         c.attempt += 1;
@@ -320,7 +320,7 @@ impl Simulation {
     }
 
     /// Sends the current attempt (after the pool gave a connection).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn send(&mut self, call: u32) {
         let (gen, attempt, timeout_us) = {
             let c = &self.calls[call as usize];
@@ -370,7 +370,7 @@ impl Simulation {
     }
 
     /// Puts a request (or a connect) on the wire toward the attempt's node.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn dispatch(&mut self, call: u32, kind: JobKind, connect_us: u64) {
         let c = self.calls[call as usize];
         let from = self.caller_ep(c.caller);

@@ -367,7 +367,7 @@ impl Simulation {
     }
 
     /// Starts queued requests while the node has free slots.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn start_queued(&mut self, n: usize) {
         while !self.nodes[n].paused && self.nodes[n].busy < self.nodes[n].concurrency {
             let Some(next) = self.nodes[n].queue.pop_front() else {

@@ -218,7 +218,7 @@ impl EventQueue {
         self.refresh_lanes_min();
     }
 
-    #[inline]
+    #[inline(always)]
     fn heap_push(&mut self, entry: Entry) {
         if self.top_popped {
             // The popped top's place is free: the new entry sifts down from the root.
@@ -252,7 +252,7 @@ impl EventQueue {
     }
 
     /// Puts `entry` in place of the root (non-empty heap) and sifts it down with a hole.
-    #[inline]
+    #[inline(always)]
     fn sift_down(&mut self, entry: Entry) {
         let heap = &mut self.heap[..];
         let len = heap.len();

@@ -173,8 +173,24 @@ impl Simulation {
     }
 
     /// Picks the node an attempt goes to, or why there is none.
-    #[inline]
+    #[inline(always)]
     fn route(&mut self, call: u32) -> Result<(u32, u16), FailureClass> {
+        let target = self.calls[call as usize].target as usize;
+        // A service is reached directly (it has no DNS name and is no load balancer):
+        // most calls of a plain model go there, so it is checked first, in line.
+        if let Kind::Service(_) = self.comps[target].kind {
+            return match self.service_pick(target) {
+                NONE => Err(FailureClass::Refused),
+                node => Ok((node, u16::MAX)),
+            };
+        }
+        self.route_by_name(call)
+    }
+
+    /// [`Self::route`] through DNS names, load balancers, database topologies and
+    /// cache shards.
+    #[inline(never)]
+    fn route_by_name(&mut self, call: u32) -> Result<(u32, u16), FailureClass> {
         let c = self.calls[call as usize];
         let mut addr = Addr {
             comp: c.target,
@@ -198,21 +214,7 @@ impl Simulation {
         }
         let comp = addr.comp as usize;
         let node = match &mut self.comps[comp].kind {
-            Kind::Service(_) => {
-                // Client-side round robin over the instances that exist.
-                let n = self.comps[comp].nodes.len() as u32;
-                let mut pick = NONE;
-                for _ in 0..n {
-                    let i = rem(u64::from(self.comps[comp].rr), u64::from(n)) as u32;
-                    self.comps[comp].rr = self.comps[comp].rr.wrapping_add(1);
-                    let cand = self.comps[comp].nodes[i as usize];
-                    if !self.nodes[cand as usize].retired {
-                        pick = cand;
-                        break;
-                    }
-                }
-                pick
-            }
+            Kind::Service(_) => self.service_pick(comp),
             Kind::Db(db) => match db.topology {
                 DatabaseTopology::Single | DatabaseTopology::ActivePassive => db.primary,
                 DatabaseTopology::ActiveActive => {
@@ -249,6 +251,22 @@ impl Simulation {
             return Err(FailureClass::Refused);
         }
         Ok((node, lb))
+    }
+
+    /// Client-side round robin over a service's instances that exist (`NONE` if none).
+    #[inline(always)]
+    fn service_pick(&mut self, comp: usize) -> u32 {
+        let c = &mut self.comps[comp];
+        let n = c.nodes.len() as u32;
+        for _ in 0..n {
+            let i = rem(u64::from(c.rr), u64::from(n)) as u32;
+            c.rr = c.rr.wrapping_add(1);
+            let cand = c.nodes[i as usize];
+            if !self.nodes[cand as usize].retired {
+                return cand;
+            }
+        }
+        NONE
     }
 
     /// Picks an instance behind a load balancer.

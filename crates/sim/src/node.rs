@@ -75,7 +75,7 @@ impl Simulation {
     }
 
     /// A request reached its node.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn deliver(&mut self, job: u32, gen: u32) {
         if !self.job_valid(job, gen) {
             return;
@@ -183,7 +183,7 @@ impl Simulation {
     }
 
     /// A node finished its own work on a request.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn service_done(&mut self, job: u32, gen: u32) {
         if !self.job_valid(job, gen) {
             return;

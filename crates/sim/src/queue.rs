@@ -11,7 +11,9 @@
 //!
 //! Two shortcuts keep a pop cheap without changing the order: the smallest key at the
 //! front of any lane or in the chain is kept up to date (a pop compares it with the
-//! heap's top instead of scanning every lane), and the heap's top is removed lazily:
+//! heap's top instead of scanning every lane; the lanes' own minimum is kept beside it,
+//! so that the chain's pops, one per arrival, scan nothing), and the heap's top is
+//! removed lazily:
 //! most handlers schedule an event right after theirs was popped, and that push takes
 //! the root's place with one sift down instead of a sift down for the pop and a sift
 //! up for the push.
@@ -47,7 +49,7 @@ impl Entry {
 /// distinct lengths go to the heap.
 const MAX_LANES: usize = 16;
 
-/// `lanes_min_at` when the smallest key outside the heap is the chain's event.
+/// `outside_min_at` when the smallest key outside the heap is the chain's event.
 const CHAIN: usize = usize::MAX;
 
 /// Children per heap node: a 4-ary heap is half as deep as a binary one, and the four
@@ -75,9 +77,14 @@ pub struct EventQueue {
     last_lane: usize,
     /// The pending event of the chain ([`EventQueue::push_chain`]).
     chain: Option<Entry>,
+    /// The key of `chain` (`u128::MAX` when there is none).
+    chain_key: u128,
     /// The smallest key outside the heap, at the front of a lane or in `chain`
-    /// (`u128::MAX` when there is none), and where (a lane, or `CHAIN`): a lane's
-    /// front changes only when it pops or when it was empty.
+    /// (`u128::MAX` when there is none), and where (a lane, or `CHAIN`).
+    outside_min: u128,
+    outside_min_at: usize,
+    /// The smallest key at the front of a lane (`u128::MAX` when there is none), and
+    /// which lane: a lane's front changes only when it pops or when it was empty.
     lanes_min: u128,
     lanes_min_at: usize,
     /// Whether `heap[0]` was already popped (it leaves at the next push or pop).
@@ -92,6 +99,9 @@ impl Default for EventQueue {
             lanes: Vec::new(),
             last_lane: 0,
             chain: None,
+            chain_key: u128::MAX,
+            outside_min: u128::MAX,
+            outside_min_at: 0,
             lanes_min: u128::MAX,
             lanes_min_at: 0,
             top_popped: false,
@@ -127,9 +137,10 @@ impl EventQueue {
         self.seq += 1;
         let entry = Entry::new(t_us, self.seq, ev);
         self.chain = Some(entry);
-        if entry.key < self.lanes_min {
-            self.lanes_min = entry.key;
-            self.lanes_min_at = CHAIN;
+        self.chain_key = entry.key;
+        if entry.key < self.outside_min {
+            self.outside_min = entry.key;
+            self.outside_min_at = CHAIN;
         }
     }
 
@@ -161,6 +172,10 @@ impl EventQueue {
         if entries.len() == 1 && entry.key < self.lanes_min {
             self.lanes_min = entry.key;
             self.lanes_min_at = lane;
+            if entry.key < self.outside_min {
+                self.outside_min = entry.key;
+                self.outside_min_at = lane;
+            }
         }
     }
 
@@ -172,12 +187,20 @@ impl EventQueue {
         }
         let heap_key = self.heap.first().map_or(u128::MAX, |e| e.key);
         // Keys are unique (the sequence is), so only two empty sides compare equal.
-        if self.lanes_min < heap_key {
-            let entry = match self.lanes_min_at {
-                CHAIN => self.chain.take(),
-                lane => self.lanes[lane].entries.pop_front(),
+        if self.outside_min < heap_key {
+            let entry = match self.outside_min_at {
+                CHAIN => {
+                    // The lanes did not change: their minimum is the new one.
+                    self.chain_key = u128::MAX;
+                    self.chain.take()
+                }
+                lane => {
+                    let entry = self.lanes[lane].entries.pop_front();
+                    self.refresh_lanes_min();
+                    entry
+                }
             };
-            self.refresh_lanes_min();
+            self.refresh_outside_min();
             return entry.map(|e| (e.t_us(), e.ev));
         }
         let top = *self.heap.first()?;
@@ -187,10 +210,7 @@ impl EventQueue {
 
     /// Finds the smallest lane front again (after a lane popped or was thinned).
     fn refresh_lanes_min(&mut self) {
-        (self.lanes_min, self.lanes_min_at) = match self.chain {
-            Some(e) => (e.key, CHAIN),
-            None => (u128::MAX, 0),
-        };
+        (self.lanes_min, self.lanes_min_at) = (u128::MAX, 0);
         for (i, lane) in self.lanes.iter().enumerate() {
             if let Some(e) = lane.entries.front() {
                 if e.key < self.lanes_min {
@@ -199,6 +219,16 @@ impl EventQueue {
                 }
             }
         }
+    }
+
+    /// The smallest key outside the heap again, from the chain's and the lanes' own.
+    #[inline(always)]
+    fn refresh_outside_min(&mut self) {
+        (self.outside_min, self.outside_min_at) = if self.chain_key < self.lanes_min {
+            (self.chain_key, CHAIN)
+        } else {
+            (self.lanes_min, self.lanes_min_at)
+        };
     }
 
     /// Timeouts waiting in the lanes.
@@ -216,6 +246,7 @@ impl EventQueue {
             lane.entries.retain(|e| live(&e.ev));
         }
         self.refresh_lanes_min();
+        self.refresh_outside_min();
     }
 
     #[inline(always)]

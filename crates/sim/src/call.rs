@@ -418,16 +418,17 @@ impl Simulation {
             call, c.gen, c.attempt, from, c.dest, kind, c.key, c.write_id, c.lb,
         );
         self.jobs[job as usize].service_us = connect_us;
-        let gen = self.jobs[job as usize].gen;
         if delay == 0 {
-            self.deliver(job, gen);
+            // The job was just made: it needs no generation check.
+            self.arrive(job);
         } else {
+            let gen = self.jobs[job as usize].gen;
             self.q.push(self.now + delay, Ev::Deliver { job, gen });
         }
     }
 
     /// An answer reached a call's attempt.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn reply(&mut self, call: u32, gen: u32, attempt: u32, code: u8) {
         if !self.call_valid(call, gen)
             || self.calls[call as usize].attempt != attempt

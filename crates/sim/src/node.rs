@@ -77,9 +77,14 @@ impl Simulation {
     /// A request reached its node.
     #[inline(always)]
     pub(crate) fn deliver(&mut self, job: u32, gen: u32) {
-        if !self.job_valid(job, gen) {
-            return;
+        if self.job_valid(job, gen) {
+            self.arrive(job);
         }
+    }
+
+    /// A live request reached its node.
+    #[inline(always)]
+    pub(crate) fn arrive(&mut self, job: u32) {
         let j = self.jobs[job as usize];
         let n = j.node as usize;
         let node = &self.nodes[n];

@@ -75,10 +75,11 @@ pub struct EventQueue {
     lanes: Vec<Lane>,
     /// The lane `push_timer` used last.
     last_lane: usize,
-    /// The pending event of the chain ([`EventQueue::push_chain`]).
-    chain: Option<Entry>,
-    /// The key of `chain` (`u128::MAX` when there is none).
+    /// The key of the chain's pending event ([`EventQueue::push_chain`]), `u128::MAX`
+    /// when there is none (no event has that key: its sequence would be `u64::MAX`).
     chain_key: u128,
+    /// The chain's pending event, when `chain_key` says there is one.
+    chain_ev: Ev,
     /// The smallest key outside the heap, at the front of a lane or in `chain`
     /// (`u128::MAX` when there is none), and where (a lane, or `CHAIN`).
     outside_min: u128,
@@ -98,8 +99,8 @@ impl Default for EventQueue {
             heap: Vec::new(),
             lanes: Vec::new(),
             last_lane: 0,
-            chain: None,
             chain_key: u128::MAX,
+            chain_ev: Ev::End,
             outside_min: u128::MAX,
             outside_min_at: 0,
             lanes_min: u128::MAX,
@@ -133,11 +134,11 @@ impl EventQueue {
     /// of its own, without the heap.
     #[inline(always)]
     pub fn push_chain(&mut self, t_us: u64, ev: Ev) {
-        debug_assert!(self.chain.is_none(), "one chain event pending at a time");
+        debug_assert!(self.chain_key == u128::MAX, "one chain event pending at a time");
         self.seq += 1;
         let entry = Entry::new(t_us, self.seq, ev);
-        self.chain = Some(entry);
         self.chain_key = entry.key;
+        self.chain_ev = ev;
         if entry.key < self.outside_min {
             self.outside_min = entry.key;
             self.outside_min_at = CHAIN;
@@ -188,18 +189,15 @@ impl EventQueue {
         let heap_key = self.heap.first().map_or(u128::MAX, |e| e.key);
         // Keys are unique (the sequence is), so only two empty sides compare equal.
         if self.outside_min < heap_key {
-            let entry = match self.outside_min_at {
-                CHAIN => {
-                    // The lanes did not change: their minimum is the new one.
-                    self.chain_key = u128::MAX;
-                    self.chain.take()
-                }
-                lane => {
-                    let entry = self.lanes[lane].entries.pop_front();
-                    self.refresh_lanes_min();
-                    entry
-                }
-            };
+            if self.outside_min_at == CHAIN {
+                let t_us = (self.chain_key >> 64) as u64;
+                self.chain_key = u128::MAX;
+                // The lanes did not change: their minimum is the new one.
+                (self.outside_min, self.outside_min_at) = (self.lanes_min, self.lanes_min_at);
+                return Some((t_us, self.chain_ev));
+            }
+            let entry = self.lanes[self.outside_min_at].entries.pop_front();
+            self.refresh_lanes_min();
             self.refresh_outside_min();
             return entry.map(|e| (e.t_us(), e.ev));
         }

@@ -134,7 +134,10 @@ impl EventQueue {
     /// of its own, without the heap.
     #[inline(always)]
     pub fn push_chain(&mut self, t_us: u64, ev: Ev) {
-        debug_assert!(self.chain_key == u128::MAX, "one chain event pending at a time");
+        debug_assert!(
+            self.chain_key == u128::MAX,
+            "one chain event pending at a time"
+        );
         self.seq += 1;
         let entry = Entry::new(t_us, self.seq, ev);
         self.chain_key = entry.key;

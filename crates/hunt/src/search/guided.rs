@@ -98,7 +98,7 @@ const LINEAR_MOVES_FROM: usize = 9;
 
 struct Elite {
     x: Vec<f64>,
-    /// Distinct values among its coordinates.
+    /// Distinct units (blocks of [`State::unit`] coordinates) in `x`.
     distinct: usize,
     value: f64,
     signature: u64,
@@ -112,6 +112,12 @@ struct State {
     trials: [f64; 12],
     /// Whether some elite's trace had a decision over a sum of inputs.
     linear_seen: bool,
+    /// Greatest common divisor of the distances between inputs summed
+    /// against a constant (0 until such a sum is seen). Inputs summed
+    /// together are one kind (one dimension of items loaded into a bin), so
+    /// a stride of `k` says inputs interleave `k` kinds and a unit (one
+    /// item) is `k` consecutive coordinates; 1 in every 1D problem.
+    stride: usize,
     step_scale: f64,
 }
 
@@ -122,6 +128,7 @@ pub(super) fn run(ev: &mut Evaluator<'_>, rng: &mut Rng) {
         wins: [0.0; 12],
         trials: [0.0; 12],
         linear_seen: false,
+        stride: 0,
         step_scale: 0.1,
     };
     // Seeds: the given inputs, the corners and the middle of the box, random points.
@@ -272,7 +279,25 @@ impl State {
         if !self.linear_seen && e.trace.decisions().iter().any(Decision::is_linear) {
             self.linear_seen = true;
         }
-        let new = elite(e);
+        let stride = self.stride;
+        if self.linear_seen && stride != 1 {
+            for d in e.trace.decisions() {
+                if d.rhs_inputs.is_empty() {
+                    if let Some((&first, rest)) = d.lhs_inputs.split_first() {
+                        for &c in rest {
+                            self.stride = gcd(self.stride, c.abs_diff(first));
+                        }
+                    }
+                }
+            }
+            if self.stride != stride {
+                let unit = self.unit();
+                for el in &mut self.archive {
+                    el.distinct = distinct_units(&el.x, unit);
+                }
+            }
+        }
+        let new = elite(e, self.unit());
         let key = |el: &Elite| self.rank(el);
         if let Some(k) = self
             .archive
@@ -307,9 +332,14 @@ impl State {
         }
     }
 
+    /// Coordinates per unit (item): the stride of summed inputs, or 1.
+    fn unit(&self) -> usize {
+        self.stride.max(1)
+    }
+
     /// How an elite ranks against another: by value, then (once decisions
-    /// over sums were seen) by fewer distinct values, so that among equal
-    /// gaps the archive keeps inputs made of fewer sizes. Without such
+    /// over sums were seen) by fewer distinct units, so that among equal
+    /// gaps the archive keeps inputs made of fewer item types. Without such
     /// decisions the second key is always 0 and ties rank equal, as before.
     fn rank(&self, el: &Elite) -> (f64, i64) {
         let fewer = if self.linear_seen {
@@ -426,7 +456,7 @@ impl State {
             }
             Move::Pattern => pattern(bounds, rng),
             Move::Class => {
-                class(&mut x, bounds, rng);
+                class(&mut x, bounds, self.unit(), rng);
                 x
             }
             Move::Order => {
@@ -434,7 +464,7 @@ impl State {
                 x
             }
             Move::Coarsen => {
-                coarsen(&mut x, bounds, rng);
+                coarsen(&mut x, bounds, self.unit(), rng);
                 x
             }
             Move::Sweep => perturb(&x, bounds, self.step_scale, rng),
@@ -446,10 +476,12 @@ impl State {
                 if other == parent {
                     other = (other + 1) % self.archive.len();
                 }
+                // Whole units (items) cross, so no item is split between parents.
                 let y = &self.archive[other].x;
-                for (xi, yi) in x.iter_mut().zip(y) {
+                let k = self.unit();
+                for (xu, yu) in x.chunks_mut(k).zip(y.chunks(k)) {
                     if rng.chance(0.5) {
-                        *xi = *yi;
+                        xu.copy_from_slice(yu);
                     }
                 }
                 x
@@ -511,73 +543,95 @@ fn block(x: &mut [f64], tagged: &[&Decision], bounds: &[crate::Bound], rng: &mut
 /// part of those) holding the value of a random coordinate takes a new
 /// common value: one already present elsewhere in the input, a step away,
 /// or a uniform draw.
-fn class(x: &mut [f64], bounds: &[crate::Bound], rng: &mut Rng) {
-    let n = x.len();
+fn class(x: &mut [f64], bounds: &[crate::Bound], unit: usize, rng: &mut Rng) {
+    let k = unit.max(1);
+    let at = |i: usize| i * k..(i + 1) * k;
+    let n = x.len() / k;
     let i = rng.below(n);
-    let v = x[i];
+    let v = x[at(i)].to_vec();
     let members: Vec<usize> = (0..n)
-        .filter(|&j| x[j] == v && bounds[j] == bounds[i])
+        .filter(|&j| x[at(j)] == v[..] && bounds[at(j)] == bounds[at(i)])
         .collect();
-    let b = bounds[i];
     let r = rng.unit();
-    let w = if r < 0.4 {
-        x[rng.below(n)]
+    let w: Vec<f64> = if r < 0.4 {
+        x[at(rng.below(n))].to_vec()
     } else if r < 0.75 {
+        // One coordinate of the unit steps.
+        let d = if k > 1 { rng.below(k) } else { 0 };
+        let b = bounds[i * k + d];
         let step = if b.integer {
             1.0
         } else {
             0.05 * b.width() * rng.unit()
         };
-        if rng.chance(0.5) {
-            v + step
-        } else {
-            v - step
-        }
+        let mut w = v.clone();
+        w[d] += if rng.chance(0.5) { step } else { -step };
+        w
     } else {
-        b.sample(rng)
+        bounds[at(i)].iter().map(|b| b.sample(rng)).collect()
     };
     let all = rng.chance(0.5);
     for &j in &members {
         if all || j == i || rng.chance(0.5) {
-            x[j] = bounds[j].project(w);
+            for ((xi, wv), b) in x[at(j)].iter_mut().zip(&w).zip(&bounds[at(j)]) {
+                *xi = b.project(*wv);
+            }
         }
     }
 }
 
-/// Snaps every input to the nearest of two (60%) or three values taken
-/// from random coordinates of the parent: the parent's shape with fewer
-/// distinct values. Only coordinates in the same range as the first value
-/// drawn move.
-fn coarsen(x: &mut [f64], bounds: &[crate::Bound], rng: &mut Rng) {
-    let n = x.len();
+/// Snaps every unit (`unit` consecutive inputs: one item's sizes) to the
+/// nearest of two (60%) or three units taken from random places of the
+/// parent: the parent's shape with fewer item types. In 2D packing a few
+/// distinct coordinate values are not a few items, so whole units move.
+/// Only units in the same ranges as the first one drawn move.
+fn coarsen(x: &mut [f64], bounds: &[crate::Bound], unit: usize, rng: &mut Rng) {
+    let k = unit.max(1);
+    let n = x.len() / k;
     if n == 0 {
         return;
     }
+    let at = |i: usize| i * k..(i + 1) * k;
     let first = rng.below(n);
-    let b = bounds[first];
+    let b = &bounds[at(first)];
     let m = if rng.chance(0.6) { 2 } else { 3 };
-    let mut values = vec![x[first]];
-    values.extend((1..m).map(|_| x[rng.below(n)]));
+    let mut units = vec![x[at(first)].to_vec()];
+    units.extend((1..m).map(|_| x[at(rng.below(n))].to_vec()));
     for j in 0..n {
-        if bounds[j] != b {
+        if &bounds[at(j)] != b {
             continue;
         }
-        let xj = x[j];
-        let v = values
-            .iter()
-            .copied()
-            .min_by(|p, q| (p - xj).abs().total_cmp(&(q - xj).abs()))
-            .unwrap_or(xj);
-        x[j] = b.project(v);
+        let dist = |u: &[f64]| -> f64 { u.iter().zip(&x[at(j)]).map(|(p, q)| (p - q).abs()).sum() };
+        let Some(u) = units.iter().min_by(|p, q| dist(p).total_cmp(&dist(q))) else {
+            continue;
+        };
+        let u = u.clone();
+        for ((xi, v), bi) in x[at(j)].iter_mut().zip(u).zip(b) {
+            *xi = bi.project(v);
+        }
     }
 }
 
-/// How many distinct values `x` holds.
-fn distinct_values(x: &[f64]) -> usize {
-    let mut v = x.to_vec();
-    v.sort_by(f64::total_cmp);
+/// How many distinct units (`unit` consecutive coordinates) `x` holds.
+fn distinct_units(x: &[f64], unit: usize) -> usize {
+    let mut v: Vec<&[f64]> = x.chunks(unit.max(1)).collect();
+    v.sort_by(|p, q| {
+        p.iter()
+            .zip(q.iter())
+            .map(|(a, b)| a.total_cmp(b))
+            .find(|o| o.is_ne())
+            .unwrap_or(p.len().cmp(&q.len()))
+    });
     v.dedup();
     v.len()
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
 }
 
 /// Sorts a random run of inputs up or down (half the time each): a
@@ -687,9 +741,9 @@ fn pattern(bounds: &[crate::Bound], rng: &mut Rng) -> Vec<f64> {
     x
 }
 
-fn elite(e: Evaluated) -> Elite {
+fn elite(e: Evaluated, unit: usize) -> Elite {
     Elite {
-        distinct: distinct_values(&e.x),
+        distinct: distinct_units(&e.x, unit),
         tagged: e
             .trace
             .decisions()
@@ -799,8 +853,8 @@ mod tests {
         for _ in 0..200 {
             let parent: Vec<f64> = bounds.iter().map(|b| b.sample(&mut rng)).collect();
             let mut x = parent.clone();
-            coarsen(&mut x, &bounds, &mut rng);
-            assert!(distinct_values(&x) <= 3, "{x:?}");
+            coarsen(&mut x, &bounds, 1, &mut rng);
+            assert!(distinct_units(&x, 1) <= 3, "{x:?}");
             assert!(
                 x.iter().all(|v| parent.contains(v)),
                 "{x:?} from {parent:?}"
@@ -811,6 +865,51 @@ mod tests {
                 assert!(kept.iter().all(|k| (p - v).abs() <= (p - k).abs()));
             }
         }
+    }
+
+    #[test]
+    fn coarsen_moves_whole_units() {
+        // Two coordinates per item: each item of the child is one of the
+        // parent's items, at most three kinds of them.
+        let bounds = vec![Bound::int(1, 9); 20];
+        let mut rng = Rng::new(5);
+        for _ in 0..200 {
+            let parent: Vec<f64> = bounds.iter().map(|b| b.sample(&mut rng)).collect();
+            let mut x = parent.clone();
+            coarsen(&mut x, &bounds, 2, &mut rng);
+            assert!(distinct_units(&x, 2) <= 3, "{x:?}");
+            for u in x.chunks(2) {
+                assert!(
+                    parent.chunks(2).any(|p| p == u),
+                    "{u:?} not an item of {parent:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn stride_is_read_from_sums_against_a_constant() {
+        let mut state = State {
+            archive: Vec::new(),
+            wins: [0.0; 12],
+            trials: [0.0; 12],
+            linear_seen: false,
+            stride: 0,
+            step_scale: 0.1,
+        };
+        let mut trace = crate::Trace::new();
+        // Loads of dimension 1 of items 0, 1 and 3 (coordinates 1, 3, 7)
+        // and an order between two items (ignored: its right side is a sum).
+        trace.record_sums("fits", CmpOp::Le, 1.0, 2.0, None, vec![1, 3, 7], Vec::new());
+        trace.record_sums("order", CmpOp::Ge, 1.0, 2.0, None, vec![0, 1], vec![2, 3]);
+        let x = vec![1.0; 8];
+        state.insert(Evaluated {
+            x,
+            value: 1.0,
+            trace,
+            signature: 1,
+        });
+        assert_eq!(state.unit(), 2);
     }
 
     fn evaluated(x: Vec<f64>, value: f64, signature: u64, linear: bool) -> Evaluated {
@@ -833,6 +932,7 @@ mod tests {
                 wins: [0.0; 12],
                 trials: [0.0; 12],
                 linear_seen: false,
+                stride: 0,
                 step_scale: 0.1,
             };
             state.insert(evaluated(vec![3.0, 3.0, 4.0], 1.0, 7, linear));

@@ -72,7 +72,10 @@ enum Move {
     Coarsen,
 }
 
-const MOVES: [Move; 12] = [
+/// Number of move kinds.
+const MOVE_KINDS: usize = 12;
+
+const MOVES: [Move; MOVE_KINDS] = [
     Move::Flip,
     Move::Snap,
     Move::Local,
@@ -90,7 +93,7 @@ const MOVES: [Move; 12] = [
 /// has had a decision over a sum of inputs (see [`Decision::is_linear`]):
 /// inputs that add up (items into bins) are where classes of equal inputs
 /// and their order matter, and the moves of other problems stay unchanged.
-const MOVE_WEIGHTS_BASE: [f64; 12] = [
+const MOVE_WEIGHTS_BASE: [f64; MOVE_KINDS] = [
     0.25, 0.25, 0.20, 0.10, 0.10, 0.10, 0.20, 0.10, 0.10, 0.30, 0.20, 0.20,
 ];
 /// Index of the first move that needs decisions over sums of inputs.
@@ -108,8 +111,8 @@ struct Elite {
 
 struct State {
     archive: Vec<Elite>,
-    wins: [f64; 12],
-    trials: [f64; 12],
+    wins: [f64; MOVE_KINDS],
+    trials: [f64; MOVE_KINDS],
     /// Whether some elite's trace had a decision over a sum of inputs.
     linear_seen: bool,
     /// Greatest common divisor of the distances between inputs summed
@@ -123,14 +126,7 @@ struct State {
 
 pub(super) fn run(ev: &mut Evaluator<'_>, rng: &mut Rng) {
     let bounds = ev.bounds();
-    let mut state = State {
-        archive: Vec::new(),
-        wins: [0.0; 12],
-        trials: [0.0; 12],
-        linear_seen: false,
-        stride: 0,
-        step_scale: 0.1,
-    };
+    let mut state = State::new();
     // Seeds: the given inputs, the corners and the middle of the box, random points.
     let mut seeds: Vec<Vec<f64>> = ev.initial().to_vec();
     seeds.push(bounds.iter().map(|b| b.lo).collect());
@@ -272,6 +268,18 @@ pub(super) fn run(ev: &mut Evaluator<'_>, rng: &mut Rng) {
 }
 
 impl State {
+    /// An empty archive, no move tried yet, no decision over sums seen.
+    fn new() -> Self {
+        Self {
+            archive: Vec::new(),
+            wins: [0.0; MOVE_KINDS],
+            trials: [0.0; MOVE_KINDS],
+            linear_seen: false,
+            stride: 0,
+            step_scale: 0.1,
+        }
+    }
+
     fn insert(&mut self, e: Evaluated) {
         if !e.value.is_finite() {
             return;
@@ -889,14 +897,7 @@ mod tests {
 
     #[test]
     fn stride_is_read_from_sums_against_a_constant() {
-        let mut state = State {
-            archive: Vec::new(),
-            wins: [0.0; 12],
-            trials: [0.0; 12],
-            linear_seen: false,
-            stride: 0,
-            step_scale: 0.1,
-        };
+        let mut state = State::new();
         let mut trace = crate::Trace::new();
         // Loads of dimension 1 of items 0, 1 and 3 (coordinates 1, 3, 7)
         // and an order between two items (ignored: its right side is a sum).
@@ -927,14 +928,7 @@ mod tests {
     #[test]
     fn ties_prefer_fewer_distinct_values_only_after_decisions_over_sums() {
         for linear in [false, true] {
-            let mut state = State {
-                archive: Vec::new(),
-                wins: [0.0; 12],
-                trials: [0.0; 12],
-                linear_seen: false,
-                stride: 0,
-                step_scale: 0.1,
-            };
+            let mut state = State::new();
             state.insert(evaluated(vec![3.0, 3.0, 4.0], 1.0, 7, linear));
             // Same path, same value, one more distinct value.
             state.insert(evaluated(vec![3.0, 5.0, 4.0], 1.0, 7, linear));

@@ -36,6 +36,12 @@
 //!   the ones with fewer distinct values, so a plateau drifts towards such
 //!   inputs. Without such decisions these moves are never drawn and ties
 //!   are kept as before, so other problems search exactly as before;
+//! - **units**: inputs summed together against a constant are one kind
+//!   (one dimension of the items loaded into a bin), so the stride between
+//!   them says how many consecutive coordinates make one item (2 in 2D bin
+//!   packing, 1 in 1D). Class, coarsen, crossover and the tie preference
+//!   act on whole items: in 2D, a few distinct coordinate values are not a
+//!   few item types;
 //! - **fresh points**: a share of uniform samples, so that on a flat
 //!   landscape the search is never worse off than random sampling.
 //!

@@ -10,7 +10,7 @@ use faultline_proxy::{serve_api_on, ProxyRegistry};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::time::timeout;
+use tokio::time::{timeout, Duration};
 
 /// Starts the API on a free port; it stops with the test's runtime.
 async fn start_api() -> (SocketAddr, ProxyRegistry) {
@@ -355,7 +355,19 @@ async fn version_and_metrics() {
         .await
         .expect("echo");
 
-    let (status, body) = http(api, "GET", "/metrics", None).await;
+    // A direction's byte counter is bumped just after its write, on that direction's
+    // task: the echo can come back (and be counted) before the upstream task has
+    // counted its own write. So the scrape is repeated until both counted, briefly.
+    let upstream_counted = "faultline_proxy_bytes_total{proxy=\"m\",direction=\"upstream\"} 5";
+    let mut scrape = http(api, "GET", "/metrics", None).await;
+    for _ in 0..100 {
+        if scrape.1.contains(upstream_counted) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        scrape = http(api, "GET", "/metrics", None).await;
+    }
+    let (status, body) = scrape;
     assert_eq!(status, 200);
     assert!(
         body.contains("faultline_proxy_connections_total{proxy=\"m\"} 1"),
@@ -365,8 +377,9 @@ async fn version_and_metrics() {
         body.contains("faultline_proxy_connections_active{proxy=\"m\"} 1"),
         "{body}"
     );
+    assert!(body.contains(upstream_counted), "{body}");
     assert!(
-        body.contains("faultline_proxy_bytes_total{proxy=\"m\",direction=\"upstream\"} 5"),
+        body.contains("faultline_proxy_bytes_total{proxy=\"m\",direction=\"downstream\"} 5"),
         "{body}"
     );
 }

@@ -25,6 +25,9 @@ pub struct Analysis {
     /// Per series (`client` and every component), whole seconds from the start of the
     /// run to its end: offered, ok, failed, p50 and p99.
     pub series_seconds: BTreeMap<String, Vec<SecondPoint>>,
+    /// Acknowledgement times of the writes found lost or stale, in ledger order (what
+    /// the RPO and the split-brain count are computed from).
+    pub lost_ack_times_us: Vec<u64>,
 }
 
 /// Analyzes a record with the settings of its experiment.
@@ -251,6 +254,7 @@ pub fn analyze_with(record: &RunRecord, config: &AnalysisConfig) -> Analysis {
     Analysis {
         summary,
         series_seconds,
+        lost_ack_times_us,
     }
 }
 

@@ -25,7 +25,6 @@ use std::path::{Path, PathBuf};
 
 use explain::{Explanation, RunEvidence};
 use faultline_analyze::analyze;
-use faultline_analyze::integrity::{Verifier, WriteClass};
 use faultline_record::{Engine, Recorder, RunMeta};
 use faultline_sim::{DecisionPoint, Simulation};
 use faultline_spec::{Experiment, HuntMethod, HuntObjective, RawExperiment};
@@ -315,17 +314,10 @@ impl ScenarioHunt {
             .take()
             .ok_or_else(|| fail("the simulation ended without finishing its record".into()))?;
         let analysis = analyze(&record, experiment);
-        let verifier = Verifier::new(&record.ledger, &record.final_state);
-        let lost_ack_us = record
-            .ledger
-            .iter()
-            .filter(|w| matches!(verifier.classify(w), WriteClass::Lost | WriteClass::Stale))
-            .filter_map(|w| w.t_ack_us)
-            .collect();
         Ok(RunEvidence {
             summary: analysis.summary,
             decisions: sim.trace().to_vec(),
-            lost_ack_us,
+            lost_ack_us: analysis.lost_ack_times_us,
         })
     }
 

@@ -79,13 +79,17 @@ pub fn marker_t(record: &RunRecord, kind: MarkerKind, source_prefix: &str) -> Op
         .min()
 }
 
+/// The analyzer's summary of the run, from the record and the experiment's own settings.
+pub fn summary(record: &RunRecord) -> faultline_analyze::Summary {
+    let experiment = faultline_spec::parse(&record.experiment_text, Path::new("experiment.yaml"))
+        .expect("the record's experiment parses");
+    faultline_analyze::analyze(record, &experiment).summary
+}
+
 /// The run's RTO in microseconds, as the analyzer computes it from the record and the
 /// experiment's own `recovery` settings (`None`: not recovered).
 pub fn rto_us(record: &RunRecord) -> Option<u64> {
-    let experiment = faultline_spec::parse(&record.experiment_text, Path::new("experiment.yaml"))
-        .expect("the record's experiment parses");
-    let summary = faultline_analyze::analyze(record, &experiment).summary;
-    summary
+    summary(record)
         .metrics
         .rto_s
         .map(|rto_s| (rto_s * 1e6).round() as u64)

@@ -286,13 +286,16 @@ impl Direction {
                 Ok(WriteState::Flow(flow)) => return flow,
                 Err(_) => return Flow::Reset,
             };
-            // The clock is read only when something waits for it: the no-toxic path
-            // forwards a message without reading it.
-            let next_release = self
-                .queue
-                .front()
-                .map(|t| t.at)
-                .filter(|at| *at > Instant::now());
+            // The front item's release time, unfiltered: one that fell due since
+            // `write_due` read the clock wakes the loop at once. Filtering it against a
+            // second clock read lost it (nothing else would wake the loop, and the bytes
+            // sat until the client timed out: seen on a loaded machine). While the
+            // destination is blocked its writability wakes the loop instead.
+            let next_release = if blocked {
+                None
+            } else {
+                self.queue.front().map(|t| t.at)
+            };
             let wake_at = match (next_release, self.chain.deadline()) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),

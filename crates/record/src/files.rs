@@ -20,6 +20,8 @@ pub(crate) struct FileSink {
     ledger: BufWriter<File>,
     final_state: BufWriter<File>,
     line: Vec<u8>,
+    /// Scratch room for a bucket line's latency pairs (see [`FileSink::bucket`]).
+    pairs: Vec<u8>,
     /// Each series' name as a JSON string (quoted and escaped), written per bucket.
     series_json: Vec<Vec<u8>>,
     /// Each histogram cell's `[value_us,` as bucket lines write it, filled as cells
@@ -51,6 +53,7 @@ impl FileSink {
             ledger: open(layout::LEDGER).map_err(fail)?,
             final_state: open(layout::FINAL_STATE).map_err(fail)?,
             line: Vec::with_capacity(256),
+            pairs: Vec::new(),
             series_json: Vec::new(),
             pair_heads: Vec::new(),
         })
@@ -78,8 +81,15 @@ impl FileSink {
     ) -> Result<(), WriteError> {
         self.line.clear();
         bucket_head(&mut self.line, index, &self.series_json[series], op, acc);
-        let (line, heads) = (&mut self.line, &mut self.pair_heads);
-        let mut first = true;
+        // Pairs are composed in a scratch buffer with room for each at its longest
+        // (grown, zeroed, only to the largest bucket seen): each pair is then a few
+        // fixed-size stores with no capacity check of its own.
+        let room = acc.latencies.distinct() * PAIR_MAX;
+        if self.pairs.len() < room {
+            self.pairs.resize(room, 0);
+        }
+        let (pairs, heads) = (&mut self.pairs[..], &mut self.pair_heads);
+        let mut end = 0;
         acc.latencies.drain(|cell, count| {
             if cell >= heads.len() {
                 heads.resize(cell + 1, PairHead::default());
@@ -87,9 +97,9 @@ impl FileSink {
             if heads[cell].len == 0 {
                 heads[cell] = PairHead::of(cell_highest(cell));
             }
-            push_pair(line, first, &heads[cell], count);
-            first = false;
+            end = put_pair(pairs, end, end == 0, &heads[cell], count);
         });
+        self.line.extend_from_slice(&self.pairs[..end]);
         self.line.extend_from_slice(b"]}\n");
         self.buckets
             .write_all(&self.line)
@@ -144,7 +154,7 @@ impl FileSink {
 }
 
 /// The start of a bucket's JSON line, up to the opening bracket of its latency
-/// pairs: with [`push_pair`] and a closing `]}`, byte for byte what serializing a
+/// pairs: with [`put_pair`] and a closing `]}`, byte for byte what serializing a
 /// [`Bucket`] with `serde_json` gives (a test holds the two together), without
 /// serde's per-field machinery: buckets are most of what a run writes.
 fn bucket_head(line: &mut Vec<u8>, index: u64, series_json: &[u8], op: OpKind, acc: &Accumulator) {
@@ -203,23 +213,32 @@ impl PairHead {
     }
 }
 
-/// One `[value_us, count]` pair of a bucket line, composed on the stack front to back
-/// and appended as one fixed-size block cut to its length (fixed-size copies are a
-/// few moves; pairs are most of a run's output).
+/// The longest pair [`put_pair`] writes: a comma, a head of at most 22 bytes, 20
+/// digits and a bracket.
+const PAIR_MAX: usize = 48;
+
+/// Writes one `[value_us, count]` pair of a bucket line at `line[at..]` (with room for
+/// [`PAIR_MAX`] bytes there) and returns where it ends: composed front to back in
+/// fixed-size blocks (a few moves each; pairs are most of a run's output).
 #[inline]
-fn push_pair(line: &mut Vec<u8>, first: bool, head: &PairHead, count: u64) {
-    // A comma, a head of at most 22 bytes, 20 digits and a bracket.
-    let mut buf = [0u8; 48];
+fn put_pair(line: &mut [u8], at: usize, first: bool, head: &PairHead, count: u64) -> usize {
+    let buf: &mut [u8; PAIR_MAX] = (&mut line[at..at + PAIR_MAX])
+        .try_into()
+        .expect("the slice is PAIR_MAX long");
     buf[0] = b',';
-    let mut at = usize::from(!first);
-    buf[at..at + 24].copy_from_slice(&head.bytes);
-    at += usize::from(head.len);
-    at += decimal_digits(count);
-    write_u64_before(&mut buf, at, count);
-    buf[at] = b']';
-    let len = line.len();
-    line.extend_from_slice(&buf);
-    line.truncate(len + at + 1);
+    let mut end = usize::from(!first);
+    buf[end..end + 24].copy_from_slice(&head.bytes);
+    end += usize::from(head.len);
+    if count < 10 {
+        // Most cells of a 100 ms bucket hold a few latencies.
+        buf[end] = b'0' + count as u8;
+        end += 1;
+    } else {
+        end += decimal_digits(count);
+        write_u64_before(buf, end, count);
+    }
+    buf[end] = b']';
+    at + end + 1
 }
 
 /// Powers of ten that fit a `u64`.
@@ -329,6 +348,14 @@ fn write_line<T: Serialize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`put_pair`] appended to a growing line.
+    fn push_pair(line: &mut Vec<u8>, first: bool, head: &PairHead, count: u64) {
+        let at = line.len();
+        line.resize(at + PAIR_MAX, 0);
+        let end = put_pair(line, at, first, head, count);
+        line.truncate(end);
+    }
     use crate::cells::CellCounts;
 
     #[test]

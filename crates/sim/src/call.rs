@@ -415,9 +415,8 @@ impl Simulation {
             }
         };
         let job = self.new_job(
-            call, c.gen, c.attempt, from, c.dest, kind, c.key, c.write_id, c.lb,
+            call, c.gen, c.attempt, from, c.dest, kind, c.key, c.write_id, c.lb, connect_us,
         );
-        self.jobs[job as usize].service_us = connect_us;
         if delay == 0 {
             // The job was just made: it needs no generation check.
             self.arrive(job);

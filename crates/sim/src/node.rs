@@ -22,6 +22,7 @@ impl Simulation {
         key: u64,
         write_id: u64,
         lb: u16,
+        service_us: u64,
     ) -> u32 {
         let fresh = |gen| Job {
             gen,
@@ -38,7 +39,7 @@ impl Simulation {
             step: 0,
             child: NONE,
             hit: false,
-            service_us: 0,
+            service_us,
             lb,
             arrived: false,
         };
@@ -85,16 +86,18 @@ impl Simulation {
     /// A live request reached its node.
     #[inline(always)]
     pub(crate) fn arrive(&mut self, job: u32) {
-        let j = self.jobs[job as usize];
+        let mut j = self.jobs[job as usize];
         let n = j.node as usize;
         let node = &self.nodes[n];
         if !node.alive || node.retired || self.now < node.serving_from_us {
-            self.answer(job, Err(FailureClass::Refused), 0);
+            self.answer(&j, Err(FailureClass::Refused), 0);
             self.free_job(job);
             return;
         }
-        self.jobs[job as usize].t_arrive = self.now;
-        self.jobs[job as usize].arrived = true;
+        let arrived = &mut self.jobs[job as usize];
+        arrived.t_arrive = self.now;
+        arrived.arrived = true;
+        j.t_arrive = self.now;
         let comp = node.comp as usize;
         if j.kind != JobKind::Connect {
             self.requests += 1;
@@ -108,7 +111,7 @@ impl Simulation {
         }
         let node = &self.nodes[n];
         if !node.paused && node.busy < node.concurrency && node.queue.is_empty() {
-            self.start_service(job);
+            self.start_service(job, &j);
         } else if node
             .queue_limit
             .is_some_and(|limit| node.queue.len() as u32 >= limit)
@@ -140,9 +143,9 @@ impl Simulation {
         }
     }
 
+    /// Starts serving `job`, whose state `j` the caller has just read.
     #[inline(always)]
-    fn start_service(&mut self, job: u32) {
-        let j = self.jobs[job as usize];
+    fn start_service(&mut self, job: u32, j: &Job) {
         let n = j.node as usize;
         let comp = self.nodes[n].comp as usize;
         self.nodes[n].busy += 1;
@@ -182,9 +185,8 @@ impl Simulation {
                 }
             }
         };
-        let gen = self.jobs[job as usize].gen;
         self.q
-            .push(self.now + service_us, Ev::ServiceDone { job, gen });
+            .push(self.now + service_us, Ev::ServiceDone { job, gen: j.gen });
     }
 
     /// A node finished its own work on a request.
@@ -298,8 +300,7 @@ impl Simulation {
     /// Sends a job's answer back to its caller (after `extra_us`, e.g. synchronous
     /// replication).
     #[inline(always)]
-    fn answer(&mut self, job: u32, outcome: Result<(), FailureClass>, extra_us: u64) {
-        let j = self.jobs[job as usize];
+    fn answer(&mut self, j: &Job, outcome: Result<(), FailureClass>, extra_us: u64) {
         let code = match outcome {
             Ok(()) => fail::OK,
             Err(c) => fail::code(c),
@@ -343,8 +344,9 @@ impl Simulation {
         extra_us: u64,
         in_service: bool,
     ) {
-        self.answer(job, outcome, extra_us);
+        // Answering cannot change this job (it is freed below, not before).
         let j = self.jobs[job as usize];
+        self.answer(&j, outcome, extra_us);
         let n = j.node as usize;
         let comp = self.nodes[n].comp as usize;
         if j.kind != JobKind::Connect {
@@ -378,8 +380,9 @@ impl Simulation {
             let Some(next) = self.nodes[n].queue.pop_front() else {
                 break;
             };
-            if self.jobs[next as usize].live {
-                self.start_service(next);
+            let j = self.jobs[next as usize];
+            if j.live {
+                self.start_service(next, &j);
             }
         }
     }
@@ -399,7 +402,7 @@ impl Simulation {
         for i in 0..self.jobs.len() {
             let j = self.jobs[i];
             if j.live && j.node == n && j.arrived {
-                self.answer(i as u32, Err(FailureClass::Reset), 0);
+                self.answer(&j, Err(FailureClass::Reset), 0);
                 if j.kind != JobKind::Connect {
                     let l = &mut self.comps[comp].little;
                     l.advance(self.now);

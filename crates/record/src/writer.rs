@@ -384,7 +384,7 @@ mod tests {
             }
             // Half the operations at the time of the one before (the same bucket, also
             // right after a flush when that bucket is still open).
-            let t = if x % 2 == 0 && last_us >= flushed_us {
+            let t = if x.is_multiple_of(2) && last_us >= flushed_us {
                 last_us
             } else {
                 flushed_us + (x >> 33) % 400_000
@@ -395,11 +395,11 @@ mod tests {
                 OpKind::ALL[(x >> 10) as usize % 2],
             );
             let entry = want.entry((t / BUCKET_US, s, op)).or_insert((0, 0, 0));
-            if x % 3 == 0 {
+            if x.is_multiple_of(3) {
                 rec.op_started(ids[s], op, t);
                 entry.0 += 1;
             } else {
-                let outcome = if x % 7 == 0 {
+                let outcome = if x.is_multiple_of(7) {
                     Err(FailureClass::Reset)
                 } else {
                     Ok(())

@@ -172,10 +172,11 @@ impl Simulation {
         addr
     }
 
-    /// Picks the node an attempt goes to, or why there is none.
+    /// Picks the node an attempt of `call` to `target` (read by the caller) goes to, or
+    /// why there is none.
     #[inline(always)]
-    fn route(&mut self, call: u32) -> Result<(u32, u16), FailureClass> {
-        let target = self.calls[call as usize].target as usize;
+    fn route(&mut self, call: u32, target: u16) -> Result<(u32, u16), FailureClass> {
+        let target = usize::from(target);
         // A service is reached directly (it has no DNS name and is no load balancer):
         // most calls of a plain model go there, so it is checked first, in line.
         if let Kind::Service(_) = self.comps[target].kind {
@@ -340,16 +341,16 @@ impl Simulation {
     /// Sends the current attempt (after the pool gave a connection).
     #[inline(always)]
     pub(crate) fn send(&mut self, call: u32) {
-        let (gen, attempt, timeout_us) = {
+        let (gen, attempt, timeout_us, target) = {
             let c = &self.calls[call as usize];
-            (c.gen, c.attempt, c.timeout_us)
+            (c.gen, c.attempt, c.timeout_us, c.target)
         };
         self.q.push_timer(
             self.now,
             timeout_us,
             Ev::AttemptTimeout { call, gen, attempt },
         );
-        match self.route(call) {
+        match self.route(call, target) {
             Err(class) => {
                 self.q.push(
                     self.now,
@@ -429,16 +430,14 @@ impl Simulation {
     /// An answer reached a call's attempt.
     #[inline(always)]
     pub(crate) fn reply(&mut self, call: u32, gen: u32, attempt: u32, code: u8) {
-        if !self.call_valid(call, gen)
-            || self.calls[call as usize].attempt != attempt
-            || self.calls[call as usize].waiting
-        {
+        let c = &mut self.calls[call as usize];
+        if !c.live || c.gen != gen || c.attempt != attempt || c.waiting {
             return;
         }
-        if self.calls[call as usize].connecting {
-            self.calls[call as usize].connecting = false;
+        if c.connecting {
+            c.connecting = false;
             if code == fail::OK {
-                let c = self.calls[call as usize];
+                let c = *c;
                 if let Caller::Node(n, dep) = c.caller {
                     self.nodes[n as usize].deps[dep as usize].conns[c.conn as usize].connected =
                         c.dest;
@@ -534,6 +533,7 @@ impl Simulation {
             Err(FailureClass::Refused | FailureClass::Reset | FailureClass::Timeout)
         );
         self.release_conn(call, broken);
+        // Read once, after the connection went back: what finishing the call needs.
         let c = self.calls[call as usize];
         if c.lb != u16::MAX {
             if let (Some(rec), Some(s)) = (&mut self.rec, self.comps[c.lb as usize].series) {
@@ -549,7 +549,7 @@ impl Simulation {
             self.breaker_record(n, dep, call, outcome.is_ok());
         }
         match outcome {
-            Ok(()) => self.finish_call(call, Ok(())),
+            Ok(()) => self.close_call(call, &c, Ok(())),
             Err(class) => self.maybe_retry(call, class),
         }
     }
@@ -613,8 +613,15 @@ impl Simulation {
     /// A call is over: tell whoever waits for it.
     #[inline(always)]
     pub(crate) fn finish_call(&mut self, call: u32, outcome: Result<(), FailureClass>) {
-        let c = self.calls[call as usize];
         self.release_conn(call, false);
+        let c = self.calls[call as usize];
+        self.close_call(call, &c, outcome);
+    }
+
+    /// [`Self::finish_call`] once the call holds no connection, with its state `c`
+    /// as the caller has just read it.
+    #[inline(always)]
+    fn close_call(&mut self, call: u32, c: &Call, outcome: Result<(), FailureClass>) {
         self.free_call(call);
         match c.parent {
             Parent::Client(u) => {

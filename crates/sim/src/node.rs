@@ -101,11 +101,12 @@ impl Simulation {
         let comp = node.comp as usize;
         if j.kind != JobKind::Connect {
             self.requests += 1;
-            let l = &mut self.comps[comp].little;
+            let c = &mut self.comps[comp];
+            let l = &mut c.little;
             l.advance(self.now);
             l.arrivals += 1;
             l.in_system += 1;
-            if let (Some(rec), Some(s)) = (&mut self.rec, self.comps[comp].series) {
+            if let (Some(rec), Some(s)) = (&mut self.rec, c.series) {
                 rec.op_started(s, Self::op_of(j.kind), self.now);
             }
         }
@@ -147,8 +148,9 @@ impl Simulation {
     #[inline(always)]
     fn start_service(&mut self, job: u32, j: &Job) {
         let n = j.node as usize;
-        let comp = self.nodes[n].comp as usize;
-        self.nodes[n].busy += 1;
+        let node = &mut self.nodes[n];
+        node.busy += 1;
+        let (comp, warming) = (node.comp as usize, node.warm_from_us.is_some());
         if j.kind != JobKind::Connect {
             let l = &mut self.comps[comp].little;
             l.advance(self.now);
@@ -173,17 +175,16 @@ impl Simulation {
             }
             _ => 0,
         };
-        let service_us = match self.nodes[n].warm_from_us {
-            // Only a node warming up serves slower.
-            None => base_us,
-            Some(_) => {
-                let cap = self.capacity(n);
-                if cap < 1.0 {
-                    (base_us as f64 / cap) as u64
-                } else {
-                    base_us
-                }
+        // Only a node warming up serves slower.
+        let service_us = if warming {
+            let cap = self.capacity(n);
+            if cap < 1.0 {
+                (base_us as f64 / cap) as u64
+            } else {
+                base_us
             }
+        } else {
+            base_us
         };
         self.q
             .push(self.now + service_us, Ev::ServiceDone { job, gen: j.gen });
@@ -195,14 +196,15 @@ impl Simulation {
         if !self.job_valid(job, gen) {
             return;
         }
-        let j = self.jobs[job as usize];
-        let n = j.node as usize;
+        // The fields it needs, not a copy of the whole job.
+        let j = &self.jobs[job as usize];
+        let (n, kind, key, write_id, hit) = (j.node as usize, j.kind, j.key, j.write_id, j.hit);
         if self.nodes[n].paused {
             self.nodes[n].frozen.push(job);
             return;
         }
         let comp = self.nodes[n].comp as usize;
-        if j.kind == JobKind::Connect {
+        if kind == JobKind::Connect {
             self.complete(job, Ok(()), 0, true);
             return;
         }
@@ -212,12 +214,12 @@ impl Simulation {
                 self.next_step(job);
             }
             Kind::Db(_) => {
-                if j.kind == JobKind::Write {
+                if kind == JobKind::Write {
                     if !writable(self.nodes[n].role) {
                         self.complete(job, Err(FailureClass::ServerError), 0, true);
                         return;
                     }
-                    let extra = self.apply_write(comp as u16, n as u32, j.key, j.write_id);
+                    let extra = self.apply_write(comp as u16, n as u32, key, write_id);
                     self.complete(job, Ok(()), extra, true);
                 } else if matches!(
                     self.nodes[n].role,
@@ -229,7 +231,7 @@ impl Simulation {
                 }
             }
             Kind::Cache(_) => {
-                if j.hit {
+                if hit {
                     self.complete(job, Ok(()), 0, true);
                 } else {
                     self.jobs[job as usize].step = 0;
@@ -243,11 +245,13 @@ impl Simulation {
     /// Makes the request's next call, or answers when none is left.
     #[inline(always)]
     fn next_step(&mut self, job: u32) {
-        let j = self.jobs[job as usize];
-        let comp = self.nodes[j.node as usize].comp as usize;
-        let op = Self::op_of(j.kind);
+        let j = &self.jobs[job as usize];
+        let (node, gen, kind, step, key, write_id, hit) =
+            (j.node, j.gen, j.kind, j.step, j.key, j.write_id, j.hit);
+        let comp = self.nodes[node as usize].comp as usize;
+        let op = Self::op_of(kind);
         let deps = self.comps[comp].deps.len();
-        let mut i = j.step as usize;
+        let mut i = step as usize;
         while i < deps {
             let dep = &self.comps[comp].deps[i];
             let applies = match dep.on {
@@ -259,12 +263,12 @@ impl Simulation {
             if applies && self.rng.chance(p) {
                 self.jobs[job as usize].step = (i + 1) as u16;
                 let call = self.new_call(
-                    Parent::Job(job, j.gen),
-                    Caller::Node(j.node, i as u16),
+                    Parent::Job(job, gen),
+                    Caller::Node(node, i as u16),
                     target,
                     op,
-                    j.key,
-                    j.write_id,
+                    key,
+                    write_id,
                     self.now,
                     timeout_us,
                 );
@@ -275,7 +279,7 @@ impl Simulation {
             i += 1;
         }
         if let Kind::Cache(c) = &mut self.comps[comp].kind {
-            if !j.hit && c.filled_keys < c.capacity_keys {
+            if !hit && c.filled_keys < c.capacity_keys {
                 c.filled_keys += 1;
             }
         }
@@ -350,7 +354,8 @@ impl Simulation {
         let n = j.node as usize;
         let comp = self.nodes[n].comp as usize;
         if j.kind != JobKind::Connect {
-            let l = &mut self.comps[comp].little;
+            let c = &mut self.comps[comp];
+            let l = &mut c.little;
             l.advance(self.now);
             l.in_system -= 1;
             if in_service {
@@ -358,10 +363,9 @@ impl Simulation {
             }
             l.completions += 1;
             l.sojourn_us_sum += crate::world::f64_of(self.now - j.t_arrive);
-            if let (Some(rec), Some(s)) = (&mut self.rec, self.comps[comp].series) {
+            if let (Some(rec), Some(s)) = (&mut self.rec, c.series) {
                 rec.op_finished(s, Self::op_of(j.kind), j.t_arrive, self.now, outcome);
             }
-            let c = &mut self.comps[comp];
             if c.watched {
                 c.window.record(outcome.is_ok(), self.now - j.t_arrive);
             }

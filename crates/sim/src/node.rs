@@ -90,7 +90,7 @@ impl Simulation {
         let n = j.node as usize;
         let node = &self.nodes[n];
         if !node.alive || node.retired || self.now < node.serving_from_us {
-            self.answer(&j, Err(FailureClass::Refused), 0);
+            self.answer(job, Err(FailureClass::Refused), 0);
             self.free_job(job);
             return;
         }
@@ -306,31 +306,33 @@ impl Simulation {
         }
     }
 
-    /// Sends a job's answer back to its caller (after `extra_us`, e.g. synchronous
-    /// replication).
+    /// Sends the answer of `job` (still in the table) back to its caller (after
+    /// `extra_us`, e.g. synchronous replication).
     #[inline(always)]
-    fn answer(&mut self, j: &Job, outcome: Result<(), FailureClass>, extra_us: u64) {
+    fn answer(&mut self, job: u32, outcome: Result<(), FailureClass>, extra_us: u64) {
         let code = match outcome {
             Ok(()) => fail::OK,
             Err(c) => fail::code(c),
         };
+        let j = &self.jobs[job as usize];
+        let (call, call_gen, attempt) = (j.call, j.call_gen, j.attempt);
         // Most of a run has no edge fault: then nothing delays the answer, and the
         // node's endpoint is not needed.
         let delay = if self.edges.is_empty() {
             Some(0)
         } else {
-            self.answer_delay(j)
+            self.answer_delay(job)
         };
         if delay == Some(0) && extra_us == 0 {
             // Nothing on the wire delays it: answer at once (saves a heap round trip).
-            self.reply(j.call, j.call_gen, j.attempt, code);
+            self.reply(call, call_gen, attempt, code);
         } else if let Some(d) = delay {
             self.q.push(
                 self.now + d + extra_us,
                 Ev::Reply {
-                    call: j.call,
-                    gen: j.call_gen,
-                    attempt: j.attempt,
+                    call,
+                    gen: call_gen,
+                    attempt,
                     fail: code,
                 },
             );
@@ -340,7 +342,8 @@ impl Simulation {
     /// What the edges between a job's node and its caller do to its answer: a delay,
     /// or `None` when it is lost.
     #[inline(never)]
-    fn answer_delay(&mut self, j: &Job) -> Option<u64> {
+    fn answer_delay(&mut self, job: u32) -> Option<u64> {
+        let j = self.jobs[job as usize];
         let me = Ep {
             comp: self.nodes[j.node as usize].comp,
             node: j.node,
@@ -366,12 +369,12 @@ impl Simulation {
         extra_us: u64,
         in_service: bool,
     ) {
-        // Answering cannot change this job (it is freed below, not before).
-        let j = self.jobs[job as usize];
-        self.answer(&j, outcome, extra_us);
-        let n = j.node as usize;
+        let j = &self.jobs[job as usize];
+        let (n, kind, t_arrive) = (j.node as usize, j.kind, j.t_arrive);
+        // Answering cannot free this job (it is freed below, not before).
+        self.answer(job, outcome, extra_us);
         let comp = self.nodes[n].comp as usize;
-        if j.kind != JobKind::Connect {
+        if kind != JobKind::Connect {
             let c = &mut self.comps[comp];
             let l = &mut c.little;
             l.advance(self.now);
@@ -380,12 +383,12 @@ impl Simulation {
                 l.busy -= 1;
             }
             l.completions += 1;
-            l.sojourn_us_sum += crate::world::f64_of(self.now - j.t_arrive);
+            l.sojourn_us_sum += crate::world::f64_of(self.now - t_arrive);
             if let (Some(rec), Some(s)) = (&mut self.rec, c.series) {
-                rec.op_finished(s, Self::op_of(j.kind), j.t_arrive, self.now, outcome);
+                rec.op_finished(s, Self::op_of(kind), t_arrive, self.now, outcome);
             }
             if c.watched {
-                c.window.record(outcome.is_ok(), self.now - j.t_arrive);
+                c.window.record(outcome.is_ok(), self.now - t_arrive);
             }
         }
         self.free_job(job);
@@ -424,7 +427,7 @@ impl Simulation {
         for i in 0..self.jobs.len() {
             let j = self.jobs[i];
             if j.live && j.node == n && j.arrived {
-                self.answer(&j, Err(FailureClass::Reset), 0);
+                self.answer(i as u32, Err(FailureClass::Reset), 0);
                 if j.kind != JobKind::Connect {
                     let l = &mut self.comps[comp].little;
                     l.advance(self.now);

@@ -423,16 +423,22 @@ impl Simulation {
             comp: self.nodes[c.dest as usize].comp,
             node: c.dest,
         };
-        if c.lb != u16::MAX {
-            let lb_ep = Ep {
-                comp: c.lb,
-                node: NONE,
-            };
-            self.edge_effect(from, lb_ep)
-                .and_then(|d1| self.edge_effect(lb_ep, dest_ep).map(|d2| d1 + d2))
-        } else {
-            self.edge_effect(from, dest_ep)
+        self.path_delay(from, c.lb, dest_ep)
+    }
+
+    /// What the edges on the way from `from` to `to` do to a message: through the load
+    /// balancer `lb` (both legs, first leg first) unless `lb` is `u16::MAX`. A delay, or
+    /// `None` when it is lost on either leg.
+    pub(crate) fn path_delay(&mut self, from: Ep, lb: u16, to: Ep) -> Option<u64> {
+        if lb == u16::MAX {
+            return self.edge_effect(from, to);
         }
+        let lb_ep = Ep {
+            comp: lb,
+            node: NONE,
+        };
+        self.edge_effect(from, lb_ep)
+            .and_then(|d1| self.edge_effect(lb_ep, to).map(|d2| d1 + d2))
     }
 
     /// An answer reached a call's attempt.

@@ -348,16 +348,7 @@ impl Simulation {
             comp: self.nodes[j.node as usize].comp,
             node: j.node,
         };
-        if j.lb != u16::MAX {
-            let lb = Ep {
-                comp: j.lb,
-                node: NONE,
-            };
-            self.edge_effect(me, lb)
-                .and_then(|a| self.edge_effect(lb, j.from).map(|b| a + b))
-        } else {
-            self.edge_effect(me, j.from)
-        }
+        self.path_delay(me, j.lb, j.from)
     }
 
     /// A request is over at its node: answer, free the slot, count it.

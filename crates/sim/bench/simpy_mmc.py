@@ -3,6 +3,8 @@
 Same parameters: 8 servers, exponential service with mean 1 ms, Poisson arrivals at
 6400/s (utilisation 0.8). Prints customers served per wall-clock second, the median
 of several repetitions, and a `RESULT simpy <rate>` line for run.sh.
+
+Usage: simpy_mmc.py [repetitions] [first seed]
 """
 
 import random
@@ -44,10 +46,11 @@ def run_once(seed):
 
 def main():
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    first_seed = int(sys.argv[2]) if len(sys.argv) > 2 else 7
     rates = []
     served = 0
     for i in range(reps):
-        served, secs = run_once(7 + i)
+        served, secs = run_once(first_seed + i)
         rates.append(served / secs)
     rate = statistics.median(rates)
     print(f"simpy mmc: {served} customers; median {rate:.0f} customers/s over {reps} runs")

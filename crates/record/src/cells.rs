@@ -21,12 +21,20 @@ const SUB_BUCKET_MASK: u64 = 255;
 /// (every other value of the top cell gets `u64::MAX - 1`).
 const MAX_INDEX: usize = (56 << HALF_MAGNITUDE) + 256;
 
-/// The dense index of a value's cell.
-#[inline]
-fn cell_index(value_us: u64) -> usize {
-    if value_us == u64::MAX {
-        return MAX_INDEX;
-    }
+/// The block of 64 cells that holds the top cell (`MAX_INDEX - 1`, shared by
+/// `u64::MAX - 1` and `u64::MAX` in the plain arithmetic): the one block
+/// [`CellCounts`] keeps out of its fast path, so that recording needs no `u64::MAX`
+/// test.
+const TOP_BLOCK: usize = (MAX_INDEX - 1) / 64;
+/// Words of 64 cells from the top block's first, enough for `MAX_INDEX`: what
+/// `CellCounts::top` counts.
+const TOP_WORDS: usize = 2;
+const _: () = assert!(TOP_BLOCK == 115 && (TOP_BLOCK + TOP_WORDS) * 64 > MAX_INDEX);
+
+/// The dense index of a value's cell, except that `u64::MAX` shares the top cell
+/// with `u64::MAX - 1` (see [`TOP_BLOCK`]).
+#[inline(always)]
+fn plain_cell_index(value_us: u64) -> usize {
     let bucket = LEADING_ZERO_BASE - (value_us | SUB_BUCKET_MASK).leading_zeros();
     let sub_bucket = value_us >> bucket;
     ((bucket as usize) << HALF_MAGNITUDE) + sub_bucket as usize
@@ -49,6 +57,11 @@ pub(crate) fn cell_highest(index: usize) -> u64 {
     lowest.saturating_add(1u64 << bucket) - 1
 }
 
+/// Words of [`CellCounts::touched`]: a power of two above the words of all cells, so
+/// that masking a word's index is its bounds check.
+const TOUCHED_WORDS: usize = 128;
+const _: () = assert!(TOUCHED_WORDS.is_power_of_two() && TOUCHED_WORDS * 64 > MAX_INDEX);
+
 /// Latency counts per histogram cell, with a bitmap of the cells in use so that
 /// reading and clearing cost the distinct cells (and one word per 64 cells), not the
 /// histogram's range.
@@ -56,41 +69,83 @@ pub(crate) fn cell_highest(index: usize) -> u64 {
 /// The bitmap replaced a list of touched cells: setting a bit needs no branch and no
 /// push per latency, and reading the bits word by word gives the cells in ascending
 /// order without a sort.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub(crate) struct CellCounts {
+    /// Counts of the cells below its length: grown in whole words to the largest
+    /// latency seen (not to the full u64 range) and never into [`TOP_BLOCK`], so that
+    /// one comparison tells a plain latency from one to grow for or one near
+    /// `u64::MAX`.
     counts: Vec<u64>,
-    /// Bit `i % 64` of word `i / 64` is set when `counts[i]` is not zero; as long as
-    /// `counts` rounded up to whole words.
-    touched: Vec<u64>,
+    /// Bit `i % 64` of word `i / 64` is set when `counts[i]` is not zero.
+    touched: [u64; TOUCHED_WORDS],
+    /// Counts of the [`TOP_WORDS`] words of cells from `64 * TOP_BLOCK` (up to
+    /// [`MAX_INDEX`]; empty until one is recorded, their bits in `touched` as the
+    /// others'): latencies of centuries, kept apart to keep them off the fast path.
+    top: Vec<u64>,
+}
+
+impl Default for CellCounts {
+    fn default() -> Self {
+        Self {
+            counts: Vec::new(),
+            touched: [0; TOUCHED_WORDS],
+            top: Vec::new(),
+        }
+    }
 }
 
 impl CellCounts {
     /// Counts one latency.
     #[inline(always)]
     pub(crate) fn record(&mut self, latency_us: u64) {
-        let i = cell_index(latency_us);
+        let i = plain_cell_index(latency_us);
         if i >= self.counts.len() {
-            self.grow(i);
+            self.record_rare(i, latency_us);
+            return;
         }
         self.counts[i] += 1;
-        if let Some(word) = self.touched.get_mut(i >> 6) {
-            *word |= 1 << (i & 63);
+        self.touched[(i >> 6) & (TOUCHED_WORDS - 1)] |= 1 << (i & 63);
+    }
+
+    /// Counts a latency beyond `counts`: grows it up to the latency's word, or
+    /// counts it in [`Self::top`] (where `u64::MAX` gets its own cell).
+    #[cold]
+    #[inline(never)]
+    fn record_rare(&mut self, i: usize, latency_us: u64) {
+        let word = i >> 6;
+        if word < TOP_BLOCK {
+            self.counts.resize((word + 1) * 64, 0);
+            self.record(latency_us);
+            return;
+        }
+        let cell = if latency_us == u64::MAX { MAX_INDEX } else { i };
+        self.top.resize(TOP_WORDS * 64, 0);
+        self.top[cell - TOP_BLOCK * 64] += 1;
+        self.touched[cell >> 6] |= 1 << (cell & 63);
+    }
+
+    /// The words of `touched` that may have bits set.
+    fn words(&self) -> usize {
+        if self.top.is_empty() {
+            self.counts.len() / 64
+        } else {
+            TOP_BLOCK + TOP_WORDS
         }
     }
 
-    /// Grows to the largest latency seen, not to the full u64 range (whole words, so
-    /// that every cell of `counts` has its bit).
-    #[cold]
-    #[inline(never)]
-    fn grow(&mut self, i: usize) {
-        let words = i / 64 + 1;
-        self.counts.resize(words * 64, 0);
-        self.touched.resize(words, 0);
+    /// One more than the largest cell [`Self::drain`] may give.
+    pub(crate) fn cells_len(&self) -> usize {
+        if self.top.is_empty() {
+            self.counts.len()
+        } else {
+            MAX_INDEX + 1
+        }
     }
 
     /// How many cells are not empty.
     pub(crate) fn distinct(&self) -> usize {
-        self.touched.iter().map(|w| w.count_ones() as usize).sum()
+        let words = &self.touched[..self.words()];
+        words.iter().map(|w| w.count_ones() as usize).sum()
     }
 
     /// Calls `each(cell, count)` for the non-empty cells, ascending (with
@@ -98,12 +153,19 @@ impl CellCounts {
     /// and empties the counts for reuse.
     #[inline]
     pub(crate) fn drain(&mut self, mut each: impl FnMut(usize, u64)) {
-        for (w, word) in self.touched.iter_mut().enumerate() {
-            let mut bits = std::mem::take(word);
+        // Whole words of 64 counts, so that a bit's count needs no bounds check; the
+        // top words chained after the others so that `each` has one call site, to be
+        // inlined.
+        let plain = self.counts.as_chunks_mut::<64>().0.iter_mut().enumerate();
+        let top = self.top.as_chunks_mut::<64>().0.iter_mut();
+        let words = plain.chain(top.enumerate().map(|(k, c)| (TOP_BLOCK + k, c)));
+        for (w, counts) in words {
+            let mut bits = std::mem::take(&mut self.touched[w & (TOUCHED_WORDS - 1)]);
             while bits != 0 {
-                let i = w * 64 + bits.trailing_zeros() as usize;
+                // `& 63` only tells the compiler what `bits != 0` guarantees.
+                let k = bits.trailing_zeros() as usize & 63;
                 bits &= bits - 1;
-                each(i, std::mem::take(&mut self.counts[i]));
+                each(w * 64 + k, std::mem::take(&mut counts[k]));
             }
         }
     }
@@ -175,5 +237,32 @@ mod tests {
                 .chain((256..300).step_by(2).map(|v| (v + 1, 2)))
                 .collect::<Vec<_>>()
         );
+    }
+
+    /// The top block lives off the fast path; this guards that `u64::MAX` still gets
+    /// its own cell there, after the one it shares in the plain arithmetic, and that
+    /// the top counts are emptied like the others.
+    #[test]
+    fn latencies_near_u64_max_keep_their_cells_and_are_emptied() {
+        let mut counts = CellCounts::default();
+        for v in [u64::MAX, 7, u64::MAX - 1, 3 << 62, u64::MAX, (3 << 62) - 1] {
+            counts.record(v);
+        }
+        assert_eq!(counts.distinct(), 5);
+        assert_eq!(counts.cells_len(), MAX_INDEX + 1);
+        assert_eq!(
+            counts.take_sparse(),
+            vec![
+                (7, 1),
+                ((3 << 62) - 1, 1),
+                ((3 << 62) + (1 << 56) - 1, 1),
+                (u64::MAX - 1, 1),
+                (u64::MAX, 2),
+            ]
+        );
+        assert_eq!(counts.distinct(), 0);
+        assert!(counts.take_sparse().is_empty());
+        // The plain counts never reach the top block, however high the latencies.
+        assert!(counts.counts.len() <= TOP_BLOCK * 64);
     }
 }

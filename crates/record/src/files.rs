@@ -24,9 +24,9 @@ pub(crate) struct FileSink {
     pairs: Vec<u8>,
     /// Each series' name as a JSON string (quoted and escaped), written per bucket.
     series_json: Vec<Vec<u8>>,
-    /// Each histogram cell's `[value_us,` as bucket lines write it, filled as cells
-    /// are first written: a cell's value is the same in every bucket, so it is
-    /// formatted once per run instead of once per bucket.
+    /// Each histogram cell's `,[value_us,` as bucket lines write it, filled up to the
+    /// largest cell a bucket may hold: a cell's value is the same in every bucket, so
+    /// it is formatted once per run instead of once per bucket.
     pair_heads: Vec<PairHead>,
 }
 
@@ -80,27 +80,13 @@ impl FileSink {
         acc: &mut Accumulator,
     ) -> Result<(), WriteError> {
         self.line.clear();
-        bucket_head(&mut self.line, index, &self.series_json[series], op, acc);
-        // Pairs are composed in a scratch buffer with room for each at its longest
-        // (grown, zeroed, only to the largest bucket seen): each pair is then a few
-        // fixed-size stores with no capacity check of its own.
-        let room = acc.latencies.distinct() * PAIR_MAX;
-        if self.pairs.len() < room {
-            self.pairs.resize(room, 0);
-        }
-        let (pairs, heads) = (&mut self.pairs[..], &mut self.pair_heads);
-        let mut end = 0;
-        acc.latencies.drain(|cell, count| {
-            if cell >= heads.len() {
-                heads.resize(cell + 1, PairHead::default());
-            }
-            if heads[cell].len == 0 {
-                heads[cell] = PairHead::of(cell_highest(cell));
-            }
-            end = put_pair(pairs, end, end == 0, &heads[cell], count);
-        });
-        self.line.extend_from_slice(&self.pairs[..end]);
-        self.line.extend_from_slice(b"]}\n");
+        bucket_line(
+            &mut self.line,
+            &mut self.pairs,
+            &mut self.pair_heads,
+            (index, &self.series_json[series], op),
+            acc,
+        );
         self.buckets
             .write_all(&self.line)
             .map_err(|e| self.error(e))
@@ -192,18 +178,56 @@ fn bucket_head(line: &mut Vec<u8>, index: u64, series_json: &[u8], op: OpKind, a
     line.extend_from_slice(b"},\"latency_us\":[");
 }
 
-/// The `[value_us,` that starts a latency pair, formatted (0 bytes: not yet).
-#[derive(Debug, Clone, Copy, Default)]
+/// Appends a closed bucket's JSON line (the accumulator of `series_json` and `op` in
+/// bucket `index`), emptying the accumulator's latencies; `pairs` and `heads` are
+/// scratch kept between buckets (see [`FileSink`]).
+fn bucket_line(
+    line: &mut Vec<u8>,
+    pairs: &mut Vec<u8>,
+    heads: &mut Vec<PairHead>,
+    (index, series_json, op): (u64, &[u8], OpKind),
+    acc: &mut Accumulator,
+) {
+    bucket_head(line, index, series_json, op, acc);
+    // Every cell the bucket may hold has its head, so that a pair needs no test of
+    // its own for one.
+    let cells = acc.latencies.cells_len();
+    if heads.len() < cells {
+        let from = heads.len();
+        heads.extend((from..cells).map(|cell| PairHead::of(cell_highest(cell))));
+    }
+    // Pairs are composed in a scratch buffer with room for each at its longest
+    // (grown, zeroed, only to the largest bucket seen): each pair is then a few
+    // fixed-size stores with no capacity check of its own.
+    let room = acc.latencies.distinct() * PAIR_MAX;
+    if pairs.len() < room {
+        pairs.resize(room, 0);
+    }
+    let (scratch, heads) = (&mut pairs[..], &heads[..]);
+    let mut end = 0;
+    acc.latencies.drain(|cell, count| {
+        end = put_pair(scratch, end, &heads[cell], count);
+    });
+    // Every pair starts with a comma; the first one's is not written.
+    line.extend_from_slice(&pairs[usize::from(end > 0)..end]);
+    line.extend_from_slice(b"]}\n");
+}
+
+/// The `,[value_us,` that starts a latency pair in a bucket line, formatted.
+#[derive(Debug, Clone, Copy)]
 struct PairHead {
-    bytes: [u8; 24],
+    bytes: [u8; PAIR_HEAD_MAX],
     len: u8,
 }
 
+/// The longest [`PairHead`]: `,[`, 20 digits and a comma.
+const PAIR_HEAD_MAX: usize = 23;
+
 impl PairHead {
     fn of(value_us: u64) -> Self {
-        let mut bytes = [0u8; 24];
-        bytes[0] = b'[';
-        let end = 1 + decimal_digits(value_us);
+        let mut bytes = [0u8; PAIR_HEAD_MAX];
+        bytes[..2].copy_from_slice(b",[");
+        let end = 2 + decimal_digits(value_us);
         write_u64_before(&mut bytes, end, value_us);
         bytes[end] = b',';
         Self {
@@ -213,30 +237,34 @@ impl PairHead {
     }
 }
 
-/// The longest pair [`put_pair`] writes: a comma, a head of at most 22 bytes, 20
-/// digits and a bracket.
-const PAIR_MAX: usize = 48;
+/// The longest pair [`put_pair`] writes: a head, 20 digits and a bracket.
+const PAIR_MAX: usize = PAIR_HEAD_MAX + 21;
+/// A mask that changes no [`PairHead`]'s length, so that the compiler knows a
+/// one-digit count's two bytes are in bounds without a check of its own.
+const PAIR_HEAD_MASK: usize = 31;
+const _: () = assert!(
+    (PAIR_HEAD_MASK + 1).is_power_of_two()
+        && PAIR_HEAD_MAX <= PAIR_HEAD_MASK
+        && PAIR_HEAD_MASK + 2 <= PAIR_MAX
+);
 
-/// Writes one `[value_us, count]` pair of a bucket line at `line[at..]` (with room for
-/// [`PAIR_MAX`] bytes there) and returns where it ends: composed front to back in
+/// Writes one `,[value_us,count]` pair of a bucket line at `line[at..]` (with room
+/// for [`PAIR_MAX`] bytes there) and returns where it ends: composed front to back in
 /// fixed-size blocks (a few moves each; pairs are most of a run's output).
-#[inline]
-fn put_pair(line: &mut [u8], at: usize, first: bool, head: &PairHead, count: u64) -> usize {
+#[inline(always)]
+fn put_pair(line: &mut [u8], at: usize, head: &PairHead, count: u64) -> usize {
     let buf: &mut [u8; PAIR_MAX] = (&mut line[at..at + PAIR_MAX])
         .try_into()
         .expect("the slice is PAIR_MAX long");
-    buf[0] = b',';
-    let mut end = usize::from(!first);
-    buf[end..end + 24].copy_from_slice(&head.bytes);
-    end += usize::from(head.len);
+    buf[..PAIR_HEAD_MAX].copy_from_slice(&head.bytes);
+    let end = usize::from(head.len) & PAIR_HEAD_MASK;
     if count < 10 {
-        // Most cells of a 100 ms bucket hold a few latencies.
-        buf[end] = b'0' + count as u8;
-        end += 1;
-    } else {
-        end += decimal_digits(count);
-        write_u64_before(buf, end, count);
+        // Most cells of a 100 ms bucket hold a few latencies: one two-byte store.
+        buf[end..end + 2].copy_from_slice(&[b'0' + count as u8, b']']);
+        return at + end + 2;
     }
+    let end = end + decimal_digits(count);
+    write_u64_before(buf, end, count);
     buf[end] = b']';
     at + end + 1
 }
@@ -350,10 +378,10 @@ mod tests {
     use super::*;
 
     /// [`put_pair`] appended to a growing line.
-    fn push_pair(line: &mut Vec<u8>, first: bool, head: &PairHead, count: u64) {
+    fn push_pair(line: &mut Vec<u8>, head: &PairHead, count: u64) {
         let at = line.len();
         line.resize(at + PAIR_MAX, 0);
-        let end = put_pair(line, at, first, head, count);
+        let end = put_pair(line, at, head, count);
         line.truncate(end);
     }
     use crate::cells::CellCounts;
@@ -413,12 +441,12 @@ mod tests {
             push_u64(&mut line, n);
             assert_eq!(line, n.to_string().into_bytes());
             line.clear();
-            push_pair(&mut line, false, &PairHead::of(n), u64::MAX - n);
-            push_pair(&mut line, true, &PairHead::of(n), n);
+            push_pair(&mut line, &PairHead::of(n), u64::MAX - n);
+            push_pair(&mut line, &PairHead::of(n), n);
             assert_eq!(decimal_digits(n), n.to_string().len());
             assert_eq!(
-                line,
-                format!(",[{n},{}][{n},{n}]", u64::MAX - n).into_bytes()
+                String::from_utf8(line).unwrap(),
+                format!(",[{n},{}],[{n},{n}]", u64::MAX - n)
             );
         }
     }
@@ -462,25 +490,40 @@ mod tests {
             9,
             12_345_678_901,
             failed,
-            vec![(5, 6), (7, 8)],
+            vec![(5, 6), (7, 8), (1_003, 123), (70_143, 10)],
+        ));
+        // A long line after short ones (the scratch grows), counts of one and two
+        // digits side by side.
+        all.push((
+            "db",
+            OpKind::Read,
+            300,
+            300,
+            FailureCounts::default(),
+            (0..256).map(|v| (v, 1 + v % 11)).collect(),
         ));
         let mut one = FailureCounts::default();
         one.add(FailureClass::Other, 1);
         all.push(("api", OpKind::Read, 0, 1, one, vec![(10, 1)]));
+        // One sink's scratch for every line, as a run reuses it.
+        let (mut pairs, mut heads) = (Vec::new(), Vec::new());
         for (i, (series, op, started, ok, failed, latency_us)) in all.into_iter().enumerate() {
-            let acc = Accumulator {
+            // Each pair's value is the highest of its cell: recorded, it comes back.
+            let mut latencies = CellCounts::default();
+            for &(v, c) in &latency_us {
+                (0..c).for_each(|_| latencies.record(v));
+            }
+            let mut acc = Accumulator {
                 started,
                 ok,
                 failed,
-                latencies: CellCounts::default(),
+                latencies,
             };
             let mut line = Vec::new();
             let name = serde_json::to_vec(series).unwrap();
-            bucket_head(&mut line, i as u64 * 1_000, &name, op, &acc);
-            for (k, &(v, c)) in latency_us.iter().enumerate() {
-                push_pair(&mut line, k == 0, &PairHead::of(v), c);
-            }
-            line.extend_from_slice(b"]}\n");
+            let at = (i as u64 * 1_000, &name[..], op);
+            bucket_line(&mut line, &mut pairs, &mut heads, at, &mut acc);
+            assert_eq!(acc.latencies.distinct(), 0, "emptied");
             let mut want = serde_json::to_vec(&Bucket {
                 index: i as u64 * 1_000,
                 series: series.to_string(),

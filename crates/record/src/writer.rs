@@ -52,11 +52,15 @@ impl Accumulator {
 pub struct Recorder {
     meta: RunMeta,
     series_names: Vec<String>,
-    /// The open buckets' accumulators, oldest bucket first, one block of
-    /// [`Self::slots`] per bucket: the `k`-th block is bucket number `first_open + k`.
-    /// Behind the `open` blocks, closed buckets' accumulators, emptied, to reuse when
-    /// a bucket opens (their allocations are kept).
+    /// The open buckets' accumulators, one block of [`Self::slots`] per bucket, in a
+    /// ring: the `k`-th block from block `oldest` (wrapping) is bucket number
+    /// `first_open + k`. Behind the `open` blocks, closed buckets' accumulators,
+    /// emptied, to reuse when a bucket opens (their allocations are kept). A ring and
+    /// not a queue moved by a rotation at each close: accumulators are big (their
+    /// cells' bitmap), and moving all of them per bucket cost more than the close.
     accs: Vec<Accumulator>,
+    /// The block of the oldest open bucket in `accs`.
+    oldest: usize,
     open: usize,
     first_open: u64,
     /// The times `[hot_from_us, hot_to_us)` of the open bucket the last operation fell
@@ -109,6 +113,7 @@ impl Recorder {
             meta,
             series_names: Vec::new(),
             accs: Vec::new(),
+            oldest: 0,
             open: 0,
             first_open: 0,
             hot_from_us: 0,
@@ -139,7 +144,10 @@ impl Recorder {
         // Every open block grows by the new series' two accumulators (the spares,
         // of the old size, are dropped).
         let mut accs = Vec::with_capacity(self.open * self.slots());
-        let mut old = std::mem::take(&mut self.accs).into_iter();
+        let mut old = std::mem::take(&mut self.accs);
+        old.rotate_left(self.oldest * before);
+        self.oldest = 0;
+        let mut old = old.into_iter();
         for _ in 0..self.open {
             accs.extend(old.by_ref().take(before));
             accs.extend([Accumulator::default(), Accumulator::default()]);
@@ -175,9 +183,12 @@ impl Recorder {
         let offset = bucket.saturating_sub(self.first_open) as usize;
         let slots = self.slots();
         if offset >= self.open {
-            let blocks = (offset + 1) * slots;
-            if self.accs.len() < blocks {
-                self.accs.resize(blocks, Accumulator::default());
+            if self.accs.len() < (offset + 1) * slots {
+                // The ring unrolled from its oldest block, then grown behind.
+                self.accs.rotate_left(self.oldest * slots);
+                self.oldest = 0;
+                self.accs
+                    .resize((offset + 1) * slots, Accumulator::default());
             }
             self.open = offset + 1;
         }
@@ -185,7 +196,7 @@ impl Recorder {
         // here each time, as it should.
         self.hot_from_us = (self.first_open + offset as u64) * BUCKET_US;
         self.hot_to_us = self.hot_from_us + BUCKET_US;
-        self.hot_base = offset * slots;
+        self.hot_base = (self.oldest + offset) % (self.accs.len() / slots) * slots;
     }
 
     /// No bucket is hot (the blocks moved).
@@ -273,10 +284,11 @@ impl Recorder {
     }
 
     /// Hands the non-empty accumulators of the oldest open bucket to the sink, in
-    /// series then kind order, and moves its emptied block behind the others.
+    /// series then kind order, and leaves its emptied block behind the others.
     fn close_oldest(&mut self) -> Result<(), WriteError> {
         let (index, slots) = (self.first_open, self.slots());
-        for (slot, acc) in self.accs[..slots].iter_mut().enumerate() {
+        let base = self.oldest * slots;
+        for (slot, acc) in self.accs[base..base + slots].iter_mut().enumerate() {
             if acc.is_empty() {
                 continue;
             }
@@ -287,7 +299,7 @@ impl Recorder {
             }
             acc.reset();
         }
-        self.accs.rotate_left(slots);
+        self.oldest = (self.oldest + 1) % (self.accs.len() / slots);
         self.open -= 1;
         self.forget_hot();
         Ok(())
@@ -427,6 +439,55 @@ mod tests {
             })
             .collect();
         assert_eq!(got, want);
+    }
+
+    /// The open buckets are a ring of blocks: this guards growing it when its oldest
+    /// block is not the first one, and adding a series then, against bucket order.
+    #[test]
+    fn the_ring_of_open_buckets_grows_and_gains_series_in_bucket_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rec = recorder(dir.path());
+        let client = rec.series(CLIENT_SERIES);
+        // Bucket `b` counts `b + 1` starts, to tell the blocks apart.
+        let start = |rec: &mut Recorder, b: u64| {
+            for n in 0..=b {
+                rec.op_started(client, OpKind::Read, b * BUCKET_US + n);
+            }
+        };
+        // Buckets 0..3 open (three blocks), bucket 0 closed: the oldest block is the
+        // second one.
+        for b in 0..3u64 {
+            start(&mut rec, b);
+        }
+        rec.flush_before(BUCKET_US).unwrap();
+        // Bucket 6 needs more blocks than the ring has; bucket 3 wraps into the
+        // closed bucket's block.
+        start(&mut rec, 3);
+        start(&mut rec, 6);
+        rec.flush_before(2 * BUCKET_US).unwrap();
+        let db = rec.series("db");
+        rec.op_finished(db, OpKind::Write, 0, 7 * BUCKET_US, Ok(()));
+        start(&mut rec, 4);
+        rec.finish(RunStatus::Completed, 8 * BUCKET_US, None)
+            .unwrap();
+        let record = RunRecord::load(dir.path()).unwrap();
+        let got: Vec<_> = record
+            .buckets
+            .iter()
+            .map(|b| (b.index, b.series.as_str(), b.started, b.ok))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (0, CLIENT_SERIES, 1, 0),
+                (1, CLIENT_SERIES, 2, 0),
+                (2, CLIENT_SERIES, 3, 0),
+                (3, CLIENT_SERIES, 4, 0),
+                (4, CLIENT_SERIES, 5, 0),
+                (6, CLIENT_SERIES, 7, 0),
+                (7, "db", 0, 1),
+            ]
+        );
     }
 
     #[test]

@@ -63,12 +63,14 @@ pub struct Recorder {
     oldest: usize,
     open: usize,
     first_open: u64,
-    /// The times `[hot_from_us, hot_to_us)` of the open bucket the last operation fell
-    /// in, and where its block starts in `accs`. Engines record in time order, so
-    /// most operations fall in it and find their accumulator with two comparisons
-    /// (no division, no bucket lookup). Empty (`0..0`) after the blocks moved.
+    /// The times `[hot_from_us, hot_from_us + hot_width_us)` of the open bucket the
+    /// last operation fell in, and where its block starts in `accs`. Engines record in
+    /// time order, so most operations fall in it and find their accumulator with one
+    /// comparison (no division, no bucket lookup). Empty after the blocks moved.
     hot_from_us: u64,
-    hot_to_us: u64,
+    /// `BUCKET_US`, or 0 when no bucket is hot: with `hot_from_us`, the range tested
+    /// by one subtraction and one comparison.
+    hot_width_us: u64,
     hot_base: usize,
     sink: Sink,
 }
@@ -117,7 +119,7 @@ impl Recorder {
             open: 0,
             first_open: 0,
             hot_from_us: 0,
-            hot_to_us: 0,
+            hot_width_us: 0,
             hot_base: 0,
             sink,
         }
@@ -165,7 +167,8 @@ impl Recorder {
     /// The accumulator of `series` and `op` in the bucket of `t_us`.
     #[inline(always)]
     fn slot(&mut self, t_us: u64, series: SeriesId, op: OpKind) -> &mut Accumulator {
-        if t_us < self.hot_from_us || t_us >= self.hot_to_us {
+        // Below `hot_from_us` the difference wraps to more than any width.
+        if t_us.wrapping_sub(self.hot_from_us) >= self.hot_width_us {
             self.find_hot(t_us);
         }
         &mut self.accs[self.hot_base + series.0 * 2 + op.index()]
@@ -195,13 +198,13 @@ impl Recorder {
         // A time before the oldest open bucket is not in its range: it comes back
         // here each time, as it should.
         self.hot_from_us = (self.first_open + offset as u64) * BUCKET_US;
-        self.hot_to_us = self.hot_from_us + BUCKET_US;
+        self.hot_width_us = BUCKET_US;
         self.hot_base = (self.oldest + offset) % (self.accs.len() / slots) * slots;
     }
 
     /// No bucket is hot (the blocks moved).
     fn forget_hot(&mut self) {
-        (self.hot_from_us, self.hot_to_us) = (0, 0);
+        self.hot_width_us = 0;
     }
 
     /// Counts an operation whose intended start is `t_intended_us` (the offered load).

@@ -182,7 +182,7 @@ impl Simulation {
                         queue_limit: s.queue_limit,
                         last_scale_us: 0,
                         pending_starts: 0,
-                        scale_area_us: 0.0,
+                        scale_area_us: 0,
                         scale_t_us: 0,
                         budget: WindowCounts::default(),
                     })

@@ -763,7 +763,7 @@ impl Simulation {
         let Some(a) = s.scale else { return };
         // Mean busy slots over the period since the last evaluation.
         let period_us = now.saturating_sub(s.scale_t_us).max(1) as f64;
-        let busy = (busy_area_us - s.scale_area_us) / period_us;
+        let busy = (busy_area_us - s.scale_area_us) as f64 / period_us;
         s.scale_area_us = busy_area_us;
         s.scale_t_us = now;
         let capacity = serving.len() as f64 * f64::from(s.concurrency.max(1));

@@ -156,7 +156,7 @@ impl Simulation {
             l.advance(self.now);
             l.busy += 1;
             l.started_service += 1;
-            l.wait_us_sum += crate::world::f64_of(self.now - j.t_arrive);
+            l.wait_us_sum += u128::from(self.now - j.t_arrive);
         }
         let base_us = match (&mut self.comps[comp].kind, j.kind) {
             (_, JobKind::Connect) => j.service_us,
@@ -374,7 +374,7 @@ impl Simulation {
                 l.busy -= 1;
             }
             l.completions += 1;
-            l.sojourn_us_sum += crate::world::f64_of(self.now - t_arrive);
+            l.sojourn_us_sum += u128::from(self.now - t_arrive);
             if let (Some(rec), Some(s)) = (&mut self.rec, c.series) {
                 rec.op_finished(s, Self::op_of(kind), t_arrive, self.now, outcome);
             }
@@ -424,7 +424,7 @@ impl Simulation {
                     l.advance(self.now);
                     l.in_system = l.in_system.saturating_sub(1);
                     l.completions += 1;
-                    l.sojourn_us_sum += (self.now - j.t_arrive) as f64;
+                    l.sojourn_us_sum += u128::from(self.now - j.t_arrive);
                     if let (Some(rec), Some(s)) = (&mut self.rec, self.comps[comp].series) {
                         rec.op_finished(
                             s,

@@ -124,7 +124,7 @@ pub struct SvcCfg {
     pub last_scale_us: u64,
     pub pending_starts: u32,
     /// Busy-slot integral and time at the last autoscaler evaluation.
-    pub scale_area_us: f64,
+    pub scale_area_us: u128,
     pub scale_t_us: u64,
     /// Retry budget: first attempts and retries per second over the last 10 s.
     pub budget: WindowCounts,
@@ -197,18 +197,21 @@ pub enum Kind {
     Cache(CacheCfg),
 }
 
-/// Counters for Little's law and utilisation.
+/// Counters for Little's law and utilisation. The sums and integrals are integers
+/// (microseconds, request-microseconds): exact, with no conversion per request, and
+/// equal to the `f64` sums of the same integers for as long as those were exact
+/// (below 2^53); wide enough never to overflow in a run.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Little {
     pub arrivals: u64,
     pub completions: u64,
-    pub sojourn_us_sum: f64,
-    pub wait_us_sum: f64,
+    pub sojourn_us_sum: u128,
+    pub wait_us_sum: u128,
     pub started_service: u64,
     pub in_system: u64,
-    pub area_us: f64,
+    pub area_us: u128,
     pub last_us: u64,
-    pub busy_area_us: f64,
+    pub busy_area_us: u128,
     pub busy: u64,
 }
 
@@ -220,9 +223,9 @@ impl Little {
             // Arrival and start of service often share an instant: nothing to add.
             return;
         }
-        let dt = f64_of(now - self.last_us);
-        self.area_us += dt * f64_of(self.in_system);
-        self.busy_area_us += dt * f64_of(self.busy);
+        let dt = u128::from(now - self.last_us);
+        self.area_us += dt * u128::from(self.in_system);
+        self.busy_area_us += dt * u128::from(self.busy);
         self.last_us = now;
     }
 }

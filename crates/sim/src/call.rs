@@ -441,16 +441,35 @@ impl Simulation {
             .and_then(|d1| self.edge_effect(lb_ep, to).map(|d2| d1 + d2))
     }
 
-    /// An answer reached a call's attempt.
+    /// An answer reached a call's attempt, with the failure code `code` of an
+    /// [`Ev::Reply`].
     #[inline(always)]
     pub(crate) fn reply(&mut self, call: u32, gen: u32, attempt: u32, code: u8) {
+        let outcome = if code == fail::OK {
+            Ok(())
+        } else {
+            Err(fail::class(code))
+        };
+        self.answered(call, gen, attempt, outcome);
+    }
+
+    /// An answer of `outcome` reached a call's attempt (from the wire, or at once from
+    /// the node that answered: then it goes through no failure code).
+    #[inline(always)]
+    pub(crate) fn answered(
+        &mut self,
+        call: u32,
+        gen: u32,
+        attempt: u32,
+        outcome: Result<(), FailureClass>,
+    ) {
         let c = &mut self.calls[call as usize];
         if !c.live || c.gen != gen || c.attempt != attempt || c.waiting {
             return;
         }
         if c.connecting {
             c.connecting = false;
-            if code == fail::OK {
+            if outcome.is_ok() {
                 let c = *c;
                 if let Caller::Node(n, dep) = c.caller {
                     self.nodes[n as usize].deps[dep as usize].conns[c.conn as usize].connected =
@@ -464,11 +483,6 @@ impl Simulation {
                 return;
             }
         }
-        let outcome = if code == fail::OK {
-            Ok(())
-        } else {
-            Err(fail::class(code))
-        };
         self.attempt_done(call, outcome);
     }
 

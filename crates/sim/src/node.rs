@@ -310,10 +310,6 @@ impl Simulation {
     /// `extra_us`, e.g. synchronous replication).
     #[inline(always)]
     fn answer(&mut self, job: u32, outcome: Result<(), FailureClass>, extra_us: u64) {
-        let code = match outcome {
-            Ok(()) => fail::OK,
-            Err(c) => fail::code(c),
-        };
         let j = &self.jobs[job as usize];
         let (call, call_gen, attempt) = (j.call, j.call_gen, j.attempt);
         // Most of a run has no edge fault: then nothing delays the answer, and the
@@ -325,8 +321,12 @@ impl Simulation {
         };
         if delay == Some(0) && extra_us == 0 {
             // Nothing on the wire delays it: answer at once (saves a heap round trip).
-            self.reply(call, call_gen, attempt, code);
+            self.answered(call, call_gen, attempt, outcome);
         } else if let Some(d) = delay {
+            let code = match outcome {
+                Ok(()) => fail::OK,
+                Err(c) => fail::code(c),
+            };
             self.q.push(
                 self.now + d + extra_us,
                 Ev::Reply {

@@ -170,7 +170,7 @@ impl Simulation {
             if rate_per_s != self.gap_cache.0 {
                 self.gap_cache = (rate_per_s, 1e6 / rate_per_s);
             }
-            let gap_us = self.rng.exponential(self.gap_cache.1).max(1.0) as u64;
+            let gap_us = crate::world::whole_us(self.rng.exponential(self.gap_cache.1).max(1.0));
             self.q
                 .push_chain(self.now + gap_us, crate::event::Ev::Arrival);
         } else {

@@ -204,47 +204,46 @@ impl Simulation {
             return;
         }
         let comp = self.nodes[n].comp as usize;
-        if kind == JobKind::Connect {
-            self.complete(job, Ok(()), 0, true);
-            return;
-        }
-        match &self.comps[comp].kind {
+        // One completion for every way the node's work ends (a service's next call
+        // returns early): one call of `complete` here, in line.
+        let (outcome, extra_us) = match &self.comps[comp].kind {
+            _ if kind == JobKind::Connect => (Ok(()), 0),
             // A service that calls nothing answers at once (what `next_step` would
             // find after looking at no dependency).
-            Kind::Service(_) if self.comps[comp].deps.is_empty() => {
-                self.complete(job, Ok(()), 0, true);
-            }
+            Kind::Service(_) if self.comps[comp].deps.is_empty() => (Ok(()), 0),
             Kind::Service(_) => {
                 self.jobs[job as usize].step = 0;
                 self.next_step(job);
+                return;
             }
             Kind::Db(_) => {
                 if kind == JobKind::Write {
-                    if !writable(self.nodes[n].role) {
-                        self.complete(job, Err(FailureClass::ServerError), 0, true);
-                        return;
+                    if writable(self.nodes[n].role) {
+                        let extra = self.apply_write(comp as u16, n as u32, key, write_id);
+                        (Ok(()), extra)
+                    } else {
+                        (Err(FailureClass::ServerError), 0)
                     }
-                    let extra = self.apply_write(comp as u16, n as u32, key, write_id);
-                    self.complete(job, Ok(()), extra, true);
                 } else if matches!(
                     self.nodes[n].role,
                     crate::world::Role::Fenced | crate::world::Role::Spare
                 ) {
-                    self.complete(job, Err(FailureClass::ServerError), 0, true);
+                    (Err(FailureClass::ServerError), 0)
                 } else {
-                    self.complete(job, Ok(()), 0, true);
+                    (Ok(()), 0)
                 }
             }
             Kind::Cache(_) => {
-                if hit {
-                    self.complete(job, Ok(()), 0, true);
-                } else {
+                if !hit {
                     self.jobs[job as usize].step = 0;
                     self.next_step(job);
+                    return;
                 }
+                (Ok(()), 0)
             }
-            _ => self.complete(job, Err(FailureClass::Other), 0, true),
-        }
+            _ => (Err(FailureClass::Other), 0),
+        };
+        self.complete_in_line(job, outcome, extra_us, true);
     }
 
     /// Makes the request's next call, or answers when none is left.
@@ -352,8 +351,20 @@ impl Simulation {
     }
 
     /// A request is over at its node: answer, free the slot, count it.
-    #[inline]
+    #[inline(never)]
     fn complete(
+        &mut self,
+        job: u32,
+        outcome: Result<(), FailureClass>,
+        extra_us: u64,
+        in_service: bool,
+    ) {
+        self.complete_in_line(job, outcome, extra_us, in_service);
+    }
+
+    /// [`Self::complete`], in line: for the end of a node's service, once per request.
+    #[inline(always)]
+    fn complete_in_line(
         &mut self,
         job: u32,
         outcome: Result<(), FailureClass>,

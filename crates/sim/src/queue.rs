@@ -296,14 +296,7 @@ impl EventQueue {
             }
             // One slice per level: its bounds are checked once, not per child.
             let kids = &heap[first..(first + ARITY).min(len)];
-            let mut child = 0;
-            let mut child_key = kids[0].key;
-            for (c, kid) in kids.iter().enumerate().skip(1) {
-                if kid.key < child_key {
-                    child = c;
-                    child_key = kid.key;
-                }
-            }
+            let (child, child_key) = smallest(kids);
             if entry.key <= child_key {
                 break;
             }
@@ -314,9 +307,65 @@ impl EventQueue {
     }
 }
 
+/// The place and key of the smallest key among 1 to `ARITY` heap children. Keys are
+/// unique, so any way of finding it finds the same child: a full set of four, the
+/// usual case, is a fixed tournament of three comparisons without a loop.
+#[inline(always)]
+fn smallest(kids: &[Entry]) -> (usize, u128) {
+    debug_assert!((1..=ARITY).contains(&kids.len()));
+    if let [a, b, c, d] = kids {
+        let (first, first_key) = if b.key < a.key {
+            (1, b.key)
+        } else {
+            (0, a.key)
+        };
+        let (second, second_key) = if d.key < c.key {
+            (3, d.key)
+        } else {
+            (2, c.key)
+        };
+        return if second_key < first_key {
+            (second, second_key)
+        } else {
+            (first, first_key)
+        };
+    }
+    let mut child = 0;
+    let mut child_key = kids[0].key;
+    for (c, kid) in kids.iter().enumerate().skip(1) {
+        if kid.key < child_key {
+            child = c;
+            child_key = kid.key;
+        }
+    }
+    (child, child_key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn smallest_finds_the_least_key_of_one_to_four_children() {
+        let keys = [40u128, 10, 30, 20];
+        // Orders of every length with the least key in each place: it and its place.
+        for len in 1..=ARITY {
+            let mut perm: Vec<u128> = keys[..len].to_vec();
+            for _ in 0..24 {
+                let kids: Vec<Entry> = perm
+                    .iter()
+                    .map(|&key| Entry { key, ev: Ev::Tick })
+                    .collect();
+                let least = *perm.iter().min().expect("non-empty");
+                let at = perm.iter().position(|&k| k == least).expect("present");
+                assert_eq!(smallest(&kids), (at, least), "{perm:?}");
+                perm.rotate_left(1);
+                if len > 2 {
+                    perm.swap(0, 1);
+                }
+            }
+        }
+    }
 
     #[test]
     fn same_instant_keeps_scheduling_order_across_heap_and_lanes() {

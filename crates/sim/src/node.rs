@@ -403,9 +403,14 @@ impl Simulation {
     /// Starts queued requests while the node has free slots.
     #[inline(always)]
     pub(crate) fn start_queued(&mut self, n: usize) {
-        while !self.nodes[n].paused && self.nodes[n].busy < self.nodes[n].concurrency {
-            let Some(next) = self.nodes[n].queue.pop_front() else {
-                break;
+        loop {
+            // The node looked up once per started request.
+            let node = &mut self.nodes[n];
+            if node.paused || node.busy >= node.concurrency {
+                return;
+            }
+            let Some(next) = node.queue.pop_front() else {
+                return;
             };
             let j = self.jobs[next as usize];
             if j.live {

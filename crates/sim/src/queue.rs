@@ -261,15 +261,16 @@ impl EventQueue {
         // Sift up with a hole: parents move down until the entry's place is found.
         let mut i = self.heap.len();
         self.heap.push(entry);
+        let heap = &mut self.heap[..];
         while i > 0 {
             let parent = (i - 1) / ARITY;
-            if self.heap[parent].key <= entry.key {
+            if heap[parent].key <= entry.key {
                 break;
             }
-            self.heap[i] = self.heap[parent];
+            heap[i] = heap[parent];
             i = parent;
         }
-        self.heap[i] = entry;
+        heap[i] = entry;
     }
 
     /// Drops the popped top: the last entry sifts down from the root.

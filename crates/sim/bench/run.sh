@@ -27,22 +27,22 @@ echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 out_ap=$(pin "$bench" 5 active-passive)
 echo "$out_ap" | grep -v '^RESULT'
 
-rows=""
+# One line per round: faultline before, faultline after (both with the record), the
+# engine alone, SimPy (customers per wall second).
+rounds_measured=""
 for i in $(seq 1 "$rounds"); do
   before=$(pin "$bench" 1 mmc | result mmc)
   bare=$(pin "$bench" 1 mmc-unrecorded | result mmc-unrecorded)
   simpy=$(pin "$venv/bin/python" crates/sim/bench/simpy_mmc.py 1 "$((6 + i))" | result simpy)
   after=$(pin "$bench" 1 mmc | result mmc)
-  row=$(awk -v a="$before" -v b="$after" -v c="$bare" -v s="$simpy" -v i="$i" 'BEGIN {
-    printf "round %d: faultline %.0f and %.0f customers/s (with its record), %.0f (engine alone); SimPy %.0f; ratio %.1fx (%.1fx engine alone)",
-      i, a, b, c, s, (a + b) / 2 / s, c / s }')
-  echo "$row"
-  rows+="$row"$'\n'
+  echo "$before $after $bare $simpy" | awk -v i="$i" '{
+    printf "round %d: faultline %.0f and %.0f customers/s (with its record), %.0f (engine alone); SimPy %.0f; ratio %.1fx (%.1fx engine alone)\n",
+      i, $1, $2, $3, $4, ($1 + $2) / 2 / $4, $3 / $4 }'
+  rounds_measured+="$before $after $bare $simpy"$'\n'
 done
 
-printf '%s' "$rows" | awk '
-  { match($0, /ratio [0-9.]+x/); r[NR] = substr($0, RSTART + 6, RLENGTH - 7) + 0
-    match($0, /\([0-9.]+x engine/); e[NR] = substr($0, RSTART + 1, RLENGTH - 8) + 0 }
+printf '%s' "$rounds_measured" | awk '
+  { r[NR] = ($1 + $2) / 2 / $4; e[NR] = $3 / $4 }
   function median(v, n,    i, j, t) {
     for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
     return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2

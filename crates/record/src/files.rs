@@ -376,6 +376,7 @@ fn write_line<T: Serialize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cells::CellCounts;
 
     /// [`put_pair`] appended to a growing line.
     fn push_pair(line: &mut Vec<u8>, head: &PairHead, count: u64) {
@@ -384,7 +385,6 @@ mod tests {
         let end = put_pair(line, at, head, count);
         line.truncate(end);
     }
-    use crate::cells::CellCounts;
 
     #[test]
     fn ledger_lines_are_what_serde_writes() {

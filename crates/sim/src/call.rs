@@ -391,19 +391,22 @@ impl Simulation {
     /// Puts a request (or a connect) on the wire toward the attempt's node.
     #[inline(always)]
     pub(crate) fn dispatch(&mut self, call: u32, kind: JobKind, connect_us: u64) {
-        let c = self.calls[call as usize];
-        let from = self.caller_ep(c.caller);
+        // The fields the job takes, not a copy of the whole call.
+        let c = &self.calls[call as usize];
+        let (caller, gen, attempt, dest, lb, key, write_id) =
+            (c.caller, c.gen, c.attempt, c.dest, c.lb, c.key, c.write_id);
+        let from = self.caller_ep(caller);
         // Most of a run has no edge fault: then nothing delays the request.
         let delay = if self.edges.is_empty() {
             0
         } else {
-            match self.request_delay(&c, from) {
+            match self.request_delay(dest, lb, from) {
                 Some(d) => d,
                 None => return,
             }
         };
         let job = self.new_job(
-            call, c.gen, c.attempt, from, c.dest, kind, c.key, c.write_id, c.lb, connect_us,
+            call, gen, attempt, from, dest, kind, key, write_id, lb, connect_us,
         );
         if delay == 0 {
             // The job was just made: it needs no generation check.
@@ -414,16 +417,15 @@ impl Simulation {
         }
     }
 
-    /// What the edges from the caller `from` to the attempt's node (through its load
-    /// balancer, if any) do to a request of call `c`: a delay, or `None` when it is
-    /// lost.
+    /// What the edges from the caller `from` to an attempt's node `dest` (through its
+    /// load balancer `lb`, if any) do to a request: a delay, or `None` when it is lost.
     #[inline(never)]
-    fn request_delay(&mut self, c: &Call, from: Ep) -> Option<u64> {
+    fn request_delay(&mut self, dest: u32, lb: u16, from: Ep) -> Option<u64> {
         let dest_ep = Ep {
-            comp: self.nodes[c.dest as usize].comp,
-            node: c.dest,
+            comp: self.nodes[dest as usize].comp,
+            node: dest,
         };
-        self.path_delay(from, c.lb, dest_ep)
+        self.path_delay(from, lb, dest_ep)
     }
 
     /// What the edges on the way from `from` to `to` do to a message: through the load
@@ -561,23 +563,26 @@ impl Simulation {
             Err(FailureClass::Refused | FailureClass::Reset | FailureClass::Timeout)
         );
         self.release_conn(call, broken);
-        // Read once, after the connection went back: what finishing the call needs.
-        let c = self.calls[call as usize];
-        if c.lb != u16::MAX {
-            if let (Some(rec), Some(s)) = (&mut self.rec, self.comps[c.lb as usize].series) {
-                rec.op_finished(s, c.op, c.t_attempt, self.now, outcome);
+        // Read after the connection went back: the fields this step needs, not a copy
+        // of the whole call.
+        let c = &self.calls[call as usize];
+        let (lb, caller) = (c.lb, c.caller);
+        if lb != u16::MAX {
+            let (op, t_attempt) = (c.op, c.t_attempt);
+            if let (Some(rec), Some(s)) = (&mut self.rec, self.comps[lb as usize].series) {
+                rec.op_finished(s, op, t_attempt, self.now, outcome);
             }
-            let lb = &mut self.comps[c.lb as usize];
-            if lb.watched {
-                lb.window.record(outcome.is_ok(), self.now - c.t_attempt);
+            let lb_comp = &mut self.comps[lb as usize];
+            if lb_comp.watched {
+                lb_comp.window.record(outcome.is_ok(), self.now - t_attempt);
             }
             self.calls[call as usize].lb = u16::MAX;
         }
-        if let Caller::Node(n, dep) = c.caller {
+        if let Caller::Node(n, dep) = caller {
             self.breaker_record(n, dep, call, outcome.is_ok());
         }
         match outcome {
-            Ok(()) => self.close_call(call, &c, Ok(())),
+            Ok(()) => self.close_call(call, Ok(())),
             Err(class) => self.maybe_retry(call, class),
         }
     }
@@ -642,22 +647,23 @@ impl Simulation {
     #[inline(always)]
     pub(crate) fn finish_call(&mut self, call: u32, outcome: Result<(), FailureClass>) {
         self.release_conn(call, false);
-        let c = self.calls[call as usize];
-        self.close_call(call, &c, outcome);
+        self.close_call(call, outcome);
     }
 
-    /// [`Self::finish_call`] once the call holds no connection, with its state `c`
-    /// as the caller has just read it.
+    /// [`Self::finish_call`] once the call holds no connection.
     #[inline(always)]
-    fn close_call(&mut self, call: u32, c: &Call, outcome: Result<(), FailureClass>) {
+    fn close_call(&mut self, call: u32, outcome: Result<(), FailureClass>) {
+        // Freeing only marks the slot: its fields stay readable until it is reused.
         self.free_call(call);
+        let c = &self.calls[call as usize];
         match c.parent {
             Parent::Client(u) => {
                 let slot = match c.caller {
                     Caller::User(slot) => slot,
                     Caller::Node(..) => NONE,
                 };
-                self.finish_client(u, slot, c.op, c.key, c.write_id, c.t_start, outcome)
+                let (op, key, write_id, t_start) = (c.op, c.key, c.write_id, c.t_start);
+                self.finish_client(u, slot, op, key, write_id, t_start, outcome)
             }
             Parent::Job(j, jg) => {
                 if self.job_valid(j, jg) {

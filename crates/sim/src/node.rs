@@ -5,7 +5,7 @@ use faultline_record::{FailureClass, OpKind};
 use crate::call::writable;
 use crate::event::{fail, Ev};
 use crate::sim::{Caller, Ep, Job, JobKind, Parent, Simulation};
-use crate::world::{Kind, NONE};
+use crate::world::Kind;
 
 impl Simulation {
     /// Allocates a job.
@@ -37,7 +37,6 @@ impl Simulation {
             write_id,
             t_arrive: 0,
             step: 0,
-            child: NONE,
             hit: false,
             service_us,
             lb,
@@ -86,8 +85,9 @@ impl Simulation {
     /// A live request reached its node.
     #[inline(always)]
     pub(crate) fn arrive(&mut self, job: u32) {
-        let mut j = self.jobs[job as usize];
-        let n = j.node as usize;
+        // The fields it needs, not a copy of the whole job.
+        let j = &self.jobs[job as usize];
+        let (n, kind) = (j.node as usize, j.kind);
         let node = &self.nodes[n];
         if !node.alive || node.retired || self.now < node.serving_from_us {
             self.answer(job, Err(FailureClass::Refused), 0);
@@ -97,9 +97,8 @@ impl Simulation {
         let arrived = &mut self.jobs[job as usize];
         arrived.t_arrive = self.now;
         arrived.arrived = true;
-        j.t_arrive = self.now;
         let comp = node.comp as usize;
-        if j.kind != JobKind::Connect {
+        if kind != JobKind::Connect {
             self.requests += 1;
             let c = &mut self.comps[comp];
             let l = &mut c.little;
@@ -107,12 +106,12 @@ impl Simulation {
             l.arrivals += 1;
             l.in_system += 1;
             if let (Some(rec), Some(s)) = (&mut self.rec, c.series) {
-                rec.op_started(s, Self::op_of(j.kind), self.now);
+                rec.op_started(s, Self::op_of(kind), self.now);
             }
         }
         let node = &self.nodes[n];
         if !node.paused && node.busy < node.concurrency && node.queue.is_empty() {
-            self.start_service(job, &j);
+            self.start_service(job);
         } else if node
             .queue_limit
             .is_some_and(|limit| node.queue.len() as u32 >= limit)
@@ -144,22 +143,24 @@ impl Simulation {
         }
     }
 
-    /// Starts serving `job`, whose state `j` the caller has just read.
+    /// Starts serving `job`.
     #[inline(always)]
-    fn start_service(&mut self, job: u32, j: &Job) {
-        let n = j.node as usize;
+    fn start_service(&mut self, job: u32) {
+        let j = &self.jobs[job as usize];
+        let (n, kind, t_arrive, connect_us, gen) =
+            (j.node as usize, j.kind, j.t_arrive, j.service_us, j.gen);
         let node = &mut self.nodes[n];
         node.busy += 1;
         let (comp, warming) = (node.comp as usize, node.warm_from_us.is_some());
-        if j.kind != JobKind::Connect {
+        if kind != JobKind::Connect {
             let l = &mut self.comps[comp].little;
             l.advance(self.now);
             l.busy += 1;
             l.started_service += 1;
-            l.wait_us_sum += u128::from(self.now - j.t_arrive);
+            l.wait_us_sum += u128::from(self.now - t_arrive);
         }
-        let base_us = match (&mut self.comps[comp].kind, j.kind) {
-            (_, JobKind::Connect) => j.service_us,
+        let base_us = match (&mut self.comps[comp].kind, kind) {
+            (_, JobKind::Connect) => connect_us,
             (Kind::Service(s), _) => s.service_time.sample_us(&mut self.rng),
             (Kind::Db(d), JobKind::Read) => d.read.sample_us(&mut self.rng),
             (Kind::Db(d), _) => d.write.sample_us(&mut self.rng),
@@ -187,7 +188,7 @@ impl Simulation {
             base_us
         };
         self.q
-            .push(self.now + service_us, Ev::ServiceDone { job, gen: j.gen });
+            .push(self.now + service_us, Ev::ServiceDone { job, gen });
     }
 
     /// A node finished its own work on a request.
@@ -276,7 +277,6 @@ impl Simulation {
                     self.now,
                     timeout_us,
                 );
-                self.jobs[job as usize].child = call;
                 self.start_attempt(call);
                 return;
             }
@@ -292,7 +292,6 @@ impl Simulation {
 
     /// A call made by a request ended.
     pub(crate) fn job_call_done(&mut self, job: u32, outcome: Result<(), FailureClass>) {
-        self.jobs[job as usize].child = NONE;
         match outcome {
             Ok(()) => self.next_step(job),
             Err(class) => {
@@ -412,9 +411,8 @@ impl Simulation {
             let Some(next) = node.queue.pop_front() else {
                 return;
             };
-            let j = self.jobs[next as usize];
-            if j.live {
-                self.start_service(next, &j);
+            if self.jobs[next as usize].live {
+                self.start_service(next);
             }
         }
     }

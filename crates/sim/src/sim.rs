@@ -51,7 +51,6 @@ pub struct Job {
     pub write_id: u64,
     pub t_arrive: u64,
     pub step: u16,
-    pub child: u32,
     pub hit: bool,
     pub service_us: u64,
     pub lb: u16,

@@ -518,9 +518,16 @@ impl Simulation {
     /// Gives a connection back to the pool (or to the next waiter).
     #[inline(always)]
     fn release_conn(&mut self, call: u32, broken: bool) {
-        // Clients hold no pooled connection: keep their check out of a call.
         let c = &self.calls[call as usize];
-        if matches!(c.caller, Caller::Node(..)) && c.conn != NONE {
+        self.release_conn_of(call, c.caller, c.conn, broken);
+    }
+
+    /// [`Self::release_conn`] with the call's `caller` and `conn` as the caller has
+    /// just read them.
+    #[inline(always)]
+    fn release_conn_of(&mut self, call: u32, caller: Caller, conn: u32, broken: bool) {
+        // Clients hold no pooled connection: keep their check out of a call.
+        if matches!(caller, Caller::Node(..)) && conn != NONE {
             self.release_node_conn(call, broken);
         }
     }
@@ -562,12 +569,13 @@ impl Simulation {
             outcome,
             Err(FailureClass::Refused | FailureClass::Reset | FailureClass::Timeout)
         );
-        self.release_conn(call, broken);
-        // Read after the connection went back: the fields this step needs, not a copy
-        // of the whole call.
+        // The fields this step needs, read once (giving the connection back changes
+        // none of them), not a copy of the whole call.
         let c = &self.calls[call as usize];
-        let (lb, caller) = (c.lb, c.caller);
+        let (lb, caller, conn) = (c.lb, c.caller, c.conn);
+        self.release_conn_of(call, caller, conn, broken);
         if lb != u16::MAX {
+            let c = &self.calls[call as usize];
             let (op, t_attempt) = (c.op, c.t_attempt);
             if let (Some(rec), Some(s)) = (&mut self.rec, self.comps[lb as usize].series) {
                 rec.op_finished(s, op, t_attempt, self.now, outcome);
@@ -653,16 +661,17 @@ impl Simulation {
     /// [`Self::finish_call`] once the call holds no connection.
     #[inline(always)]
     fn close_call(&mut self, call: u32, outcome: Result<(), FailureClass>) {
-        // Freeing only marks the slot: its fields stay readable until it is reused.
-        self.free_call(call);
+        // Read before the slot goes on the free list (one look-up for both).
         let c = &self.calls[call as usize];
-        match c.parent {
+        let (parent, caller, op, key, write_id, t_start) =
+            (c.parent, c.caller, c.op, c.key, c.write_id, c.t_start);
+        self.free_call(call);
+        match parent {
             Parent::Client(u) => {
-                let slot = match c.caller {
+                let slot = match caller {
                     Caller::User(slot) => slot,
                     Caller::Node(..) => NONE,
                 };
-                let (op, key, write_id, t_start) = (c.op, c.key, c.write_id, c.t_start);
                 self.finish_client(u, slot, op, key, write_id, t_start, outcome)
             }
             Parent::Job(j, jg) => {

@@ -756,7 +756,7 @@ impl Simulation {
             })
             .collect();
         self.comps[comp as usize].little.advance(now);
-        let busy_area_us = self.comps[comp as usize].little.busy_area_us;
+        let busy_area_us = self.comps[comp as usize].little.busy_area_us();
         let Kind::Service(s) = &mut self.comps[comp as usize].kind else {
             return;
         };

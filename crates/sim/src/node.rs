@@ -102,9 +102,8 @@ impl Simulation {
             self.requests += 1;
             let c = &mut self.comps[comp];
             let l = &mut c.little;
-            l.advance(self.now);
             l.arrivals += 1;
-            l.in_system += 1;
+            l.enter(self.now);
             if let (Some(rec), Some(s)) = (&mut self.rec, c.series) {
                 rec.op_started(s, Self::op_of(kind), self.now);
             }
@@ -154,8 +153,7 @@ impl Simulation {
         let (comp, warming) = (node.comp as usize, node.warm_from_us.is_some());
         if kind != JobKind::Connect {
             let l = &mut self.comps[comp].little;
-            l.advance(self.now);
-            l.busy += 1;
+            l.start(self.now);
             l.started_service += 1;
             l.wait_us_sum += u128::from(self.now - t_arrive);
         }
@@ -378,10 +376,9 @@ impl Simulation {
         if kind != JobKind::Connect {
             let c = &mut self.comps[comp];
             let l = &mut c.little;
-            l.advance(self.now);
-            l.in_system -= 1;
+            l.leave(self.now);
             if in_service {
-                l.busy -= 1;
+                l.stop(self.now);
             }
             l.completions += 1;
             l.sojourn_us_sum += u128::from(self.now - t_arrive);
@@ -436,7 +433,7 @@ impl Simulation {
                 if j.kind != JobKind::Connect {
                     let l = &mut self.comps[comp].little;
                     l.advance(self.now);
-                    l.in_system = l.in_system.saturating_sub(1);
+                    l.set_in_system(l.in_system().saturating_sub(1));
                     l.completions += 1;
                     l.sojourn_us_sum += u128::from(self.now - j.t_arrive);
                     if let (Some(rec), Some(s)) = (&mut self.rec, self.comps[comp].series) {
@@ -454,7 +451,7 @@ impl Simulation {
         }
         let busy = self.nodes[n as usize].busy;
         let l = &mut self.comps[comp].little;
-        l.busy = l.busy.saturating_sub(u64::from(busy));
+        l.set_busy(l.busy().saturating_sub(u64::from(busy)));
         self.nodes[n as usize].busy = 0;
         self.drop_calls_of(n);
         self.init_node_deps(n);

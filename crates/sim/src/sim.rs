@@ -314,9 +314,9 @@ impl Simulation {
             completions: l.completions,
             mean_sojourn_us: l.sojourn_us_sum as f64 / l.completions.max(1) as f64,
             mean_wait_us: l.wait_us_sum as f64 / l.started_service.max(1) as f64,
-            mean_in_system: l.area_us as f64 / t,
+            mean_in_system: l.area_us() as f64 / t,
             arrival_rate_per_s: l.arrivals as f64 / t * 1e6,
-            mean_busy: l.busy_area_us as f64 / t,
+            mean_busy: l.busy_area_us() as f64 / t,
         })
     }
 

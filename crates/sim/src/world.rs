@@ -201,6 +201,12 @@ pub enum Kind {
 /// (microseconds, request-microseconds): exact, with no conversion per request, and
 /// equal to the `f64` sums of the same integers for as long as those were exact
 /// (below 2^53); wide enough never to overflow in a run.
+///
+/// An integral is kept as its count times the time plus a base (modulo 2^128, like the
+/// sums it replaces): a change of the count by `d` at `t` takes `d * t` off the base,
+/// which is a subtraction of `t` for the `±1` of every request, instead of adding
+/// `elapsed * count` to the integral at each change. The value at `last_us` is the same
+/// integer.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Little {
     pub arrivals: u64,
@@ -208,26 +214,100 @@ pub struct Little {
     pub sojourn_us_sum: u128,
     pub wait_us_sum: u128,
     pub started_service: u64,
-    pub in_system: u64,
-    pub area_us: u128,
+    /// Requests in the component.
+    in_system: u64,
+    /// Its busy servers.
+    busy: u64,
+    /// `area_us() - in_system * last_us`.
+    area_base_us: u128,
+    /// `busy_area_us() - busy * last_us`.
+    busy_base_us: u128,
+    /// The time the integrals are read at: the last change, tick or read.
     pub last_us: u64,
-    pub busy_area_us: u128,
-    pub busy: u64,
 }
 
 impl Little {
-    /// Advances the integrals to `now`.
+    /// Moves the integrals' reading time to `now` (no count changed since the last
+    /// move).
     #[inline]
     pub fn advance(&mut self, now: u64) {
-        if now == self.last_us {
-            // Arrival and start of service often share an instant: nothing to add.
-            return;
-        }
-        let dt = u128::from(now - self.last_us);
-        self.area_us += dt * u128::from(self.in_system);
-        self.busy_area_us += dt * u128::from(self.busy);
         self.last_us = now;
     }
+
+    /// A request came in at `now`.
+    #[inline]
+    pub fn enter(&mut self, now: u64) {
+        self.last_us = now;
+        self.in_system += 1;
+        self.area_base_us = self.area_base_us.wrapping_sub(u128::from(now));
+    }
+
+    /// A request left at `now`.
+    #[inline]
+    pub fn leave(&mut self, now: u64) {
+        self.last_us = now;
+        self.in_system -= 1;
+        self.area_base_us = self.area_base_us.wrapping_add(u128::from(now));
+    }
+
+    /// A server became busy at `now`.
+    #[inline]
+    pub fn start(&mut self, now: u64) {
+        self.last_us = now;
+        self.busy += 1;
+        self.busy_base_us = self.busy_base_us.wrapping_sub(u128::from(now));
+    }
+
+    /// A server became free at `now`.
+    #[inline]
+    pub fn stop(&mut self, now: u64) {
+        self.last_us = now;
+        self.busy -= 1;
+        self.busy_base_us = self.busy_base_us.wrapping_add(u128::from(now));
+    }
+
+    /// Requests in the component.
+    pub fn in_system(&self) -> u64 {
+        self.in_system
+    }
+
+    /// Busy servers.
+    pub fn busy(&self) -> u64 {
+        self.busy
+    }
+
+    /// Sets the requests in the component, from `last_us` on.
+    pub fn set_in_system(&mut self, n: u64) {
+        self.area_base_us = rebase(self.area_base_us, self.in_system, n, self.last_us);
+        self.in_system = n;
+    }
+
+    /// Sets the busy servers, from `last_us` on.
+    pub fn set_busy(&mut self, n: u64) {
+        self.busy_base_us = rebase(self.busy_base_us, self.busy, n, self.last_us);
+        self.busy = n;
+    }
+
+    /// Request-microseconds spent in the component up to `last_us`.
+    pub fn area_us(&self) -> u128 {
+        integral(self.area_base_us, self.in_system, self.last_us)
+    }
+
+    /// Busy-server-microseconds up to `last_us`.
+    pub fn busy_area_us(&self) -> u128 {
+        integral(self.busy_base_us, self.busy, self.last_us)
+    }
+}
+
+/// The base of an integral whose count goes from `old` to `new` at `t_us`.
+fn rebase(base: u128, old: u64, new: u64, t_us: u64) -> u128 {
+    let down = u128::from(old).wrapping_sub(u128::from(new));
+    base.wrapping_add(down.wrapping_mul(u128::from(t_us)))
+}
+
+/// An integral at `t_us` from its base and its count.
+fn integral(base: u128, count: u64, t_us: u64) -> u128 {
+    (u128::from(count) * u128::from(t_us)).wrapping_add(base)
 }
 
 /// `x as f64` for the counts and durations of a run (below 2^63), through the signed
@@ -433,7 +513,7 @@ pub const DEFAULT_SLOTS: u32 = 16;
 
 #[cfg(test)]
 mod tests {
-    use super::{rem, whole_us};
+    use super::{rem, whole_us, Little};
 
     #[test]
     fn whole_us_is_the_unsigned_conversion_below_2_pow_63() {
@@ -460,5 +540,54 @@ mod tests {
                 assert_eq!(rem(x, n), x % n, "{x} % {n}");
             }
         }
+    }
+
+    #[test]
+    fn little_integrals_are_the_step_sums() {
+        // A fixed walk of changes (times never go back), against the integrals summed
+        // step by step: elapsed time times the count held over it.
+        let mut l = Little::default();
+        let (mut area, mut busy_area, mut last) = (0u128, 0u128, 0u64);
+        let (mut in_system, mut busy) = (0u64, 0u64);
+        let walk = [
+            (3, 0),
+            (3, 1),
+            (10, 0),
+            (10, 1),
+            (11, 0),
+            (25, 2),
+            (25, 1),
+            (40, 4),
+            (41, 3),
+            (90, 0),
+            (1_000_000, 1),
+        ];
+        for (now, op) in walk {
+            if op == 4 {
+                // A bulk change without moving the reading time (a node's kill).
+                busy = busy.saturating_sub(2);
+                in_system /= 2;
+                l.set_busy(busy);
+                l.set_in_system(in_system);
+            } else {
+                area += u128::from(now - last) * u128::from(in_system);
+                busy_area += u128::from(now - last) * u128::from(busy);
+                last = now;
+                match op {
+                    0 => (l.enter(now), in_system += 1),
+                    1 => (l.start(now), busy += 1),
+                    2 => (l.stop(now), busy -= 1),
+                    _ => (l.leave(now), in_system -= 1),
+                };
+            }
+            assert_eq!(l.last_us, last);
+            assert_eq!((l.in_system(), l.busy()), (in_system, busy));
+            assert_eq!(l.area_us(), area, "at {now}");
+            assert_eq!(l.busy_area_us(), busy_area, "at {now}");
+        }
+        // Later reads add the counts held still over the time since.
+        l.advance(3_000_000);
+        assert_eq!(l.area_us(), area + u128::from(in_system) * 2_000_000);
+        assert_eq!(l.busy_area_us(), busy_area + u128::from(busy) * 2_000_000);
     }
 }

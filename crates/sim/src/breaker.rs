@@ -44,7 +44,7 @@ impl Simulation {
         }
         let trial_in_flight = b.trial.is_some_and(|(tc, gen, attempt)| {
             let t = &self.calls[tc as usize];
-            t.live && t.gen == gen && t.attempt == attempt
+            t.gen == gen && t.attempt == attempt
         });
         if trial_in_flight {
             self.decide("breaker.reject", true, 0.0);

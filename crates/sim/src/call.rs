@@ -24,7 +24,6 @@ impl Simulation {
     ) -> u32 {
         let fresh = |gen| Call {
             gen,
-            live: true,
             parent,
             caller,
             target,
@@ -43,12 +42,13 @@ impl Simulation {
         };
         match self.free_calls.pop() {
             Some(i) => {
+                // A free slot's generation is even: the next one is odd.
                 let gen = self.calls[i as usize].gen.wrapping_add(1);
                 self.calls[i as usize] = fresh(gen);
                 i
             }
             None => {
-                self.calls.push(fresh(0));
+                self.calls.push(fresh(1));
                 (self.calls.len() - 1) as u32
             }
         }
@@ -56,13 +56,13 @@ impl Simulation {
 
     #[inline]
     pub(crate) fn call_valid(&self, call: u32, gen: u32) -> bool {
-        let c = &self.calls[call as usize];
-        c.live && c.gen == gen
+        self.calls[call as usize].gen == gen
     }
 
     #[inline]
     fn free_call(&mut self, call: u32) {
-        self.calls[call as usize].live = false;
+        let c = &mut self.calls[call as usize];
+        c.gen = c.gen.wrapping_add(1);
         self.free_calls.push(call);
     }
 
@@ -466,7 +466,7 @@ impl Simulation {
         outcome: Result<(), FailureClass>,
     ) {
         let c = &mut self.calls[call as usize];
-        if !c.live || c.gen != gen || c.attempt != attempt || c.waiting {
+        if c.gen != gen || c.attempt != attempt || c.waiting {
             return;
         }
         if c.connecting {
@@ -550,7 +550,7 @@ impl Simulation {
         // Hand it to the first waiter still waiting.
         while let Some((w, wgen)) = state.waiters.pop_front() {
             let wc = &self.calls[w as usize];
-            if wc.live && wc.gen == wgen && wc.waiting {
+            if wc.gen == wgen && wc.waiting {
                 self.calls[w as usize].waiting = false;
                 self.calls[w as usize].conn = c.conn;
                 self.send(w);
@@ -686,7 +686,7 @@ impl Simulation {
     pub(crate) fn drop_calls_of(&mut self, n: u32) {
         for i in 0..self.calls.len() {
             let c = &self.calls[i];
-            if c.live && matches!(c.caller, Caller::Node(m, _) if m == n) {
+            if c.live() && matches!(c.caller, Caller::Node(m, _) if m == n) {
                 self.free_call(i as u32);
             }
         }

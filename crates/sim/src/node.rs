@@ -26,7 +26,6 @@ impl Simulation {
     ) -> u32 {
         let fresh = |gen| Job {
             gen,
-            live: true,
             node,
             call,
             call_gen,
@@ -44,12 +43,13 @@ impl Simulation {
         };
         match self.free_jobs.pop() {
             Some(i) => {
+                // A free slot's generation is even: the next one is odd.
                 let gen = self.jobs[i as usize].gen.wrapping_add(1);
                 self.jobs[i as usize] = fresh(gen);
                 i
             }
             None => {
-                self.jobs.push(fresh(0));
+                self.jobs.push(fresh(1));
                 (self.jobs.len() - 1) as u32
             }
         }
@@ -57,13 +57,13 @@ impl Simulation {
 
     #[inline]
     pub(crate) fn job_valid(&self, job: u32, gen: u32) -> bool {
-        let j = &self.jobs[job as usize];
-        j.live && j.gen == gen
+        self.jobs[job as usize].gen == gen
     }
 
     #[inline]
     fn free_job(&mut self, job: u32) {
-        self.jobs[job as usize].live = false;
+        let j = &mut self.jobs[job as usize];
+        j.gen = j.gen.wrapping_add(1);
         self.free_jobs.push(job);
     }
 
@@ -408,7 +408,7 @@ impl Simulation {
             let Some(next) = node.queue.pop_front() else {
                 return;
             };
-            if self.jobs[next as usize].live {
+            if self.jobs[next as usize].live() {
                 self.start_service(next);
             }
         }
@@ -428,7 +428,7 @@ impl Simulation {
         let comp = node.comp as usize;
         for i in 0..self.jobs.len() {
             let j = self.jobs[i];
-            if j.live && j.node == n && j.arrived {
+            if j.live() && j.node == n && j.arrived {
                 self.answer(i as u32, Err(FailureClass::Reset), 0);
                 if j.kind != JobKind::Connect {
                     let l = &mut self.comps[comp].little;
@@ -466,8 +466,12 @@ impl Simulation {
         node.paused = false;
         let frozen = std::mem::take(&mut node.frozen);
         for job in frozen {
-            let gen = self.jobs[job as usize].gen;
-            self.service_done(job, gen);
+            // A frozen request that ended meanwhile has nothing left to finish.
+            let j = &self.jobs[job as usize];
+            if j.live() {
+                let gen = j.gen;
+                self.service_done(job, gen);
+            }
         }
         self.start_queued(n as usize);
     }

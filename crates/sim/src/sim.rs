@@ -39,8 +39,9 @@ pub const CONTROLLER: u32 = u32::MAX - 1;
 /// A request being served at a node.
 #[derive(Debug, Clone, Copy)]
 pub struct Job {
+    /// Odd while the slot is in use: an event's generation (taken from a live slot)
+    /// matches only the use it was scheduled for, with no separate liveness test.
     pub gen: u32,
-    pub live: bool,
     pub node: u32,
     pub call: u32,
     pub call_gen: u32,
@@ -78,8 +79,8 @@ pub enum Caller {
 /// A call with its retries.
 #[derive(Debug, Clone, Copy)]
 pub struct Call {
+    /// Odd while the slot is in use (as [`Job::gen`]).
     pub gen: u32,
-    pub live: bool,
     pub parent: Parent,
     pub caller: Caller,
     pub target: u16,
@@ -95,6 +96,22 @@ pub struct Call {
     pub connecting: bool,
     pub timeout_us: u64,
     pub t_attempt: u64,
+}
+
+impl Job {
+    /// Whether the slot holds a request.
+    #[inline]
+    pub fn live(&self) -> bool {
+        self.gen & 1 == 1
+    }
+}
+
+impl Call {
+    /// Whether the slot holds a call.
+    #[inline]
+    pub fn live(&self) -> bool {
+        self.gen & 1 == 1
+    }
 }
 
 /// A virtual user (closed model) or a client resolver slot (open model).
@@ -499,7 +516,7 @@ impl Simulation {
                 Ev::AttemptTimeout { call, gen, attempt }
                 | Ev::AcquireTimeout { call, gen, attempt } => {
                     let c = &calls[call as usize];
-                    c.live && c.gen == gen && c.attempt == attempt
+                    c.gen == gen && c.attempt == attempt
                 }
                 _ => true,
             });

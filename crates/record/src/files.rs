@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::cells::cell_highest;
+use crate::cells::{cell_highest, MAX_CELLS};
 use crate::layout;
 use crate::types::*;
 use crate::writer::{write_json_atomically, Accumulator, WriteError};
@@ -20,14 +20,9 @@ pub(crate) struct FileSink {
     ledger: BufWriter<File>,
     final_state: BufWriter<File>,
     line: Vec<u8>,
-    /// Scratch room for a bucket line's latency pairs (see [`FileSink::bucket`]).
-    pairs: Vec<u8>,
     /// Each series' name as a JSON string (quoted and escaped), written per bucket.
     series_json: Vec<Vec<u8>>,
-    /// Each histogram cell's `,[value_us,` as bucket lines write it, filled up to the
-    /// largest cell a bucket may hold: a cell's value is the same in every bucket, so
-    /// it is formatted once per run instead of once per bucket.
-    pair_heads: Vec<PairHead>,
+    pairs: PairText,
 }
 
 impl FileSink {
@@ -53,9 +48,8 @@ impl FileSink {
             ledger: open(layout::LEDGER).map_err(fail)?,
             final_state: open(layout::FINAL_STATE).map_err(fail)?,
             line: Vec::with_capacity(256),
-            pairs: Vec::new(),
             series_json: Vec::new(),
-            pair_heads: Vec::new(),
+            pairs: PairText::new(),
         })
     }
 
@@ -83,7 +77,6 @@ impl FileSink {
         bucket_line(
             &mut self.line,
             &mut self.pairs,
-            &mut self.pair_heads,
             (index, &self.series_json[series], op),
             acc,
         );
@@ -178,38 +171,67 @@ fn bucket_head(line: &mut Vec<u8>, index: u64, series_json: &[u8], op: OpKind, a
     line.extend_from_slice(b"},\"latency_us\":[");
 }
 
+/// What bucket lines' latency pairs are made of, kept between lines.
+struct PairText {
+    /// Each histogram cell's `,[value_us,` as bucket lines write it, by word of 64
+    /// cells, filled up to the largest cell a bucket may hold: a cell's value is the
+    /// same in every bucket, so it is formatted once per run instead of once per
+    /// bucket.
+    heads: Vec<[PairHead; 64]>,
+    /// Room where a line's pairs are composed, enough for every cell of the
+    /// histogram at its longest ([`ROOM_MASK`] + 1) and one more pair: each pair is
+    /// then a few fixed-size stores with no bounds check (its offset masked). Pages
+    /// the OS zeroes on first use, so only the longest line's bytes are ever touched.
+    room: Box<[u8; ROOM]>,
+}
+
+/// Offsets in [`PairText::room`] are masked by this: above any line's pairs.
+const ROOM_MASK: usize = (1 << 19) - 1;
+/// Length of [`PairText::room`].
+const ROOM: usize = ROOM_MASK + 1 + PAIR_MAX;
+const _: () = assert!((ROOM_MASK + 1).is_power_of_two() && MAX_CELLS * PAIR_MAX <= ROOM_MASK);
+
+impl PairText {
+    fn new() -> Self {
+        Self {
+            heads: Vec::new(),
+            room: vec![0; ROOM]
+                .into_boxed_slice()
+                .try_into()
+                .expect("the slice is ROOM long"),
+        }
+    }
+}
+
 /// Appends a closed bucket's JSON line (the accumulator of `series_json` and `op` in
-/// bucket `index`), emptying the accumulator's latencies; `pairs` and `heads` are
-/// scratch kept between buckets (see [`FileSink`]).
+/// bucket `index`), emptying the accumulator's latencies.
 fn bucket_line(
     line: &mut Vec<u8>,
-    pairs: &mut Vec<u8>,
-    heads: &mut Vec<PairHead>,
+    text: &mut PairText,
     (index, series_json, op): (u64, &[u8], OpKind),
     acc: &mut Accumulator,
 ) {
     bucket_head(line, index, series_json, op, acc);
-    // Every cell the bucket may hold has its head, so that a pair needs no test of
-    // its own for one.
-    let cells = acc.latencies.cells_len();
-    if heads.len() < cells {
-        let from = heads.len();
-        heads.extend((from..cells).map(|cell| PairHead::of(cell_highest(cell))));
+    // Every cell the bucket may hold has its head (up to a whole word of cells, the
+    // ones past `u64::MAX`'s cell never used), so that a pair needs no test of its
+    // own for one.
+    let words = acc.latencies.cells_len() / 64;
+    while text.heads.len() < words {
+        let first = text.heads.len() * 64;
+        text.heads.push(std::array::from_fn(|k| {
+            PairHead::of(cell_highest(first + k))
+        }));
     }
-    // Pairs are composed in a scratch buffer with room for each at its longest
-    // (grown, zeroed, only to the largest bucket seen): each pair is then a few
-    // fixed-size stores with no capacity check of its own.
-    let room = acc.latencies.distinct() * PAIR_MAX;
-    if pairs.len() < room {
-        pairs.resize(room, 0);
-    }
-    let (scratch, heads) = (&mut pairs[..], &heads[..]);
+    let (room, heads) = (&mut text.room[..], &text.heads[..]);
     let mut end = 0;
-    acc.latencies.drain(|cell, count| {
-        end = put_pair(scratch, end, &heads[cell], count);
+    acc.latencies.drain_words(|w, cells| {
+        let heads = &heads[w];
+        for (k, count) in cells {
+            end = put_pair(room, end & ROOM_MASK, &heads[k], count);
+        }
     });
     // Every pair starts with a comma; the first one's is not written.
-    line.extend_from_slice(&pairs[usize::from(end > 0)..end]);
+    line.extend_from_slice(&room[usize::from(end > 0)..end]);
     line.extend_from_slice(b"]}\n");
 }
 
@@ -505,13 +527,27 @@ mod tests {
         let mut one = FailureCounts::default();
         one.add(FailureClass::Other, 1);
         all.push(("api", OpKind::Read, 0, 1, one, vec![(10, 1)]));
+        // The longest line there can be: every cell of the histogram, each with a
+        // count of 20 digits (the room for a line's pairs must hold it).
+        let every_cell: Vec<(u64, u64)> = (0..MAX_CELLS)
+            .map(cell_highest)
+            .scan(None, |last, v| {
+                let next = last.is_none_or(|l| v > l);
+                *last = Some(v);
+                next.then_some(v)
+            })
+            .enumerate()
+            .map(|(i, v)| (v, u64::MAX - i as u64))
+            .collect();
+        assert_eq!(every_cell.last(), Some(&(u64::MAX, u64::MAX - 7_424)));
+        all.push(("db", OpKind::Write, 1, 1, one, every_cell));
         // One sink's scratch for every line, as a run reuses it.
-        let (mut pairs, mut heads) = (Vec::new(), Vec::new());
+        let mut text = PairText::new();
         for (i, (series, op, started, ok, failed, latency_us)) in all.into_iter().enumerate() {
             // Each pair's value is the highest of its cell: recorded, it comes back.
             let mut latencies = CellCounts::default();
             for &(v, c) in &latency_us {
-                (0..c).for_each(|_| latencies.record(v));
+                latencies.record_times(v, c);
             }
             let mut acc = Accumulator {
                 started,
@@ -522,7 +558,7 @@ mod tests {
             let mut line = Vec::new();
             let name = serde_json::to_vec(series).unwrap();
             let at = (i as u64 * 1_000, &name[..], op);
-            bucket_line(&mut line, &mut pairs, &mut heads, at, &mut acc);
+            bucket_line(&mut line, &mut text, at, &mut acc);
             assert_eq!(acc.latencies.distinct(), 0, "emptied");
             let mut want = serde_json::to_vec(&Bucket {
                 index: i as u64 * 1_000,

@@ -21,22 +21,28 @@ const SUB_BUCKET_MASK: u64 = 255;
 /// (every other value of the top cell gets `u64::MAX - 1`).
 const MAX_INDEX: usize = (56 << HALF_MAGNITUDE) + 256;
 
-/// The block of 64 cells that holds the top cell (`MAX_INDEX - 1`, shared by
-/// `u64::MAX - 1` and `u64::MAX` in the plain arithmetic): the one block
-/// [`CellCounts`] keeps out of its fast path, so that recording needs no `u64::MAX`
-/// test.
-const TOP_BLOCK: usize = (MAX_INDEX - 1) / 64;
+/// The first block of 64 cells that [`CellCounts`] keeps out of its fast path: the
+/// cells of latencies from 2^63 µs, among them the top cell (`MAX_INDEX - 1`, shared
+/// by `u64::MAX - 1` and `u64::MAX` in the plain arithmetic), so that recording
+/// needs no `u64::MAX` test; and a time difference that wrapped below zero (2^63 or
+/// more) never reaches a plain cell, so that the recorder need not saturate it on
+/// the fast path.
+const TOP_BLOCK: usize = 114;
 /// Words of 64 cells from the top block's first, enough for `MAX_INDEX`: what
 /// `CellCounts::top` counts.
-const TOP_WORDS: usize = 2;
-const _: () = assert!(TOP_BLOCK == 115 && (TOP_BLOCK + TOP_WORDS) * 64 > MAX_INDEX);
+const TOP_WORDS: usize = 3;
+const _: () = assert!(
+    plain_cell_index(1 << 63) == TOP_BLOCK * 64
+        && plain_cell_index((1 << 63) - 1) < TOP_BLOCK * 64
+        && (TOP_BLOCK + TOP_WORDS) * 64 > MAX_INDEX
+);
 /// The most cells [`CellCounts::cells_len`] may be.
 pub(crate) const MAX_CELLS: usize = (TOP_BLOCK + TOP_WORDS) * 64;
 
 /// The dense index of a value's cell, except that `u64::MAX` shares the top cell
 /// with `u64::MAX - 1` (see [`TOP_BLOCK`]).
 #[inline(always)]
-fn plain_cell_index(value_us: u64) -> usize {
+const fn plain_cell_index(value_us: u64) -> usize {
     let bucket = LEADING_ZERO_BASE - (value_us | SUB_BUCKET_MASK).leading_zeros();
     let sub_bucket = value_us >> bucket;
     ((bucket as usize) << HALF_MAGNITUDE) + sub_bucket as usize
@@ -100,13 +106,22 @@ impl CellCounts {
     /// Counts one latency.
     #[inline(always)]
     pub(crate) fn record(&mut self, latency_us: u64) {
+        if !self.record_plain(latency_us) {
+            self.record_rare(plain_cell_index(latency_us), latency_us);
+        }
+    }
+
+    /// Counts one latency if its cell is among the counts grown so far (below
+    /// 2^63 µs, see [`TOP_BLOCK`]); false, with nothing counted, for the others.
+    #[inline(always)]
+    pub(crate) fn record_plain(&mut self, latency_us: u64) -> bool {
         let i = plain_cell_index(latency_us);
         if i >= self.counts.len() {
-            self.record_rare(i, latency_us);
-            return;
+            return false;
         }
         self.counts[i] += 1;
         self.touched[(i >> 6) & (TOUCHED_WORDS - 1)] |= 1 << (i & 63);
+        true
     }
 
     /// Counts a latency `n` times (`n` > 0): counts no run could reach, for tests.

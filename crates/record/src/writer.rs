@@ -32,6 +32,21 @@ impl Accumulator {
         self.started == 0 && self.ok == 0 && self.failed.total() == 0
     }
 
+    /// Counts an operation's completion.
+    #[inline(always)]
+    fn count(&mut self, outcome: Result<(), FailureClass>) {
+        match outcome {
+            Ok(()) => self.ok += 1,
+            Err(class) => self.count_failure(class),
+        }
+    }
+
+    /// Failures are rare next to successes: kept out of the way of `ok`'s count.
+    #[cold]
+    fn count_failure(&mut self, class: FailureClass) {
+        self.failed.add(class, 1);
+    }
+
     /// Empties the counters, keeping the allocations.
     fn reset(&mut self) {
         self.started = 0;
@@ -224,13 +239,37 @@ impl Recorder {
         t_end_us: u64,
         outcome: Result<(), FailureClass>,
     ) {
-        let latency_us = t_end_us.saturating_sub(t_intended_us);
-        let acc = self.slot(t_end_us, series, op);
-        match outcome {
-            Ok(()) => acc.ok += 1,
-            Err(class) => acc.failed.add(class, 1),
+        // An end before the intended start wraps to 2^63 or more, whose cells are
+        // off the fast path: `op_finished_rare` saturates it there.
+        let latency_us = t_end_us.wrapping_sub(t_intended_us);
+        // One test of the hot bucket and one of the latency's cell, and one call out
+        // of line for everything else: each call the compiler must allow for costs
+        // spills of the engine's registers around the inlined path.
+        if t_end_us.wrapping_sub(self.hot_from_us) < self.hot_width_us {
+            let acc = &mut self.accs[self.hot_base + series.0 * 2 + op.index()];
+            if acc.latencies.record_plain(latency_us) {
+                acc.count(outcome);
+                return;
+            }
         }
-        acc.latencies.record(latency_us);
+        self.op_finished_rare(series, op, t_intended_us, t_end_us, outcome);
+    }
+
+    /// [`Self::op_finished`] outside the hot bucket, or for a latency whose cell is
+    /// not grown yet or is off the fast path.
+    #[cold]
+    #[inline(never)]
+    fn op_finished_rare(
+        &mut self,
+        series: SeriesId,
+        op: OpKind,
+        t_intended_us: u64,
+        t_end_us: u64,
+        outcome: Result<(), FailureClass>,
+    ) {
+        let acc = self.slot(t_end_us, series, op);
+        acc.count(outcome);
+        acc.latencies.record(t_end_us.saturating_sub(t_intended_us));
     }
 
     /// Records a marker.
@@ -375,6 +414,33 @@ mod tests {
         let latency = h.quantile_us(0.5).unwrap();
         // Two significant digits: within 1% of the true 300 ms.
         assert!((297_000..=303_000).contains(&latency), "{latency}");
+    }
+
+    /// The fast path takes the time difference without saturating it: this guards
+    /// that an end before the intended start still counts a latency of 0, in a
+    /// bucket whose cells have grown and next to ordinary latencies.
+    #[test]
+    fn an_end_before_the_intended_start_is_a_latency_of_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rec = recorder(dir.path());
+        let client = rec.series(CLIENT_SERIES);
+        rec.op_finished(client, OpKind::Read, 200_000, 250_000, Ok(()));
+        rec.op_finished(client, OpKind::Read, 260_000, 250_000, Ok(()));
+        rec.op_finished(
+            client,
+            OpKind::Read,
+            250_001,
+            250_000,
+            Err(FailureClass::Reset),
+        );
+        rec.finish(RunStatus::Completed, 300_000, None).unwrap();
+        let record = RunRecord::load(dir.path()).unwrap();
+        assert_eq!(record.buckets.len(), 1);
+        assert_eq!(
+            (record.buckets[0].ok, record.buckets[0].failed.reset),
+            (2, 1)
+        );
+        assert_eq!(record.buckets[0].latency_us, [(0, 2), (50_175, 1)]);
     }
 
     #[test]

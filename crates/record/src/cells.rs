@@ -68,7 +68,9 @@ pub(crate) fn cell_highest(index: usize) -> u64 {
 /// Words of [`CellCounts::touched`]: a power of two above the words of all cells, so
 /// that masking a word's index is its bounds check.
 const TOUCHED_WORDS: usize = 128;
-const _: () = assert!(TOUCHED_WORDS.is_power_of_two() && TOUCHED_WORDS * 64 > MAX_INDEX);
+const _: () = assert!(
+    TOUCHED_WORDS.is_power_of_two() && (MAX_CELLS / 64).next_multiple_of(8) <= TOUCHED_WORDS
+);
 
 /// Latency counts per histogram cell, with a bitmap of the cells in use so that
 /// reading and clearing cost the distinct cells (and one word per 64 cells), not the
@@ -181,15 +183,28 @@ impl CellCounts {
     /// cell (a bounds check, room for the cells' text).
     #[inline]
     pub(crate) fn drain_words(&mut self, mut each: impl FnMut(usize, Word<'_>)) {
-        // Whole words of 64 counts, so that a bit's count needs no bounds check; the
-        // top words chained after the others so that `each` has one call site, to be
-        // inlined.
-        let plain = self.counts.as_chunks_mut::<64>().0.iter_mut().enumerate();
-        let top = self.top.as_chunks_mut::<64>().0.iter_mut();
-        let words = plain.chain(top.enumerate().map(|(k, c)| (TOP_BLOCK + k, c)));
-        for (w, counts) in words {
-            let bits = std::mem::take(&mut self.touched[w & (TOUCHED_WORDS - 1)]);
-            if bits != 0 {
+        let words = self.words();
+        let plain = self.counts.as_chunks_mut::<64>().0;
+        let top = self.top.as_chunks_mut::<64>().0;
+        // The words of bits eight at a time, OR-ed together to skip eight empty ones
+        // at once: a bucket's cells are often few next to the range its counts have
+        // grown to (one slow operation in a run is enough to grow it).
+        let groups = self.touched[..words.next_multiple_of(8)].as_chunks_mut::<8>();
+        for (g, group) in groups.0.iter_mut().enumerate() {
+            if group.iter().fold(0, |any, bits| any | bits) == 0 {
+                continue;
+            }
+            for (j, bits) in group.iter_mut().enumerate() {
+                let bits = std::mem::take(bits);
+                if bits == 0 {
+                    continue;
+                }
+                let w = g * 8 + j;
+                // A bit is set only for a cell counted, so its word has counts.
+                let counts = match w.checked_sub(TOP_BLOCK) {
+                    None => &mut plain[w],
+                    Some(k) => &mut top[k],
+                };
                 each(w, Word { bits, counts });
             }
         }

@@ -282,7 +282,8 @@ fn put_pair(line: &mut [u8], at: usize, head: &PairHead, count: u64) -> usize {
     let end = usize::from(head.len) & PAIR_HEAD_MASK;
     if count < 10 {
         // Most cells of a 100 ms bucket hold a few latencies: one two-byte store.
-        buf[end..end + 2].copy_from_slice(&[b'0' + count as u8, b']']);
+        let digit_bracket = u16::from_le_bytes([b'0', b']']) + count as u16;
+        buf[end..end + 2].copy_from_slice(&digit_bracket.to_le_bytes());
         return at + end + 2;
     }
     let end = end + decimal_digits(count);

@@ -201,12 +201,6 @@ pub enum Kind {
 /// (microseconds, request-microseconds): exact, with no conversion per request, and
 /// equal to the `f64` sums of the same integers for as long as those were exact
 /// (below 2^53); wide enough never to overflow in a run.
-///
-/// An integral is kept as its count times the time plus a base (modulo 2^128, like the
-/// sums it replaces): a change of the count by `d` at `t` takes `d * t` off the base,
-/// which is a subtraction of `t` for the `±1` of every request, instead of adding
-/// `elapsed * count` to the integral at each change. The value at `last_us` is the same
-/// integer.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Little {
     pub arrivals: u64,
@@ -215,13 +209,9 @@ pub struct Little {
     pub wait_us_sum: u128,
     pub started_service: u64,
     /// Requests in the component.
-    in_system: u64,
+    in_system: CountIntegral,
     /// Its busy servers.
-    busy: u64,
-    /// `area_us() - in_system * last_us`.
-    area_base_us: u128,
-    /// `busy_area_us() - busy * last_us`.
-    busy_base_us: u128,
+    busy: CountIntegral,
     /// The time the integrals are read at: the last change, tick or read.
     pub last_us: u64,
 }
@@ -238,76 +228,101 @@ impl Little {
     #[inline]
     pub fn enter(&mut self, now: u64) {
         self.last_us = now;
-        self.in_system += 1;
-        self.area_base_us = self.area_base_us.wrapping_sub(u128::from(now));
+        self.in_system.up(now);
     }
 
     /// A request left at `now`.
     #[inline]
     pub fn leave(&mut self, now: u64) {
         self.last_us = now;
-        self.in_system -= 1;
-        self.area_base_us = self.area_base_us.wrapping_add(u128::from(now));
+        self.in_system.down(now);
     }
 
     /// A server became busy at `now`.
     #[inline]
     pub fn start(&mut self, now: u64) {
         self.last_us = now;
-        self.busy += 1;
-        self.busy_base_us = self.busy_base_us.wrapping_sub(u128::from(now));
+        self.busy.up(now);
     }
 
     /// A server became free at `now`.
     #[inline]
     pub fn stop(&mut self, now: u64) {
         self.last_us = now;
-        self.busy -= 1;
-        self.busy_base_us = self.busy_base_us.wrapping_add(u128::from(now));
+        self.busy.down(now);
     }
 
     /// Requests in the component.
     pub fn in_system(&self) -> u64 {
-        self.in_system
+        self.in_system.count
     }
 
     /// Busy servers.
     pub fn busy(&self) -> u64 {
-        self.busy
+        self.busy.count
     }
 
     /// Sets the requests in the component, from `last_us` on.
     pub fn set_in_system(&mut self, n: u64) {
-        self.area_base_us = rebase(self.area_base_us, self.in_system, n, self.last_us);
-        self.in_system = n;
+        self.in_system.set(n, self.last_us);
     }
 
     /// Sets the busy servers, from `last_us` on.
     pub fn set_busy(&mut self, n: u64) {
-        self.busy_base_us = rebase(self.busy_base_us, self.busy, n, self.last_us);
-        self.busy = n;
+        self.busy.set(n, self.last_us);
     }
 
     /// Request-microseconds spent in the component up to `last_us`.
     pub fn area_us(&self) -> u128 {
-        integral(self.area_base_us, self.in_system, self.last_us)
+        self.in_system.at(self.last_us)
     }
 
     /// Busy-server-microseconds up to `last_us`.
     pub fn busy_area_us(&self) -> u128 {
-        integral(self.busy_base_us, self.busy, self.last_us)
+        self.busy.at(self.last_us)
     }
 }
 
-/// The base of an integral whose count goes from `old` to `new` at `t_us`.
-fn rebase(base: u128, old: u64, new: u64, t_us: u64) -> u128 {
-    let down = u128::from(old).wrapping_sub(u128::from(new));
-    base.wrapping_add(down.wrapping_mul(u128::from(t_us)))
+/// A count that changes over time with its integral (count-microseconds since 0),
+/// kept as the count times the time plus a base (modulo 2^128, like the sums it
+/// replaced): a change of the count by `d` at `t` takes `d * t` off the base, which
+/// is a subtraction of `t` for the `±1` of every request, instead of adding
+/// `elapsed * count` to the integral at each change.
+#[derive(Debug, Clone, Copy, Default)]
+struct CountIntegral {
+    count: u64,
+    /// The integral at `t` minus `count * t`.
+    base_us: u128,
 }
 
-/// An integral at `t_us` from its base and its count.
-fn integral(base: u128, count: u64, t_us: u64) -> u128 {
-    (u128::from(count) * u128::from(t_us)).wrapping_add(base)
+impl CountIntegral {
+    /// The count goes up by one at `t_us`.
+    #[inline]
+    fn up(&mut self, t_us: u64) {
+        self.count += 1;
+        self.base_us = self.base_us.wrapping_sub(u128::from(t_us));
+    }
+
+    /// The count goes down by one at `t_us`.
+    #[inline]
+    fn down(&mut self, t_us: u64) {
+        self.count -= 1;
+        self.base_us = self.base_us.wrapping_add(u128::from(t_us));
+    }
+
+    /// The count becomes `n` at `t_us`.
+    fn set(&mut self, n: u64, t_us: u64) {
+        let down = u128::from(self.count).wrapping_sub(u128::from(n));
+        self.base_us = self
+            .base_us
+            .wrapping_add(down.wrapping_mul(u128::from(t_us)));
+        self.count = n;
+    }
+
+    /// The integral at `t_us` (no change of the count since then).
+    fn at(&self, t_us: u64) -> u128 {
+        (u128::from(self.count) * u128::from(t_us)).wrapping_add(self.base_us)
+    }
 }
 
 /// `x as f64` for the counts and durations of a run (below 2^63), through the signed

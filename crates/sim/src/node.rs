@@ -199,7 +199,7 @@ impl Simulation {
         let j = &self.jobs[job as usize];
         let (n, kind, key, write_id, hit) = (j.node as usize, j.kind, j.key, j.write_id, j.hit);
         if self.nodes[n].paused {
-            self.nodes[n].frozen.push(job);
+            self.nodes[n].frozen.push((job, gen));
             return;
         }
         let comp = self.nodes[n].comp as usize;
@@ -465,13 +465,10 @@ impl Simulation {
         }
         node.paused = false;
         let frozen = std::mem::take(&mut node.frozen);
-        for job in frozen {
-            // A frozen request that ended meanwhile has nothing left to finish.
-            let j = &self.jobs[job as usize];
-            if j.live() {
-                let gen = j.gen;
-                self.service_done(job, gen);
-            }
+        for (job, gen) in frozen {
+            // A frozen request that ended meanwhile (its slot freed, perhaps reused)
+            // has nothing left to finish: `service_done` checks the generation.
+            self.service_done(job, gen);
         }
         self.start_queued(n as usize);
     }

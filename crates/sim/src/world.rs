@@ -469,7 +469,9 @@ pub struct Node {
     pub queue_limit: Option<u32>,
     pub busy: u32,
     pub queue: VecDeque<u32>,
-    pub frozen: Vec<u32>,
+    /// Requests whose service ended while the node was paused, with their
+    /// generations: they complete when it resumes.
+    pub frozen: Vec<(u32, u32)>,
     pub role: Role,
     pub store: Option<crate::db::Store>,
     pub deps: Vec<DepState>,

@@ -44,6 +44,7 @@ impl Simulation {
             Some(i) => {
                 // A free slot's generation is even: the next one is odd.
                 let gen = self.calls[i as usize].gen.wrapping_add(1);
+                debug_assert!(crate::sim::slot_in_use(gen), "a free call slot was in use");
                 self.calls[i as usize] = fresh(gen);
                 i
             }
@@ -62,6 +63,7 @@ impl Simulation {
     #[inline]
     fn free_call(&mut self, call: u32) {
         let c = &mut self.calls[call as usize];
+        debug_assert!(c.live(), "call {call} freed twice");
         c.gen = c.gen.wrapping_add(1);
         self.free_calls.push(call);
     }

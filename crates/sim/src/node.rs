@@ -45,6 +45,7 @@ impl Simulation {
             Some(i) => {
                 // A free slot's generation is even: the next one is odd.
                 let gen = self.jobs[i as usize].gen.wrapping_add(1);
+                debug_assert!(crate::sim::slot_in_use(gen), "a free job slot was in use");
                 self.jobs[i as usize] = fresh(gen);
                 i
             }
@@ -63,6 +64,7 @@ impl Simulation {
     #[inline]
     fn free_job(&mut self, job: u32) {
         let j = &mut self.jobs[job as usize];
+        debug_assert!(j.live(), "job {job} freed twice");
         j.gen = j.gen.wrapping_add(1);
         self.free_jobs.push(job);
     }

@@ -98,11 +98,18 @@ pub struct Call {
     pub t_attempt: u64,
 }
 
+/// Whether a call or job slot of generation `gen` is in use: odd while it is, even
+/// once freed (allocating and freeing each add one).
+#[inline]
+pub(crate) fn slot_in_use(gen: u32) -> bool {
+    gen & 1 == 1
+}
+
 impl Job {
     /// Whether the slot holds a request.
     #[inline]
     pub fn live(&self) -> bool {
-        self.gen & 1 == 1
+        slot_in_use(self.gen)
     }
 }
 
@@ -110,7 +117,7 @@ impl Call {
     /// Whether the slot holds a call.
     #[inline]
     pub fn live(&self) -> bool {
-        self.gen & 1 == 1
+        slot_in_use(self.gen)
     }
 }
 

@@ -2,6 +2,7 @@
 
 use faultline_spec::Distribution;
 use rand_core::{Rng as _, SeedableRng};
+use rand_distr::{Distribution as _, Exp1, StandardNormal};
 use rand_pcg::Pcg64Mcg;
 
 /// A seeded, named generator (PCG-64 MCG). Never `StdRng`: its algorithm may change
@@ -27,12 +28,6 @@ impl SimRng {
         crate::world::f64_of(self.inner.next_u64() >> 11) * (1.0 / (1u64 << 53) as f64)
     }
 
-    /// A uniform draw in `(0, 1]` (safe for `ln`).
-    #[inline]
-    pub fn unit_open(&mut self) -> f64 {
-        1.0 - self.unit()
-    }
-
     /// A uniform integer in `[0, n)`; `n` must be positive.
     #[inline]
     pub fn below(&mut self, n: u64) -> u64 {
@@ -47,15 +42,24 @@ impl SimRng {
     }
 
     /// An exponential draw with mean `mean`.
+    ///
+    /// By rand_distr's ziggurat rather than `-mean * ln(u)`: the C library's `ln` was
+    /// a sixth of the simulator's time (a long chain of dependent floating-point
+    /// steps), and its last bit differs between machines (glibc picks an FMA or a
+    /// non-FMA variant by CPU). The ziggurat's common path is a table look-up and one
+    /// multiplication; its rare edge and tail paths call the pure-Rust `libm`, the same
+    /// on every machine.
     #[inline]
     pub fn exponential(&mut self, mean: f64) -> f64 {
-        -mean * self.unit_open().ln()
+        let x: f64 = Exp1.sample(&mut self.inner);
+        mean * x
     }
 
-    /// A standard normal draw (Box-Muller; one of the pair is dropped for simplicity).
+    /// A standard normal draw (rand_distr's ziggurat, for the reasons of
+    /// [`Self::exponential`]).
+    #[inline]
     pub fn normal(&mut self) -> f64 {
-        let r = (-2.0 * self.unit_open().ln()).sqrt();
-        r * (std::f64::consts::TAU * self.unit()).cos()
+        StandardNormal.sample(&mut self.inner)
     }
 }
 

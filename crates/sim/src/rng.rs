@@ -47,8 +47,9 @@ impl SimRng {
     /// a sixth of the simulator's time (a long chain of dependent floating-point
     /// steps), and its last bit differs between machines (glibc picks an FMA or a
     /// non-FMA variant by CPU). The ziggurat's common path is a table look-up and one
-    /// multiplication; its rare edge and tail paths call the pure-Rust `libm`, the same
-    /// on every machine.
+    /// multiplication; only its rare edge and tail paths call `exp` and `ln`, through
+    /// `num_traits::Float`, which is the C library here (other crates turn on
+    /// `num-traits`' `std` feature, which wins over `libm`; see docs/sim.md).
     #[inline]
     pub fn exponential(&mut self, mean: f64) -> f64 {
         let x: f64 = Exp1.sample(&mut self.inner);

@@ -467,4 +467,29 @@ mod tests {
         }
         assert!(q.pop().is_none());
     }
+
+    /// The next event's time and user (every test event here is a `UserWake`).
+    fn pop_user(q: &mut EventQueue) -> Option<(u64, u32)> {
+        q.pop().map(|(t, ev)| match ev {
+            Ev::UserWake(u) => (t, u),
+            other => panic!("not a test event: {other:?}"),
+        })
+    }
+
+    #[test]
+    fn a_chain_event_pops_in_scheduling_order_among_events_of_its_instant() {
+        // The chain's event between heap entries and a lane timer of the same instant,
+        // then again after its successor is scheduled in the chain.
+        let mut q = EventQueue::default();
+        q.push(10, Ev::UserWake(0));
+        q.push_chain(10, Ev::UserWake(1));
+        q.push(10, Ev::UserWake(2));
+        q.push_timer(0, 10, Ev::UserWake(3));
+        assert_eq!(pop_user(&mut q), Some((10, 0)));
+        assert_eq!(pop_user(&mut q), Some((10, 1)));
+        q.push_chain(10, Ev::UserWake(4));
+        q.push(10, Ev::UserWake(5));
+        let rest: Vec<_> = std::iter::from_fn(|| pop_user(&mut q)).collect();
+        assert_eq!(rest, [(10, 2), (10, 3), (10, 4), (10, 5)]);
+    }
 }

@@ -17,6 +17,11 @@
 //! most handlers schedule an event right after theirs was popped, and that push takes
 //! the root's place with one sift down instead of a sift down for the pop and a sift
 //! up for the push.
+//!
+//! Which child is least at each step of a sift down is a coin toss, so the heap keeps
+//! pads (keys above every event's) after its last entry: every step compares a full
+//! set of children, and picks the least by arithmetic on the comparisons instead of
+//! by branches the processor would mispredict.
 
 use std::collections::VecDeque;
 
@@ -56,6 +61,17 @@ const CHAIN: usize = usize::MAX;
 /// children of a node sit next to each other in memory.
 const ARITY: usize = 4;
 
+/// Pads kept after the heap's last entry: with them every entry that has a child has
+/// a full set of `ARITY` (the missing ones pads), so a sift down compares four keys
+/// without asking how many there are.
+const PADS: usize = ARITY - 1;
+
+/// A pad: its key is above every event's (whose sequence would be `u64::MAX`).
+const PAD: Entry = Entry {
+    key: u128::MAX,
+    ev: Ev::End,
+};
+
 /// A timer lane: every entry has the same length, so the lane is in firing order.
 #[derive(Debug)]
 struct Lane {
@@ -70,7 +86,8 @@ struct Lane {
 /// Pending events.
 #[derive(Debug)]
 pub struct EventQueue {
-    /// A 4-ary min-heap on `Entry::key`.
+    /// A 4-ary min-heap on `Entry::key`, followed by `PADS` pads (so `heap[0]` is a
+    /// pad when the heap is empty).
     heap: Vec<Entry>,
     lanes: Vec<Lane>,
     /// The lane `push_timer` used last.
@@ -96,7 +113,7 @@ pub struct EventQueue {
 impl Default for EventQueue {
     fn default() -> Self {
         Self {
-            heap: Vec::new(),
+            heap: vec![PAD; PADS],
             lanes: Vec::new(),
             last_lane: 0,
             chain_key: u128::MAX,
@@ -189,7 +206,8 @@ impl EventQueue {
         if self.top_popped {
             self.remove_top();
         }
-        let heap_key = self.heap.first().map_or(u128::MAX, |e| e.key);
+        // A pad's key when the heap is empty.
+        let heap_key = self.heap[0].key;
         // Keys are unique (the sequence is), so only two empty sides compare equal.
         if self.outside_min < heap_key {
             if self.outside_min_at == CHAIN {
@@ -204,7 +222,10 @@ impl EventQueue {
             self.refresh_outside_min();
             return entry.map(|e| (e.t_us(), e.ev));
         }
-        let top = *self.heap.first()?;
+        let top = self.heap[0];
+        if top.key == PAD.key {
+            return None;
+        }
         self.top_popped = true;
         Some((top.t_us(), top.ev))
     }
@@ -258,9 +279,10 @@ impl EventQueue {
             self.sift_down(entry);
             return;
         }
-        // Sift up with a hole: parents move down until the entry's place is found.
-        let mut i = self.heap.len();
-        self.heap.push(entry);
+        // Sift up with a hole from the first pad's place (a pad more goes to the
+        // end): parents move down until the entry's place is found.
+        let mut i = self.heap.len() - PADS;
+        self.heap.push(PAD);
         let heap = &mut self.heap[..];
         while i > 0 {
             let parent = (i - 1) / ARITY;
@@ -277,10 +299,12 @@ impl EventQueue {
     #[inline]
     fn remove_top(&mut self) {
         self.top_popped = false;
-        if let Some(last) = self.heap.pop() {
-            if !self.heap.is_empty() {
-                self.sift_down(last);
-            }
+        // The popped top is an entry, so the place before the pads holds one.
+        let last_at = self.heap.len() - PADS - 1;
+        let last = std::mem::replace(&mut self.heap[last_at], PAD);
+        self.heap.pop();
+        if last_at > 0 {
+            self.sift_down(last);
         }
     }
 
@@ -288,15 +312,14 @@ impl EventQueue {
     #[inline(always)]
     fn sift_down(&mut self, entry: Entry) {
         let heap = &mut self.heap[..];
-        let len = heap.len();
         let mut i = 0;
         loop {
             let first = i * ARITY + 1;
-            if first >= len {
+            // With `PADS` pads after the last entry, a full set of children fits in the
+            // vector exactly when its first child is an entry: one test for both.
+            let Some(kids) = heap.get(first..first + ARITY) else {
                 break;
-            }
-            // One slice per level: its bounds are checked once, not per child.
-            let kids = &heap[first..(first + ARITY).min(len)];
+            };
             let (child, child_key) = smallest(kids);
             if entry.key <= child_key {
                 break;
@@ -308,38 +331,20 @@ impl EventQueue {
     }
 }
 
-/// The place and key of the smallest key among 1 to `ARITY` heap children. Keys are
-/// unique, so any way of finding it finds the same child: a full set of four, the
-/// usual case, is a fixed tournament of three comparisons without a loop.
+/// The place and key of the smallest key among `ARITY` heap children (pads included).
+/// Keys are unique, so any way of finding it finds the same child: here a fixed
+/// tournament of three comparisons.
 #[inline(always)]
 fn smallest(kids: &[Entry]) -> (usize, u128) {
-    debug_assert!((1..=ARITY).contains(&kids.len()));
-    if let [a, b, c, d] = kids {
-        let (first, first_key) = if b.key < a.key {
-            (1, b.key)
-        } else {
-            (0, a.key)
-        };
-        let (second, second_key) = if d.key < c.key {
-            (3, d.key)
-        } else {
-            (2, c.key)
-        };
-        return if second_key < first_key {
-            (second, second_key)
-        } else {
-            (first, first_key)
-        };
-    }
-    let mut child = 0;
-    let mut child_key = kids[0].key;
-    for (c, kid) in kids.iter().enumerate().skip(1) {
-        if kid.key < child_key {
-            child = c;
-            child_key = kid.key;
-        }
-    }
-    (child, child_key)
+    let [a, b, c, d] = kids else {
+        unreachable!("a sift down passes full sets of children")
+    };
+    // Which child is least is a coin toss for the branch predictor: the winners'
+    // places are computed from the comparisons rather than branched on.
+    let first = usize::from(b.key < a.key);
+    let second = 2 + usize::from(d.key < c.key);
+    let least = first + usize::from(kids[second].key < kids[first].key) * (second - first);
+    (least, kids[least].key)
 }
 
 #[cfg(test)]
@@ -347,15 +352,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn smallest_finds_the_least_key_of_one_to_four_children() {
+    fn smallest_finds_the_least_key_of_one_to_four_children_and_pads() {
         let keys = [40u128, 10, 30, 20];
-        // Orders of every length with the least key in each place: it and its place.
+        // Orders of every length with the least key in each place, padded to a full
+        // set as the heap is: it and its place.
         for len in 1..=ARITY {
             let mut perm: Vec<u128> = keys[..len].to_vec();
             for _ in 0..24 {
                 let kids: Vec<Entry> = perm
                     .iter()
                     .map(|&key| Entry { key, ev: Ev::Tick })
+                    .chain(std::iter::repeat(PAD))
+                    .take(ARITY)
                     .collect();
                 let least = *perm.iter().min().expect("non-empty");
                 let at = perm.iter().position(|&k| k == least).expect("present");

@@ -43,8 +43,8 @@ impl SimRng {
 
     /// An exponential draw with mean `mean`.
     ///
-    /// By rand_distr's ziggurat rather than `-mean * ln(u)`: the C library's `ln` was
-    /// a sixth of the simulator's time (a long chain of dependent floating-point
+    /// By rand_distr's ziggurat rather than `-mean * ln(u)`: the C library's `ln` took
+    /// about 14% of an M/M/c run's time (a long chain of dependent floating-point
     /// steps), and its last bit differs between machines (glibc picks an FMA or a
     /// non-FMA variant by CPU). The ziggurat's common path is a table look-up and one
     /// multiplication; only its rare edge and tail paths call `exp` and `ln`, through

@@ -35,7 +35,7 @@ for i in "${!bins[@]}"; do
   cpu=$(paste "$tmp/b0" "$tmp/b$i" | awk '{printf "%.4f\n", $2 / $5}' | median)
   wall=$(paste "$tmp/b0" "$tmp/b$i" | awk '{printf "%.4f\n", $6 / $3}' | median)
   quartiles=$(paste "$tmp/b0" "$tmp/b$i" | awk '{print $2 / $5}' | sort -g |
-    awk '{a[NR] = $1} END {printf "q1 %.3f q3 %.3f", a[int(NR / 4) + 1], a[int(3 * NR / 4)]}')
+    awk '{a[NR] = $1} END {printf "q1 %.3f q3 %.3f", a[int(NR / 4) + 1], a[int((3 * NR + 3) / 4)]}')
   echo "${bins[$i]}: CPU-time median $(awk '{print $2}' "$tmp/b$i" | median) ms," \
     "customers/s median $(awk '{print $3}' "$tmp/b$i" | median | xargs printf "%.0f");" \
     "against the base, median of $n rounds: CPU $cpu ($quartiles), wall $wall"

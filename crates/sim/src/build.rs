@@ -357,7 +357,8 @@ impl Simulation {
             end_us,
             stop_us: end_us,
             draining: false,
-            q: EventQueue::default(),
+            // The tick sweeps the queue's timeouts.
+            q: EventQueue::with_sweep_us(faultline_record::BUCKET_US),
             rng: SimRng::new(seed, 0),
             comps,
             nodes,

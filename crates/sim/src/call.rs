@@ -116,7 +116,7 @@ impl Simulation {
                         let waiting = state.waiters.len() as f64;
                         self.calls[call as usize].waiting = true;
                         self.decide("pool.acquire", false, -waiting);
-                        self.q.push_timer(
+                        self.q.push_timeout(
                             self.now,
                             p.acquire_timeout_us,
                             Ev::AcquireTimeout { call, gen, attempt },
@@ -347,7 +347,7 @@ impl Simulation {
             let c = &self.calls[call as usize];
             (c.gen, c.attempt, c.timeout_us, c.target)
         };
-        self.q.push_timer(
+        self.q.push_timeout(
             self.now,
             timeout_us,
             Ev::AttemptTimeout { call, gen, attempt },

@@ -6,6 +6,12 @@
 //! is O(1), and [`EventQueue::compact`] drops the ones already void so that memory
 //! follows the calls in flight, not the calls made.
 //!
+//! A call's timeout longer than the sweep period goes further: it waits in a plain
+//! list until the next sweep ([`EventQueue::sweep`], the simulation's tick), which
+//! drops the ones whose call ended meanwhile (most of them) and places the others in
+//! their lanes, still well before they are due. The order is the same as if each had
+//! gone into its lane at once: its place in the order was fixed when it was scheduled.
+//!
 //! The open model's next arrival, of which one is pending at a time, waits in a slot
 //! of its own (the chain) rather than in the heap.
 //!
@@ -83,6 +89,13 @@ struct Lane {
     entries: VecDeque<Entry>,
 }
 
+/// A timeout waiting for the next sweep, with the length of the lane it goes to.
+#[derive(Debug, Clone, Copy)]
+struct Unswept {
+    entry: Entry,
+    len_us: u64,
+}
+
 /// Pending events.
 #[derive(Debug)]
 pub struct EventQueue {
@@ -108,6 +121,15 @@ pub struct EventQueue {
     /// Whether `heap[0]` was already popped (it leaves at the next push or pop).
     top_popped: bool,
     seq: u64,
+    /// Timeouts longer than `sweep_us`, in scheduling order, not yet swept.
+    unswept: Vec<Unswept>,
+    /// The longest gap between two sweeps the owner promises (0: no sweeps, every
+    /// timeout goes to its lane at once).
+    sweep_us: u64,
+    /// The smallest key among `unswept` (debug builds check that none is due before
+    /// its sweep).
+    #[cfg(debug_assertions)]
+    unswept_min: u128,
 }
 
 impl Default for EventQueue {
@@ -124,11 +146,25 @@ impl Default for EventQueue {
             lanes_min_at: 0,
             top_popped: false,
             seq: 0,
+            unswept: Vec::new(),
+            sweep_us: 0,
+            #[cfg(debug_assertions)]
+            unswept_min: u128::MAX,
         }
     }
 }
 
 impl EventQueue {
+    /// A queue whose owner calls [`Self::sweep`] at least every `sweep_us` of
+    /// simulated time (at whole multiples of it), so that timeouts longer than that
+    /// can wait for a sweep.
+    pub fn with_sweep_us(sweep_us: u64) -> Self {
+        Self {
+            sweep_us,
+            ..Self::default()
+        }
+    }
+
     /// Schedules `ev` at `t_us`.
     #[inline]
     pub fn push(&mut self, t_us: u64, ev: Ev) {
@@ -136,14 +172,59 @@ impl EventQueue {
         self.heap_push(Entry::new(t_us, self.seq, ev));
     }
 
-    /// Schedules a timer `ev` of length `len_us` from `now_us`. Timers of one length
-    /// fire in the order they were set, so they need no heap.
+    /// Schedules a timer `ev` of length `len_us` from `now_us` (a call's timeout goes
+    /// through [`Self::push_timeout`]). Timers of one length fire in the order they
+    /// were set, so they need no heap.
     #[inline(always)]
     pub fn push_timer(&mut self, now_us: u64, len_us: u64, ev: Ev) {
+        debug_assert!(!matches!(
+            ev,
+            Ev::AttemptTimeout { .. } | Ev::AcquireTimeout { .. }
+        ));
         self.seq += 1;
         let entry = Entry::new(now_us + len_us, self.seq, ev);
-        let timeouts = matches!(ev, Ev::AttemptTimeout { .. } | Ev::AcquireTimeout { .. });
-        self.push_lane(entry, len_us, timeouts);
+        self.push_lane(entry, len_us, false);
+    }
+
+    /// Schedules a call's timeout `ev` (an [`Ev::AttemptTimeout`] or
+    /// [`Ev::AcquireTimeout`]) of length `len_us` from `now_us`. One longer than the
+    /// sweep period waits for the next sweep, before which it cannot be due.
+    #[inline(always)]
+    pub fn push_timeout(&mut self, now_us: u64, len_us: u64, ev: Ev) {
+        debug_assert!(matches!(
+            ev,
+            Ev::AttemptTimeout { .. } | Ev::AcquireTimeout { .. }
+        ));
+        self.seq += 1;
+        let entry = Entry::new(now_us + len_us, self.seq, ev);
+        if self.sweep_us > 0 && len_us > self.sweep_us {
+            #[cfg(debug_assertions)]
+            {
+                self.unswept_min = self.unswept_min.min(entry.key);
+            }
+            self.unswept.push(Unswept { entry, len_us });
+        } else {
+            self.push_lane(entry, len_us, true);
+        }
+    }
+
+    /// Places the unswept timeouts that `live` keeps in their lanes, in scheduling
+    /// order (so each lane stays in firing order), and drops the others.
+    pub fn sweep(&mut self, mut live: impl FnMut(&Ev) -> bool) {
+        let mut unswept = std::mem::take(&mut self.unswept);
+        // Read in place (most are dropped): no entry is copied out to be tested.
+        for u in &unswept {
+            if live(&u.entry.ev) {
+                self.push_lane(u.entry, u.len_us, true);
+            }
+        }
+        // The emptied list keeps its room for the next period's timeouts.
+        unswept.clear();
+        self.unswept = unswept;
+        #[cfg(debug_assertions)]
+        {
+            self.unswept_min = u128::MAX;
+        }
     }
 
     /// Schedules `ev` at `t_us`, an event of a chain where each one schedules the next
@@ -203,6 +284,22 @@ impl EventQueue {
     /// The earliest event, if any.
     #[inline]
     pub fn pop(&mut self) -> Option<(u64, Ev)> {
+        let next = self.pop_placed();
+        #[cfg(debug_assertions)]
+        if let Some((t_us, _)) = next {
+            // The sweep promise: no unswept timeout is due yet.
+            assert!(
+                t_us < (self.unswept_min >> 64) as u64,
+                "a timeout due at {} µs was not swept before {t_us} µs",
+                self.unswept_min >> 64
+            );
+        }
+        next
+    }
+
+    /// [`Self::pop`] among the events in the heap, the lanes and the chain.
+    #[inline(always)]
+    fn pop_placed(&mut self) -> Option<(u64, Ev)> {
         if self.top_popped {
             self.remove_top();
         }

@@ -517,16 +517,20 @@ impl Simulation {
             self.check_guardrails();
         }
         self.evaluate_alerts();
-        if self.q.timers() > 4 * self.calls.len() + 4096 {
-            let calls = &self.calls;
-            self.q.compact(|ev| match *ev {
-                Ev::AttemptTimeout { call, gen, attempt }
-                | Ev::AcquireTimeout { call, gen, attempt } => {
-                    let c = &calls[call as usize];
-                    c.gen == gen && c.attempt == attempt
-                }
-                _ => true,
-            });
+        // Whether a timeout may still fire: its call's attempt is still on.
+        let calls = &self.calls;
+        let live = |ev: &Ev| match *ev {
+            Ev::AttemptTimeout { call, gen, attempt }
+            | Ev::AcquireTimeout { call, gen, attempt } => {
+                let c = &calls[call as usize];
+                c.gen == gen && c.attempt == attempt
+            }
+            _ => true,
+        };
+        // Ticks are whole multiples of the sweep period the queue was made with.
+        self.q.sweep(live);
+        if self.q.timers() > 4 * calls.len() + 4096 {
+            self.q.compact(live);
         }
         // A fixed length: the tick needs no heap.
         self.q

@@ -573,6 +573,63 @@ mod tests {
         assert!(q.pop().is_none());
     }
 
+    #[test]
+    fn swept_timeouts_keep_their_place_and_dead_ones_are_dropped() {
+        // Timeouts of two lengths above the sweep period, one below it (placed at once),
+        // and heap events between them; the sweep drops the odd calls' timeouts.
+        let mut q = EventQueue::with_sweep_us(100);
+        let timeout = |call| Ev::AttemptTimeout {
+            call,
+            gen: 1,
+            attempt: 1,
+        };
+        q.push_timeout(0, 300, timeout(0));
+        q.push(300, Ev::UserWake(10));
+        q.push_timeout(0, 300, timeout(1));
+        q.push_timeout(0, 50, timeout(2));
+        q.push_timeout(0, 250, timeout(3));
+        q.push_timeout(50, 250, timeout(4));
+        q.push(300, Ev::UserWake(11));
+        q.push_timeout(0, 300, timeout(6));
+        assert_eq!(
+            q.timers(),
+            1,
+            "only the short one is in a lane before the sweep"
+        );
+        q.sweep(|ev| matches!(ev, Ev::AttemptTimeout { call, .. } if call % 2 == 0));
+        assert_eq!(q.timers(), 4);
+        let order: Vec<(u64, u32)> = std::iter::from_fn(|| q.pop())
+            .map(|(t, ev)| match ev {
+                Ev::AttemptTimeout { call, .. } => (t, call),
+                Ev::UserWake(u) => (t, u),
+                other => panic!("not a test event: {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            order,
+            [(50, 2), (300, 0), (300, 10), (300, 4), (300, 11), (300, 6)]
+        );
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "was not swept")]
+    fn a_timeout_due_before_its_sweep_is_caught() {
+        let mut q = EventQueue::with_sweep_us(100);
+        q.push_timeout(
+            0,
+            150,
+            Ev::AttemptTimeout {
+                call: 0,
+                gen: 1,
+                attempt: 1,
+            },
+        );
+        q.push(200, Ev::UserWake(0));
+        // No sweep at 100: the heap event at 200 comes after the timeout's 150.
+        let _ = q.pop();
+    }
+
     /// The next event's time and user (every test event here is a `UserWake`).
     fn pop_user(q: &mut EventQueue) -> Option<(u64, u32)> {
         q.pop().map(|(t, ev)| match ev {

@@ -20,7 +20,7 @@ pub struct OutputArgs {
     /// Print nothing but errors.
     #[arg(long, short, global = true)]
     pub quiet: bool,
-    /// Print the summary as JSON (the same fields as summary.json) instead of text.
+    /// Print the result as JSON instead of text (for a run: the fields of summary.json).
     #[arg(long, global = true, conflicts_with = "quiet")]
     pub json: bool,
 }

@@ -58,7 +58,7 @@ pub struct LiveSection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failback: Option<LiveFailback>,
     /// Length of the final drain: in-flight operations get this long to finish once
-    /// the load stops. Default: the workload's timeout.
+    /// the load stops. Default: the workload's timeout plus one second.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drain: Option<Duration>,
 }

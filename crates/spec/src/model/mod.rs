@@ -64,7 +64,7 @@ pub struct RawExperiment {
     /// Pass/fail thresholds: each one is a line of the verdict.
     #[serde(default)]
     pub expect: Expect,
-    /// Limits that stop a live run early when its impact passes them.
+    /// Limits that stop a run early when its impact passes them (both engines).
     #[serde(default)]
     pub guardrails: Guardrails,
     /// What `faultline hunt` may vary to find the worst scenario, what it maximises

@@ -22,12 +22,16 @@ pub const MMC_RATE_PER_S: f64 = 6400.0;
 /// Simulated seconds.
 pub const MMC_SECONDS: u64 = 300;
 
+#[path = "common/mmc.rs"]
+mod mmc;
+
 fn mmc_yaml() -> String {
-    format!(
-        "name: bench-mmc\nseed: 7\narchitecture:\n  svc: {{ kind: service, instances: 1, concurrency: {MMC_SERVERS}, \
-         service_time: {{ exponential: {{ mean: {MMC_SERVICE_MS}ms }} }} }}\n\
-         workload:\n  model: open\n  timeout: 1h\n  stages: [ {{ hold: {MMC_SECONDS}s, rate: {MMC_RATE_PER_S}/s }} ]\n  \
-         mix: {{ read: 100%, write: 0% }}\n"
+    mmc::mmc_yaml(
+        "bench-mmc",
+        u64::from(MMC_SERVERS),
+        MMC_SERVICE_MS,
+        MMC_RATE_PER_S,
+        MMC_SECONDS,
     )
 }
 

@@ -19,13 +19,17 @@ const SERVICE_MS: f64 = 1.0;
 /// Arrivals per second one server takes at utilisation 0.8.
 const RATE_PER_SERVER: u64 = 800;
 
+#[path = "common/mmc.rs"]
+mod mmc;
+
 fn model_yaml(rate_per_s: u64, seconds: u64) -> String {
     let servers = (rate_per_s / RATE_PER_SERVER).max(1);
-    format!(
-        "name: memory-mmc\nseed: 7\narchitecture:\n  svc: {{ kind: service, instances: 1, concurrency: {servers}, \
-         service_time: {{ exponential: {{ mean: {SERVICE_MS}ms }} }} }}\n\
-         workload:\n  model: open\n  timeout: 1h\n  stages: [ {{ hold: {seconds}s, rate: {rate_per_s}/s }} ]\n  \
-         mix: {{ read: 100%, write: 0% }}\n"
+    mmc::mmc_yaml(
+        "memory-mmc",
+        servers,
+        SERVICE_MS,
+        rate_per_s as f64,
+        seconds,
     )
 }
 

@@ -282,7 +282,7 @@ struct FaultFigures {
 fn analyze_fault(
     record: &RunRecord,
     config: &AnalysisConfig,
-    client: &SeriesCells,
+    client: &SeriesCells<'_>,
     criteria: &Criteria,
     t_f: u64,
     end_us: u64,
@@ -377,7 +377,7 @@ fn classes(t: &Totals) -> FailureClasses {
     }
 }
 
-fn record_end_us(record: &RunRecord, series: &BTreeMap<String, SeriesCells>) -> u64 {
+fn record_end_us(record: &RunRecord, series: &BTreeMap<String, SeriesCells<'_>>) -> u64 {
     let buckets_end = series
         .values()
         .map(|s| s.end_bucket() * BUCKET_US)
@@ -394,7 +394,7 @@ fn record_end_us(record: &RunRecord, series: &BTreeMap<String, SeriesCells>) -> 
 
 /// The whole seconds inside the baseline's buckets, with the load of each.
 fn baseline_seconds(
-    client: &SeriesCells,
+    client: &SeriesCells<'_>,
     baseline_range: &std::ops::Range<u64>,
     config: &AnalysisConfig,
 ) -> Vec<SteadySecond> {

@@ -136,7 +136,7 @@ fn read_lines_by_blocks<T: DeserializeOwned>(
     let mut values = Vec::new();
     // The unread part of the last block (a line cut by the block's end) comes first.
     let mut text: Vec<u8> = Vec::new();
-    let mut lines_before = 0;
+    let mut lines_read = 0;
     loop {
         let read = (&mut file)
             .take(block_bytes as u64)
@@ -165,13 +165,13 @@ fn read_lines_by_blocks<T: DeserializeOwned>(
                     .count();
                 return Err(ReadError::Malformed {
                     path: path.to_path_buf(),
-                    line: lines_before + line + 1,
+                    line: lines_read + line + 1,
                     message: e.to_string(),
                 });
             }
         };
         for line in lines.split_inclusive('\n') {
-            lines_before += 1;
+            lines_read += 1;
             if line.trim().is_empty() {
                 continue;
             }
@@ -186,7 +186,7 @@ fn read_lines_by_blocks<T: DeserializeOwned>(
                 Err(e) => {
                     return Err(ReadError::Malformed {
                         path: path.to_path_buf(),
-                        line: lines_before,
+                        line: lines_read,
                         message: e.to_string(),
                     })
                 }

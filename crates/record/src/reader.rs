@@ -156,7 +156,8 @@ fn read_lines_by_blocks<T: DeserializeOwned>(
             // A half-written last line may end inside a character: the lines before
             // it are valid, and its start does not parse.
             Err(e) if at_end && !text[e.valid_up_to()..].contains(&b'\n') => {
-                std::str::from_utf8(&text[..e.valid_up_to()]).unwrap_or_default()
+                std::str::from_utf8(&text[..e.valid_up_to()])
+                    .expect("the bytes before `valid_up_to` are UTF-8")
             }
             Err(e) => {
                 let line = text[..e.valid_up_to()]

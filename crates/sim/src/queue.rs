@@ -123,8 +123,8 @@ pub struct EventQueue {
     seq: u64,
     /// Timeouts longer than `sweep_us`, in scheduling order, not yet swept.
     unswept: Vec<Unswept>,
-    /// The longest gap between two sweeps the owner promises (0: no sweeps, every
-    /// timeout goes to its lane at once).
+    /// The longest gap between two sweeps the owner promises (`u64::MAX` without
+    /// sweeps: no timeout is longer, so every one goes to its lane at once).
     sweep_us: u64,
     /// The smallest key among `unswept` (debug builds check that none is due before
     /// its sweep).
@@ -147,7 +147,7 @@ impl Default for EventQueue {
             top_popped: false,
             seq: 0,
             unswept: Vec::new(),
-            sweep_us: 0,
+            sweep_us: u64::MAX,
             #[cfg(debug_assertions)]
             unswept_min: u128::MAX,
         }
@@ -197,7 +197,7 @@ impl EventQueue {
         ));
         self.seq += 1;
         let entry = Entry::new(now_us + len_us, self.seq, ev);
-        if self.sweep_us > 0 && len_us > self.sweep_us {
+        if len_us > self.sweep_us {
             #[cfg(debug_assertions)]
             {
                 self.unswept_min = self.unswept_min.min(entry.key);

@@ -2,10 +2,13 @@
 
 /// Latency cells: four per octave of microseconds, up to about 70 minutes.
 const CELLS: usize = 128;
-/// Slots of 100 ms kept: one second.
-const SLOTS: usize = 10;
+/// Slots of 100 ms kept: the ten of the last second, and the one filling. A tick
+/// opens a new slot and then reads the window, so the slot being filled is empty at
+/// every read: with only ten, a read would see the last 900 ms.
+const SLOTS: usize = 11;
 
-/// Operations finished over the last second, in ten 100 ms slots.
+/// Operations finished over the last second, in 100 ms slots. Read at a tick (once
+/// [`Window::advance`] opened the next slot), it covers exactly the second before it.
 #[derive(Debug, Clone)]
 pub struct Window {
     ok: [u64; SLOTS],
@@ -111,16 +114,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn window_forgets_after_a_second() {
+    fn window_read_at_a_tick_covers_exactly_the_last_second() {
         let mut w = Window::default();
+        // Finished in the first 100 ms.
         w.record(true, 1000);
         w.record(false, 200_000);
         assert_eq!(w.completed(), 2);
         assert_eq!(w.error_rate(), 0.5);
         assert!(w.p99_ms() >= 200.0 && w.p99_ms() < 240.0, "{}", w.p99_ms());
-        for _ in 0..10 {
+        // The ticks at 100 ms to 900 ms, each with one more 1 ms success.
+        for _ in 0..9 {
             w.advance();
+            w.record(true, 1000);
         }
-        assert_eq!(w.completed(), 0);
+        // The tick at 1 s: the second [0, 1 s) is the whole window.
+        w.advance();
+        assert_eq!(w.completed(), 11);
+        assert!((w.error_rate() - 1.0 / 11.0).abs() < 1e-12);
+        assert!(w.p99_ms() >= 200.0, "the 200 ms one is the p99 of 11");
+        // The tick at 1.1 s: the first 100 ms have left it.
+        w.advance();
+        assert_eq!(w.completed(), 9);
+        assert_eq!(w.error_rate(), 0.0);
+        assert!(w.p99_ms() < 1.3, "{}", w.p99_ms());
     }
 }

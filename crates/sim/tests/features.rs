@@ -1,5 +1,6 @@
 //! Smaller mechanisms, each in a small experiment: health checks, autoscaling,
-//! circuit breakers, zone loss, message loss, conditional faults, decision traces.
+//! circuit breakers, zone loss, message loss, conditional faults, decision traces,
+//! progress.
 
 mod common;
 
@@ -206,6 +207,32 @@ fn the_unrecorded_fast_path_gives_the_same_run() {
         fast.component_stats("api"),
         recorded.sim.component_stats("api")
     );
+}
+
+/// Progress reports the operations of the second before each whole second: at 400/s,
+/// about 400 (a window one slot short would show 360).
+#[test]
+fn progress_reports_the_rate_of_the_last_whole_second() {
+    let experiment = faultline_spec::parse(BASE, "t.yaml".as_ref()).unwrap();
+    let sim = faultline_sim::Simulation::new(&experiment, 1).unwrap();
+    let (rec, _memory) = faultline_record::Recorder::in_memory(
+        faultline_record::RunMeta::new("features", faultline_record::Engine::Sim, 1),
+        BASE,
+    );
+    let mut rates = Vec::new();
+    sim.run_to_end(rec, &mut |p| {
+        // Whole seconds past the first, within the load (2 minutes).
+        if (1_000_000..120_000_000).contains(&p.elapsed_us) && p.phase == "baseline" {
+            rates.push(p.rate_per_s);
+        }
+    })
+    .expect("the run completes");
+    assert_eq!(rates.len(), 119, "one report per whole second");
+    rates.sort_by(f64::total_cmp);
+    let median = rates[rates.len() / 2];
+    // Poisson counts of mean 400 have a spread of 20; their median over 119 seconds is
+    // within a few of 400.
+    assert!((388.0..=412.0).contains(&median), "median {median} ops/s");
 }
 
 /// Validation accepts `db.replica` (the live engine's word) for the standby, so the

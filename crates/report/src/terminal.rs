@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use faultline_analyze::{Percentiles, RtoParts, Summary, ThresholdLine};
+use faultline_analyze::{Baseline, Percentiles, RtoParts, Summary, ThresholdLine};
 
 /// Whether to colour PASS/FAIL with ANSI escapes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,6 +138,7 @@ fn key_metrics(out: &mut String, summary: &Summary) {
     let Some(t_f) = m.t_fault_s else {
         row("fault", "none injected".to_string());
         integrity_rows(&mut row, summary);
+        row("baseline load", baseline_load(&m.baseline));
         row("baseline latency", percentiles(&m.latency_ms.baseline));
         return;
     };
@@ -205,6 +206,7 @@ fn key_metrics(out: &mut String, summary: &Summary) {
                 .map_or("-".to_string(), percent)
         ),
     );
+    row("baseline load", baseline_load(&m.baseline));
     row("latency baseline", percentiles(&m.latency_ms.baseline));
     row("latency transition", percentiles(&m.latency_ms.transition));
     row(
@@ -221,6 +223,19 @@ fn key_metrics(out: &mut String, summary: &Summary) {
         },
     );
     integrity_rows(&mut row, summary);
+}
+
+/// The baseline's client operations, ok throughput and error rate (what the transition
+/// is measured against), with its length.
+fn baseline_load(b: &Baseline) -> String {
+    format!(
+        "{} operations in {}, {} ok/s, error rate {}",
+        b.operations,
+        seconds(b.end_s - b.start_s),
+        b.ok_throughput_per_s
+            .map_or("-".to_string(), |x| number(x, 1)),
+        b.success_rate.map_or("-".to_string(), |s| percent(1.0 - s))
+    )
 }
 
 fn integrity_rows(row: &mut impl FnMut(&str, String), summary: &Summary) {

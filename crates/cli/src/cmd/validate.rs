@@ -26,12 +26,12 @@ pub fn validate(file: &Path) -> Result<Outcome, Failure> {
                 }
             }
             outln!(
-                "{}: ok — experiment `{}`: {} components, {} stages, {} faults",
+                "{}: ok — experiment `{}`: {}, {}, {}",
                 file.display(),
                 raw.name,
-                raw.architecture.len(),
-                raw.workload.stages.len(),
-                raw.faults.len()
+                counted(raw.architecture.len(), "component"),
+                counted(raw.workload.stages.len(), "stage"),
+                counted(raw.faults.len(), "fault")
             );
             Ok(Outcome::Passed)
         }
@@ -43,13 +43,21 @@ pub fn validate(file: &Path) -> Result<Outcome, Failure> {
                     errln!("{problem}");
                 }
             }
-            let count = errors.problems.len();
             Err(Failure::new(format!(
-                "{}: {count} problem{} found",
+                "{}: {} found",
                 file.display(),
-                if count == 1 { "" } else { "s" }
+                counted(errors.problems.len(), "problem")
             )))
         }
+    }
+}
+
+/// `1 fault`, `2 faults`: a count with its noun.
+fn counted(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
     }
 }
 

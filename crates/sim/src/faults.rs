@@ -488,8 +488,8 @@ impl Simulation {
                 alert.fired = true;
                 let name = alert.rule.name.clone();
                 let detail = format!(
-                    "{:?} of {} = {value:.3} for {} ms",
-                    alert.rule.metric,
+                    "{} of {} = {value:.3} for {} ms",
+                    alert.rule.metric.name(),
                     self.comps[comp].name,
                     (self.now - since) / 1000
                 );

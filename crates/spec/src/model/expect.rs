@@ -112,6 +112,18 @@ pub enum AlertMetric {
     Utilization,
 }
 
+impl AlertMetric {
+    /// The metric's name as the experiment file spells it (`healthy_nodes`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AlertMetric::HealthyNodes => "healthy_nodes",
+            AlertMetric::ErrorRate => "error_rate",
+            AlertMetric::P99LatencyMs => "p99_latency_ms",
+            AlertMetric::Utilization => "utilization",
+        }
+    }
+}
+
 /// An alert rule: fires when the metric is past the bound for `for`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -344,5 +356,18 @@ mod tests {
         assert_eq!(t.bound, Quantity::Count(0.0));
         assert!("about 30s".parse::<Threshold>().is_err());
         assert!("<= soon".parse::<Threshold>().is_err());
+    }
+
+    #[test]
+    fn alert_metric_names_are_the_files_spelling() {
+        for metric in [
+            AlertMetric::HealthyNodes,
+            AlertMetric::ErrorRate,
+            AlertMetric::P99LatencyMs,
+            AlertMetric::Utilization,
+        ] {
+            let spelled = serde_json::to_string(&metric).expect("serializes");
+            assert_eq!(spelled, format!("\"{}\"", metric.name()));
+        }
     }
 }

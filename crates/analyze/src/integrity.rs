@@ -18,7 +18,7 @@
 //! Lost writes (`lost` + `stale`) are the PRODUCT.md "acknowledged writes absent or
 //! overwritten by an older value".
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use faultline_record::{Checksum, FinalRead, LedgerEntry, WriteOutcome};
 
@@ -57,7 +57,15 @@ impl<'a> Verifier<'a> {
         for read in final_state {
             found.entry(read.key.as_str()).or_insert(read);
         }
-        let writes_by_id = ledger.iter().map(|w| (w.id, w)).collect();
+        // Only the writes the final state holds are looked up by id: indexing those,
+        // not the whole ledger, keeps the index to the keys read (a map of every write
+        // was a fifth of the memory of analysing a few million writes).
+        let held: HashSet<u64> = found.values().filter_map(|read| read.write_id).collect();
+        let mut writes_by_id = HashMap::with_capacity(held.len());
+        for write in ledger.iter().filter(|w| held.contains(&w.id)) {
+            // The last entry of an id wins, as when every write was indexed.
+            writes_by_id.insert(write.id, write);
+        }
         Self {
             found,
             writes_by_id,

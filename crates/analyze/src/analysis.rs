@@ -134,10 +134,10 @@ pub fn analyze_with(record: &RunRecord, config: &AnalysisConfig) -> Analysis {
         notes.push("no final state was read back: lost writes and RPO are unknown".to_string());
     }
     if integrity.unverified > 0 && integrity.verified {
-        notes.push(format!(
-            "{} writes are on keys the verification did not read",
-            integrity.unverified
-        ));
+        notes.push(match integrity.unverified {
+            1 => "1 write is on a key the verification did not read".to_string(),
+            n => format!("{n} writes are on keys the verification did not read"),
+        });
     }
     let lost_writes = integrity
         .verified

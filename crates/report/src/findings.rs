@@ -8,7 +8,7 @@
 use faultline_analyze::Summary;
 use faultline_spec::{Component, Experiment, PrimaryDiscovery, ReplicationMode};
 
-use crate::text::{duration, millis, number, percent};
+use crate::text::{counted, duration, millis, number, percent};
 
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -37,6 +37,11 @@ pub fn headline(summary: &Summary, experiment: &Experiment) -> String {
     let failed = summary.thresholds.iter().filter(|t| !t.passed).count();
     let verdict = if summary.thresholds.is_empty() {
         "No objectives were declared.".to_string()
+    } else if summary.thresholds.len() == 1 {
+        match failed {
+            0 => "The objective held.".to_string(),
+            _ => format!("The objective was missed ({}).", summary.thresholds[0].name),
+        }
     } else if failed == 0 {
         format!("All {} objectives held.", summary.thresholds.len())
     } else {
@@ -86,7 +91,7 @@ pub fn headline(summary: &Summary, experiment: &Experiment) -> String {
         (Some(0), true) => " No acknowledged write was lost.".to_string(),
         (Some(n), true) => format!(
             " {} lost.",
-            writes(n, "acknowledged write was", "acknowledged writes were")
+            counted(n, "acknowledged write was", "acknowledged writes were")
         ),
         _ => " Data loss was not verified.".to_string(),
     };
@@ -407,10 +412,10 @@ fn error_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Find
             out.push(Finding {
                 level: Level::Warn,
                 text: format!(
-                    "`{service}` retries a failed call up to {} times with no retry budget: while {} struggles, each failing request becomes up to {} calls on it (a retry storm).",
-                    r.max,
+                    "`{service}` retries a failed call up to {} with no retry budget: while {} struggles, each failing request becomes up to {} on it (a retry storm).",
+                    counted(u64::from(r.max), "time", "times"),
                     targets.join(", "),
-                    r.max + 1
+                    counted(u64::from(r.max) + 1, "call", "calls")
                 ),
             });
         }
@@ -445,9 +450,13 @@ fn data_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Findi
             out.push(Finding {
                 level: Level::Info,
                 text: format!(
-                    "Every acknowledged write was read back: {} writes checked, dataset checksum {}.",
-                    i.writes,
-                    if i.dataset_matches { "matches" } else { "differs" }
+                    "Every acknowledged write was read back: {} checked, dataset checksum {}.",
+                    counted(i.writes, "write", "writes"),
+                    if i.dataset_matches {
+                        "matches"
+                    } else {
+                        "differs"
+                    }
                 ),
             });
         }
@@ -487,7 +496,7 @@ fn data_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Findi
             level: Level::Bad,
             text: format!(
                 "{} lost ({} missing, {} overwritten by an older value).{rpo}{}",
-                writes(lost, "acknowledged write was", "acknowledged writes were"),
+                counted(lost, "acknowledged write was", "acknowledged writes were"),
                 i.lost,
                 i.stale,
                 if cause.is_empty() {
@@ -506,7 +515,7 @@ fn data_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Findi
             level: Level::Bad,
             text: format!(
                 "{} acknowledged after the fault: the signature of split brain, two nodes accepting writes at once.{}",
-                writes(split, "lost write was", "lost writes were"),
+                counted(split, "lost write was", "lost writes were"),
                 if fencing { " Fencing is off, so the old primary kept accepting writes." } else { "" }
             ),
         });
@@ -515,18 +524,14 @@ fn data_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Findi
         out.push(Finding {
             level: Level::Bad,
             text: format!(
-                "{} writes came back with another value than was written (checksum mismatch).",
-                i.corrupt
+                "{} came back with another value than was written (checksum mismatch).",
+                counted(i.corrupt, "write", "writes")
             ),
         });
     }
 }
 
 /// `n` and the singular or plural phrase after it: `1 acknowledged write was`.
-fn writes(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {

@@ -32,3 +32,4 @@ pub use junit::render_junit;
 pub use markdown::render_markdown;
 pub use multi::{render_multi, render_multi_terminal};
 pub use progress::ProgressView;
+pub use text::counted;

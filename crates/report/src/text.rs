@@ -18,6 +18,12 @@ pub(crate) fn escape(text: &str) -> String {
     out
 }
 
+/// A count with the words that agree with it: `one` for 1 (`1 write was`), `many`
+/// otherwise (`0 writes were`, `2 writes were`).
+pub fn counted(count: u64, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
 /// `v` with at most `decimals` decimals, trailing zeros dropped.
 pub(crate) fn number(v: f64, decimals: usize) -> String {
     let text = format!("{v:.decimals$}");
@@ -116,5 +122,12 @@ mod tests {
         assert_eq!(millis(21.4), "21ms");
         assert_eq!(actual(Some(132.0), "writes"), "132");
         assert_eq!(actual(None, "s"), "-");
+    }
+
+    #[test]
+    fn counted_is_singular_for_one_only() {
+        assert_eq!(counted(0, "write", "writes"), "0 writes");
+        assert_eq!(counted(1, "write was", "writes were"), "1 write was");
+        assert_eq!(counted(2, "call", "calls"), "2 calls");
     }
 }

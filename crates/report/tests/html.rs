@@ -146,3 +146,38 @@ fn an_empty_crashed_record_still_renders_every_section() {
     let md = faultline_report::render_markdown(&analysis.summary, &experiment);
     assert!(md.contains("FAILED"));
 }
+
+#[test]
+fn the_story_agrees_with_the_number_of_objectives() {
+    use faultline_report::findings::headline;
+    let (_, experiment, analysis) = demo();
+    let all = analysis.summary.thresholds.clone();
+    let missed: Vec<_> = all.iter().filter(|t| !t.passed).cloned().collect();
+    let held: Vec<_> = all.iter().filter(|t| t.passed).cloned().collect();
+    assert!(
+        !missed.is_empty() && held.len() >= 2,
+        "the demo holds some and misses some"
+    );
+    let mut summary = analysis.summary.clone();
+    let story = headline(&summary, &experiment);
+    assert!(
+        story.starts_with(&format!(
+            "{} of {} objectives missed",
+            missed.len(),
+            all.len()
+        )),
+        "{story}"
+    );
+    summary.thresholds = vec![missed[0].clone()];
+    let story = headline(&summary, &experiment);
+    assert!(
+        story.starts_with(&format!("The objective was missed ({}).", missed[0].name)),
+        "{story}"
+    );
+    summary.thresholds = vec![held[0].clone()];
+    let story = headline(&summary, &experiment);
+    assert!(story.starts_with("The objective held."), "{story}");
+    summary.thresholds = held[..2].to_vec();
+    let story = headline(&summary, &experiment);
+    assert!(story.starts_with("All 2 objectives held."), "{story}");
+}

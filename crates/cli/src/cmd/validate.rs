@@ -3,6 +3,8 @@
 use std::io::IsTerminal as _;
 use std::path::Path;
 
+use faultline_report::counted;
+
 use crate::exit::{Failure, Outcome};
 use crate::out::{err, errln, outln};
 
@@ -29,9 +31,9 @@ pub fn validate(file: &Path) -> Result<Outcome, Failure> {
                 "{}: ok — experiment `{}`: {}, {}, {}",
                 file.display(),
                 raw.name,
-                counted(raw.architecture.len(), "component"),
-                counted(raw.workload.stages.len(), "stage"),
-                counted(raw.faults.len(), "fault")
+                counted(raw.architecture.len() as u64, "component", "components"),
+                counted(raw.workload.stages.len() as u64, "stage", "stages"),
+                counted(raw.faults.len() as u64, "fault", "faults")
             );
             Ok(Outcome::Passed)
         }
@@ -46,18 +48,9 @@ pub fn validate(file: &Path) -> Result<Outcome, Failure> {
             Err(Failure::new(format!(
                 "{}: {} found",
                 file.display(),
-                counted(errors.problems.len(), "problem")
+                counted(errors.problems.len() as u64, "problem", "problems")
             )))
         }
-    }
-}
-
-/// `1 fault`, `2 faults`: a count with its noun.
-fn counted(count: usize, noun: &str) -> String {
-    if count == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{count} {noun}s")
     }
 }
 

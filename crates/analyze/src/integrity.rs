@@ -59,7 +59,7 @@ impl<'a> Verifier<'a> {
         }
         // Only the writes the final state holds are looked up by id: indexing those,
         // not the whole ledger, keeps the index to the keys read (a map of every write
-        // was a fifth of the memory of analysing a few million writes).
+        // was a quarter of the memory of analysing a few million writes).
         let held: HashSet<u64> = found.values().filter_map(|read| read.write_id).collect();
         let mut writes_by_id = HashMap::with_capacity(held.len());
         for write in ledger.iter().filter(|w| held.contains(&w.id)) {

@@ -531,7 +531,6 @@ fn data_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Findi
     }
 }
 
-/// `n` and the singular or plural phrase after it: `1 acknowledged write was`.
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {

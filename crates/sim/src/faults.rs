@@ -488,10 +488,10 @@ impl Simulation {
                 alert.fired = true;
                 let name = alert.rule.name.clone();
                 let detail = format!(
-                    "{} of {} = {value:.3} for {} ms",
+                    "{} of {} = {value:.3} for {}",
                     alert.rule.metric.name(),
                     self.comps[comp].name,
-                    (self.now - since) / 1000
+                    faultline_spec::Duration::from_micros(self.now - since)
                 );
                 let comp_name = self.comps[comp].name.clone();
                 self.mark(

@@ -8,7 +8,7 @@ use faultline_hunt::scenario::{
 
 use crate::args::OutputArgs;
 use crate::exit::{Failure, Outcome};
-use crate::out::{errln, outln};
+use crate::out::{errln, outln, ProgressLines};
 
 /// Searches the `hunt` ranges for the worst scenario, writes `worst.yaml`,
 /// `progress.json` and `progress.svg` into the output folder, then runs `worst.yaml`
@@ -34,18 +34,19 @@ pub fn hunt(file: &Path, out: Option<&Path>, output: &OutputArgs) -> Result<Outc
         );
     }
     let max = hunt.evaluations_max;
-    let outcome = hunt
-        .run(&mut |p| {
-            if talk {
-                errln!(
-                    "  {:>6}/{max} evaluations  best {objective} = {}  ({:.1} s)",
-                    p.evaluations,
-                    p.best_value,
-                    p.elapsed_ms / 1e3
-                );
-            }
-        })
-        .map_err(|e| Failure::new(format!("{}: {e}", file.display())))?;
+    let mut lines = ProgressLines::on_stderr();
+    let outcome = hunt.run(&mut |p| {
+        if talk {
+            lines.update(format!(
+                "  {:>6}/{max} evaluations  best {objective} = {}  ({:.1} s)",
+                p.evaluations,
+                p.best_value,
+                p.elapsed_ms / 1e3
+            ));
+        }
+    });
+    lines.finish();
+    let outcome = outcome.map_err(|e| Failure::new(format!("{}: {e}", file.display())))?;
     let worst =
         write_outputs(&hunt, &outcome, &out_dir).map_err(|e| Failure::new(e.to_string()))?;
     if talk {

@@ -3,7 +3,9 @@
 //!
 //! [`terminal`] renders the terminal summary (verdict table, key metrics, component
 //! impact, fault timeline). HTML, JUnit XML and Markdown come in their own modules.
-//! Every renderer is a pure function from an analysis to text: no I/O, no clock.
+//! Every renderer is a pure function from an analysis to text: no I/O, no clock. The
+//! one exception is [`progress`], the live progress lines, which write to standard
+//! error and space their log lines by the wall clock.
 //!
 //! ```
 //! use faultline_report::{render_terminal, TerminalStyle};
@@ -31,5 +33,5 @@ pub use html::render_html;
 pub use junit::render_junit;
 pub use markdown::render_markdown;
 pub use multi::{render_multi, render_multi_terminal};
-pub use progress::ProgressView;
+pub use progress::{ProgressLines, ProgressView};
 pub use text::counted;

@@ -20,6 +20,7 @@
 //! ```
 
 use std::io::{self, IsTerminal, Write};
+use std::time::{Duration, Instant};
 
 use faultline_record::Progress;
 
@@ -104,8 +105,7 @@ impl ProgressView {
         if !self.enabled {
             return Ok(());
         }
-        // `\r` back to the line's start, `ESC[K` clears what a longer line left behind.
-        write!(out, "\r{}\x1b[K", render_line(p, self.width - 1))?;
+        redraw(out, &render_line(p, self.width - 1))?;
         self.drawn = true;
         out.flush()
     }
@@ -129,6 +129,95 @@ impl ProgressView {
     /// Clears the line on standard error.
     pub fn finish_stderr(&mut self) {
         let _ = self.finish(&mut io::stderr().lock());
+    }
+}
+
+/// Replaces the terminal's current line with `line`.
+fn redraw(out: &mut impl Write, line: &str) -> io::Result<()> {
+    // `\r` back to the line's start, `ESC[K` clears what a longer line left behind.
+    write!(out, "\r{line}\x1b[K")
+}
+
+/// How often a search's progress is logged when standard error is not a terminal.
+pub const LOG_EVERY: Duration = Duration::from_secs(5);
+
+/// The progress lines of a search (the hunts), whose last state is worth keeping. At
+/// a terminal, one line rewritten in place and left on screen at the end. Elsewhere (a
+/// log, a pipe, CI), at most one line per [`LOG_EVERY`], so that a long search shows
+/// it is advancing without a line per batch of evaluations; [`Self::finish_stderr`]
+/// writes the last state if it was held back. Nothing at all when quiet.
+#[derive(Debug)]
+pub struct ProgressLines {
+    quiet: bool,
+    terminal: bool,
+    every: Duration,
+    last_written: Option<Instant>,
+    held_back: Option<String>,
+    drawn: bool,
+}
+
+impl ProgressLines {
+    /// Lines on standard error, rewritten in place if it is a terminal; none if `quiet`.
+    pub fn new(quiet: bool) -> Self {
+        Self::with(quiet, io::stderr().is_terminal(), LOG_EVERY)
+    }
+
+    /// Lines with explicit settings (tests, or a caller that decided already).
+    pub fn with(quiet: bool, terminal: bool, every: Duration) -> Self {
+        Self {
+            quiet,
+            terminal,
+            every,
+            last_written: None,
+            held_back: None,
+            drawn: false,
+        }
+    }
+
+    /// Shows `line` as the current state on standard error, ignoring write errors (a
+    /// progress line is never worth failing a search for).
+    pub fn update_stderr(&mut self, line: String) {
+        let _ = self.update(line, Instant::now(), &mut io::stderr().lock());
+    }
+
+    /// Ends the progress on standard error: the last state stays on its own line.
+    pub fn finish_stderr(&mut self) {
+        let _ = self.finish(&mut io::stderr().lock());
+    }
+
+    /// Shows `line` as the state at `now`.
+    pub fn update(&mut self, line: String, now: Instant, out: &mut impl Write) -> io::Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        if self.terminal {
+            redraw(out, &line)?;
+            self.drawn = true;
+            return out.flush();
+        }
+        let due = self
+            .last_written
+            .is_none_or(|at| now.duration_since(at) >= self.every);
+        if due {
+            writeln!(out, "{line}")?;
+            self.last_written = Some(now);
+            self.held_back = None;
+        } else {
+            self.held_back = Some(line);
+        }
+        Ok(())
+    }
+
+    /// Ends the progress: the last state is on its own line.
+    pub fn finish(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if self.drawn {
+            writeln!(out)?;
+            self.drawn = false;
+        }
+        if let Some(line) = self.held_back.take() {
+            writeln!(out, "{line}")?;
+        }
+        out.flush()
     }
 }
 
@@ -182,6 +271,48 @@ mod tests {
         assert_eq!(text.matches('\r').count(), 3);
         assert!(!text.contains('\n'), "never scrolls");
         assert!(text.ends_with("\r\x1b[K"));
+    }
+
+    #[test]
+    fn a_search_in_a_log_gets_a_line_per_period_and_the_last_state_at_the_end() {
+        let mut lines = ProgressLines::with(false, false, Duration::from_secs(5));
+        let mut log = Vec::new();
+        let start = Instant::now();
+        for (i, at_s) in [0, 1, 2, 6, 7].into_iter().enumerate() {
+            let now = start + Duration::from_secs(at_s);
+            lines.update(format!("state {i}"), now, &mut log).unwrap();
+        }
+        lines.finish(&mut log).unwrap();
+        // 0 s is written, 1 s and 2 s are held back, 6 s is written, 7 s only at the end.
+        assert_eq!(
+            String::from_utf8(log).unwrap(),
+            "state 0\nstate 3\nstate 4\n"
+        );
+    }
+
+    #[test]
+    fn a_search_at_a_terminal_rewrites_one_line_and_keeps_it() {
+        let mut lines = ProgressLines::with(false, true, Duration::from_secs(5));
+        let mut screen = Vec::new();
+        let now = Instant::now();
+        lines.update("state 0".into(), now, &mut screen).unwrap();
+        lines.update("state 1".into(), now, &mut screen).unwrap();
+        lines.finish(&mut screen).unwrap();
+        assert_eq!(
+            String::from_utf8(screen).unwrap(),
+            "\rstate 0\x1b[K\rstate 1\x1b[K\n"
+        );
+    }
+
+    #[test]
+    fn a_quiet_search_writes_nothing() {
+        let mut lines = ProgressLines::with(true, false, Duration::from_secs(5));
+        let mut out = Vec::new();
+        lines
+            .update("state 0".into(), Instant::now(), &mut out)
+            .unwrap();
+        lines.finish(&mut out).unwrap();
+        assert!(out.is_empty());
     }
 
     #[test]

@@ -8,7 +8,9 @@ use faultline_hunt::scenario::{
 
 use crate::args::OutputArgs;
 use crate::exit::{Failure, Outcome};
-use crate::out::{errln, outln, ProgressLines};
+use faultline_report::ProgressLines;
+
+use crate::out::{errln, outln};
 
 /// Searches the `hunt` ranges for the worst scenario, writes `worst.yaml`,
 /// `progress.json` and `progress.svg` into the output folder, then runs `worst.yaml`
@@ -34,18 +36,16 @@ pub fn hunt(file: &Path, out: Option<&Path>, output: &OutputArgs) -> Result<Outc
         );
     }
     let max = hunt.evaluations_max;
-    let mut lines = ProgressLines::on_stderr();
+    let mut lines = ProgressLines::new(!talk);
     let outcome = hunt.run(&mut |p| {
-        if talk {
-            lines.update(format!(
-                "  {:>6}/{max} evaluations  best {objective} = {}  ({:.1} s)",
-                p.evaluations,
-                p.best_value,
-                p.elapsed_ms / 1e3
-            ));
-        }
+        lines.update_stderr(format!(
+            "  {:>6}/{max} evaluations  best {objective} = {}  ({:.1} s)",
+            p.evaluations,
+            p.best_value,
+            p.elapsed_ms / 1e3
+        ));
     });
-    lines.finish();
+    lines.finish_stderr();
     let outcome = outcome.map_err(|e| Failure::new(format!("{}: {e}", file.display())))?;
     let worst =
         write_outputs(&hunt, &outcome, &out_dir).map_err(|e| Failure::new(e.to_string()))?;

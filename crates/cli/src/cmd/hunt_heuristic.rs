@@ -6,25 +6,25 @@ use faultline_hunt::{hunt_heuristic, rerun, Domain, HeuristicHuntConfig, Method,
 
 use crate::args::{HeuristicHuntArgs, OutputArgs};
 use crate::exit::{Failure, Outcome};
-use crate::out::{outln, ProgressLines};
+use faultline_report::ProgressLines;
+
+use crate::out::outln;
 
 /// Searches for the input with the largest gap and writes it as a case file.
 pub fn hunt(args: &HeuristicHuntArgs, output: &OutputArgs) -> Result<Outcome, Failure> {
     let config = config_from(args)?;
     let quiet = output.quiet || output.json;
-    let mut lines = ProgressLines::on_stderr();
+    let mut lines = ProgressLines::new(quiet);
     let result = hunt_heuristic(&config, &mut |p: Progress| {
-        if !quiet {
-            lines.update(format!(
-                "{:>7} / {} evaluations  best gap {:.3}  {:.1}s",
-                p.evaluations,
-                p.evaluations_max,
-                p.best_gap,
-                p.elapsed_ms / 1e3
-            ));
-        }
+        lines.update_stderr(format!(
+            "{:>7} / {} evaluations  best gap {:.3}  {:.1}s",
+            p.evaluations,
+            p.evaluations_max,
+            p.best_gap,
+            p.elapsed_ms / 1e3
+        ));
     });
-    lines.finish();
+    lines.finish_stderr();
     let result = result.map_err(|e| Failure::new(e.to_string()))?;
     let case = &result.case;
     if output.json {

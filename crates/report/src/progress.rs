@@ -2,7 +2,9 @@
 //! and remaining time, the current rate, the error rate and the active faults.
 //!
 //! Quiet when the output is not a terminal or with `--quiet`: then [`ProgressView`]
-//! writes nothing at all, so logs and pipes stay clean.
+//! writes nothing at all, so logs and pipes stay clean. For what lasts minutes of wall
+//! time (a live run, a hunt), [`ProgressLines`] writes a line at most every
+//! [`LOG_EVERY`] in a log instead.
 //!
 //! ```
 //! use faultline_record::Progress;
@@ -138,13 +140,14 @@ fn redraw(out: &mut impl Write, line: &str) -> io::Result<()> {
     write!(out, "\r{line}\x1b[K")
 }
 
-/// How often a search's progress is logged when standard error is not a terminal.
+/// How often a long task's progress is logged when standard error is not a terminal.
 pub const LOG_EVERY: Duration = Duration::from_secs(5);
 
-/// The progress lines of a search (the hunts), whose last state is worth keeping. At
+/// The progress lines of what lasts minutes of wall time (a hunt, a live run). At
 /// a terminal, one line rewritten in place and left on screen at the end. Elsewhere (a
-/// log, a pipe, CI), at most one line per [`LOG_EVERY`], so that a long search shows
-/// it is advancing without a line per batch of evaluations; [`Self::finish_stderr`]
+/// log, a pipe, CI), at most one line per [`LOG_EVERY`], so that the log shows the task
+/// advancing without a line per update (a hunt updates per batch of evaluations, a
+/// live run every second); [`Self::finish_stderr`]
 /// writes the last state if it was held back. Nothing at all when quiet.
 #[derive(Debug)]
 pub struct ProgressLines {
@@ -175,7 +178,7 @@ impl ProgressLines {
     }
 
     /// Shows `line` as the current state on standard error, ignoring write errors (a
-    /// progress line is never worth failing a search for).
+    /// progress line is never worth failing a task for).
     pub fn update_stderr(&mut self, line: String) {
         let _ = self.update(line, Instant::now(), &mut io::stderr().lock());
     }

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use faultline_record::Progress;
+use faultline_report::progress::render_line;
+use faultline_report::ProgressLines;
 use faultline_spec::EngineKind;
 
 use crate::args::OutputArgs;
@@ -28,8 +30,11 @@ pub fn run(
     let out_dir = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| default_out_dir(&experiment.raw().name, experiment.seed()));
-    // One updating line on a terminal; silent otherwise (docs/reports.md).
-    let mut view = faultline_report::ProgressView::new(output.quiet || output.json);
+    // One updating line on a terminal; silent otherwise (docs/reports.md), but for a
+    // live run, which lasts minutes of wall time: in a log it gets a line every 5 s.
+    let quiet = output.quiet || output.json;
+    let mut view = faultline_report::ProgressView::new(quiet);
+    let mut log = ProgressLines::new(quiet || !live || view.enabled());
     if live && !output.quiet && !output.json {
         errln!(
             "running `{}` live against the deployment in its `live` section (Ctrl-C stops it and rolls back every fault)",
@@ -44,7 +49,10 @@ pub fn run(
             experiment.seed()
         );
     }
-    let mut progress = |p: &Progress| view.update_stderr(p);
+    let mut progress = |p: &Progress| {
+        view.update_stderr(p);
+        log.update_stderr(render_line(p, usize::MAX));
+    };
     let result = if live {
         faultline_live::run(&experiment, &out_dir, &mut progress)
             .map(|_| ())
@@ -55,6 +63,7 @@ pub fn run(
             .map_err(|e| e.to_string())
     };
     view.finish_stderr();
+    log.finish_stderr();
     result.map_err(|e| Failure::new(format!("{}: {e}", file.display())))?;
     super::finish::finish_run(&out_dir, output)
 }

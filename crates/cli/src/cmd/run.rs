@@ -35,12 +35,12 @@ pub fn run(
     let quiet = output.quiet || output.json;
     let mut view = faultline_report::ProgressView::new(quiet);
     let mut log = ProgressLines::new(quiet || !live || view.enabled());
-    if live && !output.quiet && !output.json {
+    if live && !quiet {
         errln!(
             "running `{}` live against the deployment in its `live` section (Ctrl-C stops it and rolls back every fault)",
             experiment.raw().name
         );
-    } else if !output.quiet && !output.json {
+    } else if !quiet {
         errln!(
             "simulating `{}` with seed {} (replay: faultline run {} --seed {})",
             experiment.raw().name,

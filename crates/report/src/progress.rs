@@ -177,10 +177,15 @@ impl ProgressLines {
         }
     }
 
-    /// Shows `line` as the current state on standard error, ignoring write errors (a
-    /// progress line is never worth failing a task for).
-    pub fn update_stderr(&mut self, line: String) {
-        let _ = self.update(line, Instant::now(), &mut io::stderr().lock());
+    /// Shows the line `line` makes as the current state on standard error, ignoring
+    /// write errors (a progress line is never worth failing a task for). The line is
+    /// made only when it may be shown: a quiet one (a simulated run's, `--quiet`) costs
+    /// nothing per update.
+    pub fn update_stderr(&mut self, line: impl FnOnce() -> String) {
+        if self.quiet {
+            return;
+        }
+        let _ = self.update(line(), Instant::now(), &mut io::stderr().lock());
     }
 
     /// Ends the progress on standard error: the last state stays on its own line.
@@ -316,6 +321,8 @@ mod tests {
             .unwrap();
         lines.finish(&mut out).unwrap();
         assert!(out.is_empty());
+        // Nor does it make the line.
+        lines.update_stderr(|| unreachable!("a quiet progress made its line"));
     }
 
     #[test]

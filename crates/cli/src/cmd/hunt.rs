@@ -38,12 +38,14 @@ pub fn hunt(file: &Path, out: Option<&Path>, output: &OutputArgs) -> Result<Outc
     let max = hunt.evaluations_max;
     let mut lines = ProgressLines::new(!talk);
     let outcome = hunt.run(&mut |p| {
-        lines.update_stderr(format!(
-            "  {:>6}/{max} evaluations  best {objective} = {}  ({:.1} s)",
-            p.evaluations,
-            p.best_value,
-            p.elapsed_ms / 1e3
-        ));
+        lines.update_stderr(|| {
+            format!(
+                "  {:>6}/{max} evaluations  best {objective} = {}  ({:.1} s)",
+                p.evaluations,
+                p.best_value,
+                p.elapsed_ms / 1e3
+            )
+        });
     });
     lines.finish_stderr();
     let outcome = outcome.map_err(|e| Failure::new(format!("{}: {e}", file.display())))?;

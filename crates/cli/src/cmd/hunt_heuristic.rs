@@ -16,13 +16,15 @@ pub fn hunt(args: &HeuristicHuntArgs, output: &OutputArgs) -> Result<Outcome, Fa
     let quiet = output.quiet || output.json;
     let mut lines = ProgressLines::new(quiet);
     let result = hunt_heuristic(&config, &mut |p: Progress| {
-        lines.update_stderr(format!(
-            "{:>7} / {} evaluations  best gap {:.3}  {:.1}s",
-            p.evaluations,
-            p.evaluations_max,
-            p.best_gap,
-            p.elapsed_ms / 1e3
-        ));
+        lines.update_stderr(|| {
+            format!(
+                "{:>7} / {} evaluations  best gap {:.3}  {:.1}s",
+                p.evaluations,
+                p.evaluations_max,
+                p.best_gap,
+                p.elapsed_ms / 1e3
+            )
+        });
     });
     lines.finish_stderr();
     let result = result.map_err(|e| Failure::new(e.to_string()))?;

@@ -51,7 +51,7 @@ pub fn run(
     }
     let mut progress = |p: &Progress| {
         view.update_stderr(p);
-        log.update_stderr(render_line(p, usize::MAX));
+        log.update_stderr(|| render_line(p, usize::MAX));
     };
     let result = if live {
         faultline_live::run(&experiment, &out_dir, &mut progress)

@@ -192,30 +192,22 @@ impl HttpClient {
         timeout: Duration,
         session: Option<SessionId>,
     ) -> Result<(StatusCode, Bytes), FailureClass> {
-        let mut lease = self.pool.acquire(session, timeout).await?;
-        let reused = lease.take().filter(|s| !s.is_closed());
         if matches!(self.version, HttpVersion::Http1) {
             let request = self.h1_request(template, key, id, value);
-            let attempt = async {
-                let mut conn = match reused {
-                    Some(Sender::H1(c)) => c,
-                    _ => H1Conn::connect(&self.authority).await?,
-                };
-                let response = conn.exchange(&request).await?;
-                Ok::<_, FailureClass>((conn, response))
-            };
-            return match tokio::time::timeout(timeout, attempt).await {
-                Err(_) => Err(FailureClass::Timeout),
-                Ok(Err(class)) => Err(class),
-                Ok(Ok((conn, response))) => {
-                    if conn.reusable() {
-                        lease.put(Sender::H1(conn));
-                    }
-                    let status =
-                        StatusCode::from_u16(response.status).map_err(|_| FailureClass::Other)?;
-                    Ok((status, Bytes::from(response.body)))
-                }
-            };
+            let response = self
+                .pool
+                .run(session, timeout, async |reused: Option<Sender>| {
+                    let mut conn = match reused.filter(|s| !s.is_closed()) {
+                        Some(Sender::H1(c)) => c,
+                        _ => H1Conn::connect(&self.authority).await?,
+                    };
+                    let response = conn.exchange(&request).await?;
+                    let kept = conn.reusable().then_some(Sender::H1(conn));
+                    Ok((kept, Ok(response)))
+                })
+                .await?;
+            let status = StatusCode::from_u16(response.status).map_err(|_| FailureClass::Other)?;
+            return Ok((status, Bytes::from(response.body)));
         }
         let mut builder = Request::builder().method(template.method.clone()).uri(fill(
             &template.path,
@@ -230,39 +222,33 @@ impl HttpClient {
         let request = builder
             .body(Full::new(body))
             .map_err(|_| FailureClass::Other)?;
-        let attempt = async {
-            let mut sender = match reused {
-                Some(Sender::H2(s)) => s,
-                _ => match self.connect_h2().await? {
-                    Sender::H2(s) => s,
-                    Sender::H1(_) => return Err(FailureClass::Other),
-                },
-            };
-            sender
-                .ready()
-                .await
-                .map_err(|e| chain_class(&e, FailureClass::Reset))?;
-            let response = sender
-                .send_request(request)
-                .await
-                .map_err(|e| chain_class(&e, FailureClass::Reset))?;
-            let status = response.status();
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| chain_class(&e, FailureClass::Reset))?
-                .to_bytes();
-            Ok::<_, FailureClass>((sender, status, body))
-        };
-        match tokio::time::timeout(timeout, attempt).await {
-            Err(_) => Err(FailureClass::Timeout),
-            Ok(Err(class)) => Err(class),
-            Ok(Ok((sender, status, body))) => {
-                lease.put(Sender::H2(sender));
-                Ok((status, body))
-            }
-        }
+        self.pool
+            .run(session, timeout, async |reused: Option<Sender>| {
+                let mut sender = match reused.filter(|s| !s.is_closed()) {
+                    Some(Sender::H2(s)) => s,
+                    _ => match self.connect_h2().await? {
+                        Sender::H2(s) => s,
+                        Sender::H1(_) => return Err(FailureClass::Other),
+                    },
+                };
+                sender
+                    .ready()
+                    .await
+                    .map_err(|e| chain_class(&e, FailureClass::Reset))?;
+                let response = sender
+                    .send_request(request)
+                    .await
+                    .map_err(|e| chain_class(&e, FailureClass::Reset))?;
+                let status = response.status();
+                let body = response
+                    .into_body()
+                    .collect()
+                    .await
+                    .map_err(|e| chain_class(&e, FailureClass::Reset))?
+                    .to_bytes();
+                Ok((Some(Sender::H2(sender)), Ok((status, body))))
+            })
+            .await
     }
 
     fn check(template: &Template, status: StatusCode, body: &[u8]) -> Result<(), FailureClass> {

@@ -89,12 +89,39 @@ impl<C> Pool<C> {
         })
     }
 
+    /// Runs one operation on a connection of the pool: waits at most `timeout` for a
+    /// slot, then gives `attempt` the slot's connection (if it has one) and at most
+    /// `timeout` to run. `attempt` answers with the connection if it is still fit for
+    /// the next operation, and the operation's result; an `Err` from it, or running
+    /// out of time (`timeout`), fails the operation and drops the connection.
+    pub async fn run<T>(
+        &self,
+        session: Option<SessionId>,
+        timeout: Duration,
+        attempt: impl AsyncFnOnce(Option<C>) -> Attempt<C, T>,
+    ) -> Result<T, FailureClass> {
+        let mut lease = self.acquire(session, timeout).await?;
+        let conn = lease.take();
+        let (kept, result) = tokio::time::timeout(timeout, attempt(conn))
+            .await
+            .map_err(|_| FailureClass::Timeout)??;
+        if let Some(conn) = kept {
+            lease.put(conn);
+        }
+        result
+    }
+
     /// Drops every idle connection (after a failover, so that new ones find the new
     /// primary). Sessions keep theirs, as real long-lived connections do.
     pub fn clear(&self) {
         self.idle.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 }
+
+/// What an operation on a pooled connection of type `C` ends with ([`Pool::run`]):
+/// the connection if it is still fit for use and the operation's result, or a failure
+/// that leaves no connection to keep.
+pub type Attempt<C, T> = Result<(Option<C>, Result<T, FailureClass>), FailureClass>;
 
 /// A slot of the pool, with its connection if it has one; the connection goes back to
 /// the pool when the lease ends, unless it was taken.
@@ -200,5 +227,49 @@ mod tests {
             None,
             "an ended session's connection is not kept"
         );
+    }
+
+    #[tokio::test]
+    async fn run_keeps_the_connection_an_attempt_gives_back_and_drops_it_otherwise() {
+        let pool: Pool<u8> = Pool::new(1);
+        let wait = Duration::from_millis(50);
+        let got = pool
+            .run(None, wait, async |conn| {
+                Ok((Some(conn.unwrap_or(1)), Ok(conn)))
+            })
+            .await;
+        assert_eq!(got, Ok(None), "the first attempt finds no connection");
+        let got = pool
+            .run(None, wait, async |conn| Ok((conn, Ok(conn))))
+            .await;
+        assert_eq!(got, Ok(Some(1)), "the kept connection is reused");
+        // A failed operation on a good connection keeps it.
+        let got: Result<(), _> = pool
+            .run(None, wait, async |conn| {
+                Ok((conn, Err(FailureClass::ServerError)))
+            })
+            .await;
+        assert_eq!(got, Err(FailureClass::ServerError));
+        // An attempt that fails outright drops it.
+        let got: Result<(), _> = pool
+            .run(None, wait, async |_| Err(FailureClass::Reset))
+            .await;
+        assert_eq!(got, Err(FailureClass::Reset));
+        let got = pool
+            .run(None, wait, async |conn| Ok((Some(2), Ok(conn))))
+            .await;
+        assert_eq!(got, Ok(None), "the failed attempt's connection is gone");
+        // An attempt that runs out of time fails as a timeout and drops it.
+        let got: Result<(), _> = pool
+            .run(None, wait, async |conn| {
+                tokio::time::sleep(wait * 2).await;
+                Ok((conn, Ok(())))
+            })
+            .await;
+        assert_eq!(got, Err(FailureClass::Timeout));
+        let got = pool
+            .run(None, wait, async |conn| Ok((None, Ok(conn))))
+            .await;
+        assert_eq!(got, Ok(None), "the timed-out attempt's connection is gone");
     }
 }

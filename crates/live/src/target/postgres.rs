@@ -161,31 +161,21 @@ impl PgClient {
         session: Option<SessionId>,
         op: impl AsyncFnOnce(&Conn) -> Result<T, tokio_postgres::Error>,
     ) -> Result<T, FailureClass> {
-        let mut lease = self.pool.acquire(session, timeout).await?;
-        let reused = lease.take().filter(|c| !c.client.is_closed());
-        let attempt = async {
-            let conn = match reused {
-                Some(c) => c,
-                None => self.open().await?,
-            };
-            match op(&conn).await {
-                Ok(v) => Ok((Some(conn), Ok(v))),
-                Err(e) => {
-                    let (class, drop) = pg_class(&e);
-                    Ok((if drop { None } else { Some(conn) }, Err(class)))
+        self.pool
+            .run(session, timeout, async |reused: Option<Conn>| {
+                let conn = match reused.filter(|c| !c.client.is_closed()) {
+                    Some(c) => c,
+                    None => self.open().await?,
+                };
+                match op(&conn).await {
+                    Ok(v) => Ok((Some(conn), Ok(v))),
+                    Err(e) => {
+                        let (class, drop) = pg_class(&e);
+                        Ok((if drop { None } else { Some(conn) }, Err(class)))
+                    }
                 }
-            }
-        };
-        match tokio::time::timeout(timeout, attempt).await {
-            Err(_) => Err(FailureClass::Timeout),
-            Ok(Err(class)) => Err(class),
-            Ok(Ok((conn, result))) => {
-                if let Some(conn) = conn {
-                    lease.put(conn);
-                }
-                result
-            }
-        }
+            })
+            .await
     }
 
     /// Runs the write statement.

@@ -194,56 +194,53 @@ impl RedisClient {
         timeout: Duration,
         session: Option<SessionId>,
     ) -> Result<Value, FailureClass> {
-        let mut lease = self.pool.acquire(session, timeout).await?;
-        let conn = lease.take();
-        let attempt = async {
-            let mut con = match conn {
-                Some(c) => c,
-                None => {
-                    let addr = self.master_addr(timeout).await?;
-                    connect(&addr, timeout).await.map_err(|e| {
-                        self.forget_master();
-                        redis_class(&e).0
-                    })?
-                }
-            };
-            let mut cmd = redis::Cmd::new();
-            for arg in argv {
-                if arg == "{key}" {
-                    cmd.arg(key);
-                } else if arg == "{value}" {
-                    cmd.arg(value);
-                } else {
-                    cmd.arg(arg.replace("{key}", key).replace("{value}", value));
-                }
-            }
-            match cmd.query_async::<Value>(&mut con).await {
-                Ok(v) => Ok((Some(con), Ok(v))),
-                Err(e) => {
-                    let (class, drop) = redis_class(&e);
-                    if drop {
-                        self.forget_master();
-                        Ok((None, Err(class)))
-                    } else {
-                        // An error reply on a good connection: keep the connection.
-                        Ok((Some(con), Err(class)))
+        let result = self
+            .pool
+            .run(
+                session,
+                timeout,
+                async |conn: Option<MultiplexedConnection>| {
+                    let mut con = match conn {
+                        Some(c) => c,
+                        None => {
+                            let addr = self.master_addr(timeout).await?;
+                            connect(&addr, timeout).await.map_err(|e| {
+                                self.forget_master();
+                                redis_class(&e).0
+                            })?
+                        }
+                    };
+                    let mut cmd = redis::Cmd::new();
+                    for arg in argv {
+                        if arg == "{key}" {
+                            cmd.arg(key);
+                        } else if arg == "{value}" {
+                            cmd.arg(value);
+                        } else {
+                            cmd.arg(arg.replace("{key}", key).replace("{value}", value));
+                        }
                     }
-                }
-            }
-        };
-        match tokio::time::timeout(timeout, attempt).await {
-            Err(_) => {
-                self.forget_master();
-                Err(FailureClass::Timeout)
-            }
-            Ok(Err(class)) => Err(class),
-            Ok(Ok((con, result))) => {
-                if let Some(con) = con {
-                    lease.put(con);
-                }
-                result
-            }
+                    match cmd.query_async::<Value>(&mut con).await {
+                        Ok(v) => Ok((Some(con), Ok(v))),
+                        Err(e) => {
+                            let (class, drop) = redis_class(&e);
+                            if drop {
+                                self.forget_master();
+                                Ok((None, Err(class)))
+                            } else {
+                                // An error reply on a good connection: keep the connection.
+                                Ok((Some(con), Err(class)))
+                            }
+                        }
+                    }
+                },
+            )
+            .await;
+        if result == Err(FailureClass::Timeout) {
+            // A master that does not answer in time may be gone: ask the Sentinels again.
+            self.forget_master();
         }
+        result
     }
 
     /// Runs the write command.

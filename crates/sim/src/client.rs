@@ -58,6 +58,21 @@ impl KeyDist {
 }
 
 impl Simulation {
+    /// A new virtual user or open-model client slot, idle, with its own DNS cache:
+    /// it keeps answers past their TTL with the chance its DNS record's
+    /// `clients_ignoring_ttl` gives.
+    pub(crate) fn add_client_slot(&mut self) -> u32 {
+        let share = self.ignoring_share_for(self.target);
+        let ignores = self.rng.chance(share);
+        self.users.push(User {
+            active: false,
+            retiring: false,
+            busy: false,
+            conn: Conn::new(ignores),
+        });
+        (self.users.len() - 1) as u32
+    }
+
     /// Brings the number of active virtual users to the profile's level.
     pub(crate) fn adjust_users(&mut self) {
         let target = self.profile.level_at(self.now).floor() as u32;
@@ -69,17 +84,7 @@ impl Simulation {
                     }
                     u
                 }
-                None => {
-                    let share = self.ignoring_share_for(self.target);
-                    let ignores = self.rng.chance(share);
-                    self.users.push(User {
-                        active: false,
-                        retiring: false,
-                        busy: false,
-                        conn: Conn::new(ignores),
-                    });
-                    (self.users.len() - 1) as u32
-                }
+                None => self.add_client_slot(),
             };
             let user = &mut self.users[u as usize];
             let was_retiring = user.active && user.retiring;

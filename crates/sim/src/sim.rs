@@ -447,14 +447,7 @@ impl Simulation {
             LoadModel::Closed => self.adjust_users(),
             LoadModel::Open => {
                 for _ in 0..faultline_spec::session::OPEN_MODEL_CLIENT_SLOTS {
-                    let share = self.ignoring_share_for(self.target);
-                    let ignores = self.rng.chance(share);
-                    self.users.push(User {
-                        active: false,
-                        retiring: false,
-                        busy: false,
-                        conn: Conn::new(ignores),
-                    });
+                    self.add_client_slot();
                 }
                 // One arrival is pending at a time: it needs no heap.
                 self.q.push_chain(0, Ev::Arrival);

@@ -48,8 +48,9 @@ pub struct LoadContext {
     pub sessions: Option<SessionShape>,
     /// Client-side timeout of one operation.
     pub timeout: Duration,
-    /// Think time of a virtual user (closed model).
-    pub think: Duration,
+    /// Think time of a virtual user (closed model), drawn anew after each answer;
+    /// `None`: no pause.
+    pub think: Option<faultline_spec::Distribution>,
     /// The load level over time.
     pub profile: Profile,
     /// Seed of key and operation choices.
@@ -301,10 +302,10 @@ async fn virtual_user(ctx: Arc<LoadContext>, user: u64) {
                 t
             }
             Some(t) => t,
-            // A user that just joined starts within its first think time, so that a
-            // step of many users does not arrive as one burst.
+            // A user that just joined starts within its first (mean) think time, so
+            // that a step of many users does not arrive as one burst.
             None => {
-                let spread = ctx.think.as_micros() as u64;
+                let spread = ctx.think.as_ref().map_or(0.0, |t| t.mean_us()) as u64;
                 let t = now
                     + if spread > 0 {
                         rng.random_range(0..spread)
@@ -323,6 +324,10 @@ async fn virtual_user(ctx: Arc<LoadContext>, user: u64) {
         ctx.sink.op_started(kind, t_intended);
         ctx.in_flight.fetch_add(1, Ordering::AcqRel);
         operation(ctx.clone(), kind, key, session, t_intended, id).await;
-        intended = Some(ctx.sink.now_us() + ctx.think.as_micros() as u64);
+        let think_us = ctx
+            .think
+            .as_ref()
+            .map_or(0.0, |t| t.draw_us(&mut || rng.random::<f64>()));
+        intended = Some(ctx.sink.now_us() + think_us.round() as u64);
     }
 }

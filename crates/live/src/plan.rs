@@ -28,8 +28,8 @@ pub struct LivePlan {
     pub write_share: f64,
     /// Client-side timeout of one operation.
     pub op_timeout: Duration,
-    /// Think time (closed model).
-    pub think: Duration,
+    /// Think time of a virtual user (closed model); `None`: no pause.
+    pub think: Option<faultline_spec::Distribution>,
     /// The load level over time.
     pub profile: Profile,
     /// When the stages end.
@@ -199,10 +199,7 @@ impl LivePlan {
             target_config,
             write_share: raw.workload.mix.write.value,
             op_timeout,
-            think: raw
-                .workload
-                .think_time
-                .map_or(Duration::ZERO, |d| d.to_std()),
+            think: raw.workload.think_time.as_ref().map(|t| t.distribution()),
             profile,
             stages_end_us,
             end_us: max_duration_us.map_or(stages_end_us, |m| m.min(stages_end_us)),

@@ -376,7 +376,8 @@ impl Simulation {
             think: raw
                 .workload
                 .think_time
-                .map(|t| Sampler::Exponential(t.micros as f64)),
+                .as_ref()
+                .map(|t| Sampler::new(&t.distribution())),
             client_timeout_us: raw.workload.timeout.map_or(10_000_000, dur_us),
             write_share: raw.workload.mix.write.value,
             keys: crate::client::KeyDist::new(&raw.workload.keys),

@@ -71,9 +71,6 @@ fn splitmix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-/// z-score of the 99th percentile of the standard normal distribution.
-const Z_99: f64 = 2.326_347_874_040_841;
-
 /// A duration distribution prepared for fast sampling, in microseconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Sampler {
@@ -99,12 +96,8 @@ impl Sampler {
             Distribution::Fixed(v) => Sampler::Fixed(v.micros as f64),
             Distribution::Exponential { mean } => Sampler::Exponential(mean.micros as f64),
             Distribution::Lognormal { median, p99 } => {
-                let m = (median.micros.max(1)) as f64;
-                let p = (p99.micros.max(median.micros).max(1)) as f64;
-                Sampler::Lognormal {
-                    mu: m.ln(),
-                    sigma: (p / m).ln() / Z_99,
-                }
+                let (mu, sigma) = Distribution::lognormal_log_params(*median, *p99);
+                Sampler::Lognormal { mu, sigma }
             }
             Distribution::Uniform { min, max } => {
                 Sampler::Uniform(min.micros as f64, max.micros.max(min.micros) as f64)

@@ -272,3 +272,54 @@ faults:
         replica.summary.metrics.error_rate
     );
 }
+
+/// The gaps between the intended starts of one virtual user's operations (all
+/// writes to a database, so the ledger holds them all), in milliseconds: its answer
+/// time (a fixed 10 ms) plus the think time written as `think`.
+fn one_user_gaps_ms(think: &str) -> Vec<f64> {
+    let o = run(&format!(
+        "name: think\nseed: 4\narchitecture:\n  db: {{ kind: database, topology: single, \
+         concurrency: 1, read_time: {{ fixed: 10ms }}, write_time: {{ fixed: 10ms }} }}\n\
+         workload:\n  think_time: {think}\n  stages: [ {{ hold: 60s, users: 1 }} ]\n  \
+         mix: {{ read: 0%, write: 100% }}\n"
+    ));
+    let mut starts: Vec<u64> = o.record.ledger.iter().map(|e| e.t_intended_us).collect();
+    starts.sort_unstable();
+    starts
+        .windows(2)
+        .map(|w| (w[1] - w[0]) as f64 / 1000.0)
+        .collect()
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+#[test]
+fn think_time_is_drawn_from_its_distribution() {
+    let fixed = one_user_gaps_ms("{ fixed: 90ms }");
+    assert!(fixed.len() > 500, "{} operations", fixed.len());
+    assert!(fixed.iter().all(|g| *g == 100.0), "{fixed:?}");
+
+    // A bare duration is the mean of exponential pauses: the same mean, and some
+    // pauses far shorter (an exponential is below a third of its mean 28% of the time).
+    let exponential = one_user_gaps_ms("90ms");
+    assert!(
+        (mean(&exponential) / 100.0 - 1.0).abs() < 0.1,
+        "mean gap {} ms",
+        mean(&exponential)
+    );
+    assert!(exponential.iter().filter(|g| **g < 40.0).count() > exponential.len() / 5);
+
+    let uniform = one_user_gaps_ms("{ uniform: { min: 40ms, max: 140ms } }");
+    assert!(
+        uniform.iter().all(|g| (50.0..=150.0).contains(g)),
+        "{uniform:?}"
+    );
+    assert!(uniform.iter().any(|g| *g < 60.0) && uniform.iter().any(|g| *g > 140.0));
+    assert!(
+        (mean(&uniform) / 100.0 - 1.0).abs() < 0.05,
+        "mean gap {} ms",
+        mean(&uniform)
+    );
+}

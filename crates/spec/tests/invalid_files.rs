@@ -189,6 +189,12 @@ const CASES: &[(&str, &[&str])] = &[
     ("think-time-on-open-model.yaml", &[
         "think-time-on-open-model.yaml:30:15: workload.think_time: applies only to `model: closed` (virtual users pause between operations); an open workload's pace is its rate",
     ]),
+    ("think-time-field-misspelt.yaml", &[
+        "think-time-field-misspelt.yaml:30:37: workload.think_time.uniform.mx: unknown field `mx` (did you mean `max`?); allowed here: `max`, `min`",
+    ]),
+    ("think-time-max-below-min.yaml", &[
+        "think-time-max-below-min.yaml:30:42: workload.think_time.uniform.max: max (500ms) must be at least min (1s)",
+    ]),
     ("first-stage-is-a-spike.yaml", &[
         "first-stage-is-a-spike.yaml:30:16: workload.stages[0].spike: the first stage must set a level (a spike returns to the level before it): start with a `hold` with `users` or a `ramp`",
     ]),

@@ -62,6 +62,56 @@ pub enum Distribution {
     },
 }
 
+/// z-score of the 99th percentile of the standard normal distribution.
+const Z_99: f64 = 2.326_347_874_040_841;
+
+impl Distribution {
+    /// The log-scale location and spread `(mu, sigma)` of the lognormal with this
+    /// median and 99th percentile (each taken as at least 1 µs, the p99 as at least
+    /// the median): a draw is `exp(mu + sigma * z)` for a standard normal `z`.
+    pub fn lognormal_log_params(median: Duration, p99: Duration) -> (f64, f64) {
+        let median_us = median.micros.max(1) as f64;
+        let p99_us = p99.micros.max(median.micros).max(1) as f64;
+        (median_us.ln(), (p99_us / median_us).ln() / Z_99)
+    }
+
+    /// The mean, in microseconds.
+    pub fn mean_us(&self) -> f64 {
+        match self {
+            Distribution::Fixed(d) => d.micros as f64,
+            Distribution::Exponential { mean } => mean.micros as f64,
+            Distribution::Lognormal { median, p99 } => {
+                let (mu, sigma) = Self::lognormal_log_params(*median, *p99);
+                (mu + sigma * sigma / 2.0).exp()
+            }
+            Distribution::Uniform { min, max } => {
+                (min.micros + max.micros.max(min.micros)) as f64 / 2.0
+            }
+        }
+    }
+
+    /// One draw, in microseconds, made of uniform draws in `[0, 1)` from `unit`. For
+    /// the live engine, which needs neither speed nor a stable stream; the simulator
+    /// has its own samplers.
+    pub fn draw_us(&self, unit: &mut impl FnMut() -> f64) -> f64 {
+        match self {
+            Distribution::Fixed(d) => d.micros as f64,
+            Distribution::Exponential { mean } => -(1.0 - unit()).ln() * mean.micros as f64,
+            Distribution::Lognormal { median, p99 } => {
+                let (mu, sigma) = Self::lognormal_log_params(*median, *p99);
+                // Box-Muller: 1 - u is in (0, 1], so its logarithm is finite.
+                let z =
+                    (-2.0 * (1.0 - unit()).ln()).sqrt() * (std::f64::consts::TAU * unit()).cos();
+                (mu + sigma * z).exp()
+            }
+            Distribution::Uniform { min, max } => {
+                let (a, b) = (min.micros as f64, max.micros.max(min.micros) as f64);
+                a + (b - a) * unit()
+            }
+        }
+    }
+}
+
 /// A DNS name that resolves to another component.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -1,8 +1,9 @@
 //! The load profile: stages, model, operation mix, keys and sessions.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::model::architecture::Distribution;
 use crate::units::{Duration, Fraction, Rate};
 
 /// Closed (virtual users) or open (arrival rate) load.
@@ -29,9 +30,10 @@ pub struct Workload {
     pub target: Option<String>,
     /// The load over time, stage after stage; the run lasts as long as the stages.
     pub stages: Vec<Stage>,
-    /// Pause of a virtual user between an answer and its next operation (closed model).
+    /// Pause of a virtual user between an answer and its next operation (closed model):
+    /// a duration is the mean of exponential pauses; a distribution gives another shape.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub think_time: Option<Duration>,
+    pub think_time: Option<ThinkTime>,
     /// Client-side timeout of one operation. Default: 10s.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Duration>,
@@ -45,6 +47,70 @@ pub struct Workload {
     /// `docs/live.md`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Sessions>,
+}
+
+/// A virtual user's pause between an answer and its next operation.
+///
+/// A bare duration is the mean of exponential pauses: users then fall out of step
+/// as real ones do, where equal pauses would keep a step of users arriving together.
+/// Both engines draw pauses from the same distribution.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ThinkTime {
+    /// `think_time: 1s`: exponential pauses with this mean (`0s`: none).
+    Mean(Duration),
+    /// `think_time: { uniform: { min: 1s, max: 3s } }`: pauses drawn from this
+    /// distribution (`{ fixed: 1s }` for equal ones).
+    Distribution(Distribution),
+}
+
+impl ThinkTime {
+    /// The distribution pauses are drawn from.
+    pub fn distribution(&self) -> Distribution {
+        match self {
+            ThinkTime::Mean(mean) => Distribution::Exponential { mean: *mean },
+            ThinkTime::Distribution(d) => d.clone(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ThinkTime {
+    /// By hand rather than `untagged`: a mistake inside the distribution keeps its own
+    /// message and place instead of "did not match any variant".
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::value::{
+            F64Deserializer, I64Deserializer, StrDeserializer, U64Deserializer,
+        };
+        use serde::de::{MapAccess, Visitor};
+
+        struct ThinkTimeVisitor;
+        impl<'de> Visitor<'de> for ThinkTimeVisitor {
+            type Value = ThinkTime;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a duration such as `1s` (the mean of exponential pauses) or a \
+                     distribution such as `{ fixed: 1s }` or `{ uniform: { min: 1s, max: 3s } }`",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<ThinkTime, E> {
+                Duration::deserialize(StrDeserializer::<E>::new(text)).map(ThinkTime::Mean)
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<ThinkTime, E> {
+                Duration::deserialize(U64Deserializer::<E>::new(n)).map(ThinkTime::Mean)
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<ThinkTime, E> {
+                Duration::deserialize(I64Deserializer::<E>::new(n)).map(ThinkTime::Mean)
+            }
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<ThinkTime, E> {
+                Duration::deserialize(F64Deserializer::<E>::new(n)).map(ThinkTime::Mean)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ThinkTime, A::Error> {
+                Distribution::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(ThinkTime::Distribution)
+            }
+        }
+        deserializer.deserialize_any(ThinkTimeVisitor)
+    }
 }
 
 /// One stage of the load profile. Exactly one of `hold`, `ramp` or `spike` is given.

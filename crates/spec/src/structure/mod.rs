@@ -413,6 +413,16 @@ impl<'s> Walker<'s> {
         if let Some(names) = external_tags(&resolved) {
             return self.externally_tagged(node, &resolved, &names, path);
         }
+        // When one branch alone takes this kind of value (a mapping, a list, a scalar),
+        // it is the one meant: its own problems say more than "expected A or B".
+        let fitting: Vec<&'s Value> = branches
+            .iter()
+            .copied()
+            .filter(|b| self.takes_kind_of(b, node))
+            .collect();
+        if let [only] = fitting.as_slice() {
+            return self.walk(node, only, path);
+        }
         for branch in &branches {
             let mut trial = Walker {
                 defs: self.defs,
@@ -429,6 +439,31 @@ impl<'s> Walker<'s> {
         let message = format!("expected {}, found {}", expected.join(" or "), found(node));
         self.problem(node.span, path, message);
         None
+    }
+
+    /// Whether `schema` may take a value of the kind of `node` (a mapping, a list or a
+    /// scalar), before looking inside it.
+    fn takes_kind_of(&self, schema: &'s Value, node: &Node) -> bool {
+        let (_, schema) = self.resolve_ref(schema);
+        if let Some(branches) = schema
+            .get("oneOf")
+            .or_else(|| schema.get("anyOf"))
+            .and_then(Value::as_array)
+        {
+            return branches.iter().any(|b| self.takes_kind_of(b, node));
+        }
+        if schema.get("enum").is_some() || schema.get("const").is_some() {
+            return matches!(node.value, NodeValue::Scalar(_));
+        }
+        let types = types_of(schema);
+        if types.is_empty() {
+            return true;
+        }
+        match node.value {
+            NodeValue::Map(_) => types.contains(&"object"),
+            NodeValue::Seq(_) => types.contains(&"array"),
+            NodeValue::Scalar(_) => types.iter().any(|t| !matches!(*t, "object" | "array")),
+        }
     }
 
     /// Variants selected by a property with a constant value, such as `kind: service`.

@@ -2,7 +2,7 @@
 //! sessions and the entry point.
 
 use crate::diag::FieldPath;
-use crate::model::{Component, LoadLevel, LoadModel, Stage};
+use crate::model::{Component, LoadLevel, LoadModel, Stage, ThinkTime};
 use crate::suggest::list;
 
 use super::Checker;
@@ -41,6 +41,8 @@ pub(super) fn check(c: &mut Checker<'_>) {
              an open workload's pace is its rate"
                 .into(),
         );
+    } else if let Some(ThinkTime::Distribution(d)) = &workload.think_time {
+        c.distribution(base.key("think_time"), d);
     }
     if let Some(timeout) = workload.timeout {
         c.positive(base.key("timeout"), timeout, "10s");

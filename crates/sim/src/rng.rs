@@ -105,15 +105,6 @@ impl Sampler {
         }
     }
 
-    /// The mean in microseconds.
-    pub fn mean_us(&self) -> f64 {
-        match *self {
-            Sampler::Fixed(v) | Sampler::Exponential(v) => v,
-            Sampler::Lognormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
-            Sampler::Uniform(a, b) => (a + b) / 2.0,
-        }
-    }
-
     /// One draw, in whole microseconds.
     #[inline(always)]
     pub fn sample_us(&self, rng: &mut SimRng) -> u64 {

@@ -500,3 +500,55 @@ pub struct Cache {
 fn default_cache_concurrency() -> u32 {
     1024
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Draws of `d` from a fixed sequence of uniforms (a 64-bit LCG's top bits).
+    fn draws(d: &Distribution, n: usize) -> Vec<f64> {
+        let mut state = 0x853c_49e6_748f_ea9b_u64;
+        let mut unit = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut values: Vec<f64> = (0..n).map(|_| d.draw_us(&mut unit)).collect();
+        values.sort_by(f64::total_cmp);
+        values
+    }
+
+    #[test]
+    fn draws_follow_the_distribution_and_its_mean() {
+        let ms = Duration::from_millis;
+        let cases = [
+            Distribution::Fixed(ms(7)),
+            Distribution::Exponential { mean: ms(50) },
+            Distribution::Lognormal {
+                median: ms(20),
+                p99: ms(120),
+            },
+            Distribution::Uniform {
+                min: ms(10),
+                max: ms(30),
+            },
+        ];
+        for d in &cases {
+            let values = draws(d, 100_000);
+            let mean = values.iter().sum::<f64>() / values.len() as f64;
+            assert!(
+                (mean / d.mean_us() - 1.0).abs() < 0.02,
+                "{d:?}: mean {mean} against {}",
+                d.mean_us()
+            );
+        }
+        let lognormal = draws(&cases[2], 100_000);
+        let (median, p99) = (lognormal[50_000], lognormal[99_000]);
+        assert!((median / 20_000.0 - 1.0).abs() < 0.02, "median {median}");
+        assert!((p99 / 120_000.0 - 1.0).abs() < 0.05, "p99 {p99}");
+        let uniform = draws(&cases[3], 1_000);
+        assert!(uniform[0] >= 10_000.0 && uniform[999] < 30_000.0);
+        assert_eq!(draws(&cases[0], 3), vec![7_000.0; 3]);
+    }
+}

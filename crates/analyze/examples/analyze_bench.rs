@@ -1,6 +1,6 @@
-//! Times loading and analyzing run records: `cargo run --release -p faultline-analyze
-//! --example bench -- RUN_DIR...` prints, per record, the median of 5 loads and of 5
-//! analyses, and the record's size.
+//! Times loading and analyzing run records: `cargo run --release -p
+//! faultline-analyze --example analyze_bench -- RUN_DIR...` prints, per record, the
+//! median of 5 loads and of 5 analyses, and the record's size.
 
 use std::path::Path;
 use std::time::Instant;

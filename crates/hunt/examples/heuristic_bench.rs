@@ -1,10 +1,10 @@
 //! Benchmark of the hunt: guided search against the black-box baselines.
 //!
 //! ```text
-//! cargo run --release -p faultline-hunt --example bench              # equal-budget table
-//! cargo run --release -p faultline-hunt --example bench -- --te-time-s 60   # + time-matched TE table
-//! cargo run --release -p faultline-hunt --example bench -- --te-time-s 60 --only-te-time
-//! cargo run --release -p faultline-hunt --example bench -- --only binpack,pop  # settings whose label contains a word
+//! cargo run --release -p faultline-hunt --example heuristic_bench              # equal-budget table
+//! cargo run --release -p faultline-hunt --example heuristic_bench -- --te-time-s 60   # + time-matched TE table
+//! cargo run --release -p faultline-hunt --example heuristic_bench -- --te-time-s 60 --only-te-time
+//! cargo run --release -p faultline-hunt --example heuristic_bench -- --only binpack,pop  # settings whose label contains a word
 //! ```
 //!
 //! Table 1: for every setting (domain, heuristic, topology), the gap found by

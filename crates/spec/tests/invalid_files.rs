@@ -189,6 +189,10 @@ const CASES: &[(&str, &[&str])] = &[
     ("think-time-on-open-model.yaml", &[
         "think-time-on-open-model.yaml:30:15: workload.think_time: applies only to `model: closed` (virtual users pause between operations); an open workload's pace is its rate",
     ]),
+    ("one-value-in-brackets.yaml", &[
+        "one-value-in-brackets.yaml:4:45: architecture.front.ttl: expected a duration such as `500ms`, `90s`, `2m30s`, `1h` or `250us`, found a list; one value is written without brackets: `30s`",
+        "one-value-in-brackets.yaml:7:14: architecture.lb.targets: expected a string, found a list; one value is written without brackets: `api`",
+    ]),
     ("think-time-field-misspelt.yaml", &[
         "think-time-field-misspelt.yaml:30:37: workload.think_time.uniform.mx: unknown field `mx` (did you mean `max`?); allowed here: `max`, `min`",
     ]),

@@ -179,17 +179,35 @@ impl<'s> Walker<'s> {
             }
             (_, None) => Some(any_json(node)),
             _ => {
-                let message = format!("expected {}, found {}", self.describe(schema), found(node));
-                self.problem(node.span, path, message);
+                let expected = self.describe(schema);
+                self.type_mismatch(node, schema, &expected, path);
                 None
             }
         }
     }
 
+    /// Reports a value of the wrong kind for `schema` (which takes no lists), described
+    /// as `expected`.
+    fn type_mismatch(&mut self, node: &Node, schema: &'s Value, expected: &str, path: &FieldPath) {
+        let mut message = format!("expected {expected}, found {}", found(node));
+        // `targets: [api]` for `targets: api`: a list of the one value meant.
+        if let NodeValue::Seq(items) = &node.value {
+            if let [item] = items.as_slice() {
+                if let Some(only) = item.scalar().filter(|_| self.takes_kind_of(schema, item)) {
+                    message.push_str(&format!(
+                        "; one value is written without brackets: `{}`",
+                        only.text
+                    ));
+                }
+            }
+        }
+        self.problem(node.span, path, message);
+    }
+
     fn quantity(
         &mut self,
         node: &Node,
-        schema: &Value,
+        schema: &'s Value,
         check: QuantityCheck,
         number_lacks_unit: bool,
         path: &FieldPath,
@@ -197,8 +215,13 @@ impl<'s> Walker<'s> {
         let scalar = match node.scalar() {
             Some(s) if !node.is_null() => s,
             _ => {
-                let message = format!("expected {}, found {}", self.describe(schema), found(node));
-                self.problem(node.span, path, message);
+                // The quantity's own words ("a duration such as `500ms`..."), not its
+                // JSON type.
+                let expected = match schema.get("description").and_then(Value::as_str) {
+                    Some(text) => text.to_string(),
+                    None => self.describe(schema),
+                };
+                self.type_mismatch(node, schema, &expected, path);
                 return None;
             }
         };

@@ -14,6 +14,9 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The most runs one `faultline run --runs N` makes.
+pub const MAX_RUNS: u64 = 10_000;
+
 /// Output options shared by commands that print results.
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
@@ -38,6 +41,11 @@ pub enum Command {
         /// Override the experiment's seed.
         #[arg(long)]
         seed: Option<u64>,
+        /// Simulate N runs, with seeds S, S+1, ..., S+N-1 (S: --seed or the file's),
+        /// in parallel, each in its own folder, plus one report of every metric's
+        /// distribution across them. Default folder: runs/<name>-seeds-<first>-<last>.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
+        runs: Option<u64>,
         /// Output options.
         #[command(flatten)]
         output: OutputArgs,

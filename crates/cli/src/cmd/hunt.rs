@@ -79,7 +79,7 @@ pub fn hunt(file: &Path, out: Option<&Path>, output: &OutputArgs) -> Result<Outc
         );
         outln!("\nreplaying the worst scenario:");
     }
-    super::run::run(&worst, Some(&out_dir.join("run")), None, output)
+    super::run::run(&worst, Some(&out_dir.join("run")), None, None, output)
 }
 
 /// `runs/<name>-hunt`, with characters unsafe in file names replaced.

@@ -8,6 +8,7 @@ mod hunt_heuristic;
 mod proxy;
 pub mod report;
 mod run;
+mod runs;
 mod schema;
 mod validate;
 
@@ -21,8 +22,9 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
             file,
             out,
             seed,
+            runs,
             output,
-        } => run::run(&file, out.as_deref(), seed, &output),
+        } => run::run(&file, out.as_deref(), seed, runs, &output),
         Command::Validate { file } => validate::validate(&file),
         Command::Analyze { run_dir, output } => analyze::analyze(&run_dir, &output),
         Command::Schema => schema::schema(),

@@ -119,19 +119,29 @@ pub fn report(
             let path = out
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| PathBuf::from(RUNS_HTML));
-            write_file(&path, &render_multi(&summaries))?;
-            if output.json {
-                let distributions = faultline_report::multi::distributions(&summaries);
-                let json = serde_json::to_string_pretty(&distributions)
-                    .map_err(|e| Failure::new(format!("cannot encode the distributions: {e}")))?;
-                outln!("{json}");
-            } else if !output.quiet {
-                out!("{}", render_multi_terminal(&summaries));
-                outln!("\nwrote {}", path.display());
-            }
-            Ok(outcome(summaries.iter().all(|s| s.passed)))
+            report_runs(&summaries, &path, output)
         }
     }
+}
+
+/// Writes the multi-run report of `summaries` to `path` and prints the distributions
+/// (as JSON with `--json`, nothing with `--quiet`); `Passed` if every run passed.
+pub fn report_runs(
+    summaries: &[Summary],
+    path: &Path,
+    output: &OutputArgs,
+) -> Result<Outcome, Failure> {
+    write_file(path, &render_multi(summaries))?;
+    if output.json {
+        let distributions = faultline_report::multi::distributions(summaries);
+        let json = serde_json::to_string_pretty(&distributions)
+            .map_err(|e| Failure::new(format!("cannot encode the distributions: {e}")))?;
+        outln!("{json}");
+    } else if !output.quiet {
+        out!("{}", render_multi_terminal(summaries));
+        outln!("\nwrote {}", path.display());
+    }
+    Ok(outcome(summaries.iter().all(|s| s.passed)))
 }
 
 fn outcome(passed: bool) -> Outcome {

@@ -11,11 +11,13 @@ use crate::args::OutputArgs;
 use crate::exit::{Failure, Outcome};
 use crate::out::errln;
 
-/// Runs an experiment with its engine, then analyzes the record.
+/// Runs an experiment with its engine, then analyzes the record; with `runs`, the
+/// simulated run once per seed ([`super::runs`]).
 pub fn run(
     file: &Path,
     out: Option<&Path>,
     seed: Option<u64>,
+    runs: Option<u64>,
     output: &OutputArgs,
 ) -> Result<Outcome, Failure> {
     let mut experiment = faultline_spec::load(file).map_err(|e| Failure::new(e.to_string()))?;
@@ -23,6 +25,16 @@ pub fn run(
         experiment = experiment.with_seed(seed);
     }
     let live = experiment.raw().engine.unwrap_or_default() == EngineKind::Live;
+    if let Some(runs) = runs {
+        if live {
+            return Err(Failure::new(format!(
+                "{}: --runs repeats a simulated run with other seeds; this experiment has \
+                 `engine: live`, whose run is one run against real systems (leave out --runs)",
+                file.display()
+            )));
+        }
+        return super::runs::run_seeds(file, &experiment, runs, out, output);
+    }
     if live {
         faultline_live::check(&experiment)
             .map_err(|p| Failure::new(format!("{}:\n{}", file.display(), p.join("\n"))))?;

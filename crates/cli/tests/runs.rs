@@ -1,0 +1,72 @@
+//! `faultline run FILE --runs N`: one folder per seed, each run the same as a single
+//! run with that seed, and one report of the distributions.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Two instances, one killed at 5 s: a short run whose figures vary with the seed.
+const EXPERIMENT: &str = "name: tiny runs\nseed: 5\narchitecture:\n  api: { kind: service, \
+    instances: 2, concurrency: 8, service_time: { exponential: { mean: 5ms } } }\nworkload: \
+    { stages: [ { hold: 20s, users: 10 } ], think_time: 50ms, mix: { read: 100%, write: 0% } \
+    }\nfaults:\n  - { at: 5s, kill: api.1 }\nexpect: { error_rate: \"<= 60%\" }\n";
+
+fn faultline(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn each_seed_gets_the_run_a_single_run_with_that_seed_makes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(dir.path().join("tiny.yaml"), EXPERIMENT).expect("write the experiment");
+    let many = faultline(dir.path(), &["run", "tiny.yaml", "--runs", "3", "--json"]);
+    let stderr = String::from_utf8_lossy(&many.stderr);
+    assert_eq!(many.status.code(), Some(0), "stderr: {stderr}");
+    let out_dir = dir.path().join("runs/tiny-runs-seeds-5-7");
+    let distributions: serde_json::Value =
+        serde_json::from_slice(&many.stdout).expect("--json prints the distributions");
+    let error_rate = distributions
+        .as_array()
+        .and_then(|metrics| metrics.iter().find(|m| m["metric"] == "error_rate"))
+        .expect("an error_rate distribution");
+    assert_eq!(error_rate["n"], 3);
+    assert!(out_dir.join("runs.html").is_file());
+
+    let single = faultline(
+        dir.path(),
+        &["run", "tiny.yaml", "--seed", "6", "--out", "six", "-q"],
+    );
+    assert_eq!(single.status.code(), Some(0));
+    let summary_of = |p: &Path| fs::read_to_string(p.join("summary.json")).expect("summary.json");
+    let six = summary_of(&dir.path().join("six"));
+    assert_eq!(summary_of(&out_dir.join("seed-6")), six);
+    assert_ne!(
+        summary_of(&out_dir.join("seed-5")),
+        six,
+        "another seed, another run"
+    );
+    assert!(out_dir.join("seed-7/report.html").is_file());
+}
+
+#[test]
+fn runs_of_a_live_experiment_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let example =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/live-redis-sentinel.yaml");
+    let out = faultline(
+        dir.path(),
+        &["run", example.to_str().expect("utf-8"), "--runs", "2"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--runs repeats a simulated run"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("runs").exists(), "nothing was written");
+}

@@ -5,6 +5,7 @@ pub mod finish;
 mod gap;
 mod hunt;
 mod hunt_heuristic;
+mod out_dir;
 mod proxy;
 pub mod report;
 mod run;

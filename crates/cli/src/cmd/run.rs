@@ -39,14 +39,21 @@ pub fn run(
         faultline_live::check(&experiment)
             .map_err(|p| Failure::new(format!("{}:\n{}", file.display(), p.join("\n"))))?;
     }
-    let out_dir = out
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| default_out_dir(&experiment.raw().name, experiment.seed()));
+    let (out_dir, moved) = match out {
+        Some(dir) => (super::out_dir::check_given(dir)?, None),
+        None => super::out_dir::choose_default(&default_out_dir(
+            &experiment.raw().name,
+            experiment.seed(),
+        ))?,
+    };
     // One updating line on a terminal; silent otherwise (docs/reports.md), but for a
     // live run, which lasts minutes of wall time: in a log it gets a line every 5 s.
     let quiet = output.quiet || output.json;
     let mut view = faultline_report::ProgressView::new(quiet);
     let mut log = ProgressLines::new(quiet || !live || view.enabled());
+    if let Some(note) = moved.filter(|_| !quiet) {
+        errln!("{note}");
+    }
     if live && !quiet {
         errln!(
             "running `{}` live against the deployment in its `live` section (Ctrl-C stops it and rolls back every fault)",

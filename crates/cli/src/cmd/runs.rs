@@ -43,6 +43,11 @@ pub fn run_seeds(
     let out_dir = out.map(Path::to_path_buf).unwrap_or_else(|| {
         PathBuf::from("runs").join(format!("{}-seeds-{first}-{last}", file_name_safe(name)))
     });
+    // Every folder is checked before the first run starts.
+    let seeds = first..=last;
+    for seed in seeds.clone() {
+        super::out_dir::check_given(&seed_dir(&out_dir, seed))?;
+    }
     let quiet = output.quiet || output.json;
     if !quiet {
         errln!(
@@ -54,10 +59,10 @@ pub fn run_seeds(
         );
     }
     let done = Mutex::new((0u64, ProgressLines::new(quiet)));
-    let results: Result<Vec<Results>, Failure> = (first..=last)
+    let results: Result<Vec<Results>, Failure> = seeds
         .into_par_iter()
         .map(|seed| {
-            let run_dir = out_dir.join(format!("seed-{seed}"));
+            let run_dir = seed_dir(&out_dir, seed);
             faultline_sim::run(&experiment.clone().with_seed(seed), &run_dir, &mut |_| {})
                 .map_err(|e| Failure::new(format!("{} with seed {seed}: {e}", file.display())))?;
             let results = write_results(&run_dir)?;
@@ -75,4 +80,9 @@ pub fn run_seeds(
         .finish_stderr();
     let summaries: Vec<_> = results?.into_iter().map(|r| r.summary).collect();
     super::report::report_runs(&summaries, &out_dir.join(RUNS_HTML), output)
+}
+
+/// The folder of the run with `seed` among the runs in `out_dir`.
+fn seed_dir(out_dir: &Path, seed: u64) -> PathBuf {
+    out_dir.join(format!("seed-{seed}"))
 }

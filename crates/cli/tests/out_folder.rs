@@ -1,24 +1,15 @@
 //! What `faultline run` does with the folder it is to write into: it never writes
 //! among files that are not a run's, nor over a live run's record.
 
+mod common;
+
 use std::fs;
-use std::path::Path;
-use std::process::{Command, Output};
 
 use faultline_record::{Engine, RunMeta};
 
 const EXPERIMENT: &str = "name: tiny\nseed: 5\narchitecture:\n  api: { kind: service, \
     instances: 1, concurrency: 8, service_time: { fixed: 5ms } }\nworkload: { stages: [ { \
     hold: 5s, users: 2 } ], mix: { read: 100%, write: 0% } }\n";
-
-fn faultline(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_faultline"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
 
 fn setup() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -32,7 +23,7 @@ fn a_folder_of_other_files_is_refused_and_left_alone() {
     let mine = dir.path().join("mine");
     fs::create_dir(&mine).expect("mkdir");
     fs::write(mine.join("notes.txt"), "keep me").expect("write");
-    let out = faultline(dir.path(), &["run", "tiny.yaml", "--out", "mine"]);
+    let out = common::faultline_in(dir.path(), &["run", "tiny.yaml", "--out", "mine"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("holds no run record"), "{stderr}");
@@ -41,7 +32,7 @@ fn a_folder_of_other_files_is_refused_and_left_alone() {
 
     // A simulated run's own folder is replaced: the same file and seed make it again.
     for _ in 0..2 {
-        let again = faultline(dir.path(), &["run", "tiny.yaml", "--out", "sim", "-q"]);
+        let again = common::faultline_in(dir.path(), &["run", "tiny.yaml", "--out", "sim", "-q"]);
         assert_eq!(again.status.code(), Some(0));
     }
 }
@@ -56,7 +47,7 @@ fn a_live_run_in_the_default_folder_is_kept_and_the_new_run_goes_beside_it() {
     let live_meta = serde_json::to_vec(&meta).expect("json");
     fs::write(live.join("run.json"), &live_meta).expect("write");
 
-    let out = faultline(dir.path(), &["run", "tiny.yaml"]);
+    let out = common::faultline_in(dir.path(), &["run", "tiny.yaml"]);
     assert_eq!(out.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -66,7 +57,7 @@ fn a_live_run_in_the_default_folder_is_kept_and_the_new_run_goes_beside_it() {
     assert_eq!(fs::read(live.join("run.json")).expect("kept"), live_meta);
     assert!(dir.path().join("runs/tiny-5-2/summary.json").is_file());
 
-    let given = faultline(dir.path(), &["run", "tiny.yaml", "--out", "runs/tiny-5"]);
+    let given = common::faultline_in(dir.path(), &["run", "tiny.yaml", "--out", "runs/tiny-5"]);
     assert_eq!(given.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&given.stderr);
     assert!(

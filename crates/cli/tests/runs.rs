@@ -1,9 +1,10 @@
 //! `faultline run FILE --runs N`: one folder per seed, each run the same as a single
 //! run with that seed, and one report of the distributions.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
 
 /// Two instances, one killed at 5 s: a short run whose figures vary with the seed.
 const EXPERIMENT: &str = "name: tiny runs\nseed: 5\narchitecture:\n  api: { kind: service, \
@@ -11,20 +12,11 @@ const EXPERIMENT: &str = "name: tiny runs\nseed: 5\narchitecture:\n  api: { kind
     { stages: [ { hold: 20s, users: 10 } ], think_time: 50ms, mix: { read: 100%, write: 0% } \
     }\nfaults:\n  - { at: 5s, kill: api.1 }\nexpect: { error_rate: \"<= 60%\" }\n";
 
-fn faultline(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_faultline"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
 #[test]
 fn each_seed_gets_the_run_a_single_run_with_that_seed_makes() {
     let dir = tempfile::tempdir().expect("tempdir");
     fs::write(dir.path().join("tiny.yaml"), EXPERIMENT).expect("write the experiment");
-    let many = faultline(dir.path(), &["run", "tiny.yaml", "--runs", "3", "--json"]);
+    let many = common::faultline_in(dir.path(), &["run", "tiny.yaml", "--runs", "3", "--json"]);
     let stderr = String::from_utf8_lossy(&many.stderr);
     assert_eq!(many.status.code(), Some(0), "stderr: {stderr}");
     let out_dir = dir.path().join("runs/tiny-runs-seeds-5-7");
@@ -37,7 +29,7 @@ fn each_seed_gets_the_run_a_single_run_with_that_seed_makes() {
     assert_eq!(error_rate["n"], 3);
     assert!(out_dir.join("runs.html").is_file());
 
-    let single = faultline(
+    let single = common::faultline_in(
         dir.path(),
         &["run", "tiny.yaml", "--seed", "6", "--out", "six", "-q"],
     );
@@ -58,7 +50,7 @@ fn runs_of_a_live_experiment_are_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let example =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/live-redis-sentinel.yaml");
-    let out = faultline(
+    let out = common::faultline_in(
         dir.path(),
         &["run", example.to_str().expect("utf-8"), "--runs", "2"],
     );

@@ -52,6 +52,10 @@ pub fn check_given(dir: &Path) -> Result<PathBuf, Failure> {
             dir.display(),
             started_at.map_or(String::new(), |t| format!(" started at {t}"))
         ))),
+        Holds::OtherFiles if dir.is_file() => Err(Failure::new(format!(
+            "{}: is a file; give a folder (new or empty) for the run's files",
+            dir.display()
+        ))),
         Holds::OtherFiles => Err(Failure::new(format!(
             "{}: is not empty and holds no run record (run.json); a run writes its own files \
              (run.json, buckets.jsonl, summary.json, report.html...) into a folder of its own: \
@@ -128,6 +132,8 @@ mod tests {
         );
         let err = check_given(&other).unwrap_err().0;
         assert!(err.contains("holds no run record"), "{err}");
+        let err = check_given(&other.join("notes.txt")).unwrap_err().0;
+        assert!(err.contains("is a file"), "{err}");
 
         let (dir, note) = choose_default(&live).unwrap();
         assert_eq!(dir, root.path().join("live-2"));

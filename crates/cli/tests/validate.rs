@@ -54,6 +54,34 @@ fn an_invalid_file_lists_every_problem_with_exit_code_2() {
 }
 
 #[test]
+fn a_live_experiment_is_checked_as_the_live_engine_reads_it() {
+    let (code, stdout, stderr) = faultline(&["validate", "examples/live-redis-sentinel.yaml"]);
+    assert_eq!(code, 0, "stdout: {stdout}\nstderr: {stderr}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("live.yaml");
+    let text = std::fs::read_to_string(repo_file("examples/live-redis-sentinel.yaml"))
+        .expect("the example")
+        .replace("kill: cache.primary", "kill: cache.standby");
+    std::fs::write(&file, text).expect("write");
+    let file = file.to_str().expect("utf-8 path");
+    for command in ["validate", "run"] {
+        let (code, _, stderr) = faultline(&[command, file]);
+        assert_eq!(code, 2, "{command}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "{file}:44:5: faults[0]: `kill: cache.standby`: the live section has no process \
+                 `cache.standby`"
+            )),
+            "{command}: {stderr}"
+        );
+        assert!(
+            stderr.contains("1 problem found for the live engine"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
 fn a_missing_file_is_an_error_with_exit_code_2() {
     let (code, _, stderr) = faultline(&["validate", "no/such/file.yaml"]);
     assert_eq!(code, 2);

@@ -54,10 +54,91 @@ impl Experiment {
             message: message.into(),
         }
     }
+    /// A problem that a later check reported as text beginning with the field's path
+    /// (`live.processes.cache.primary: no pid`, `faults[0] ...`), located like
+    /// [`Self::diagnostic_at`]. Names with dots in them (`cache.primary`) are matched
+    /// against the file's own keys; a tail of the path the file does not have stays in
+    /// the message.
+    pub fn diagnostic_for(&self, problem: &str) -> Diagnostic {
+        let path_len = problem
+            .find(|c: char| !(c.is_ascii_alphanumeric() || "_-.[]".contains(c)))
+            .unwrap_or(problem.len());
+        let (path_text, rest) = problem.split_at(path_len);
+        let message = rest
+            .strip_prefix(": ")
+            .or_else(|| rest.strip_prefix(' '))
+            .unwrap_or(rest);
+        let root = tree::parse_tree(&self.source_text).ok().flatten();
+        let (path, unmatched) = match &root {
+            Some(root) => path_in(root, path_text),
+            None => (FieldPath::root(), path_text),
+        };
+        let message = match unmatched.trim_start_matches('.') {
+            "" => message.to_string(),
+            tail => format!("{tail}: {message}"),
+        };
+        self.diagnostic_at(path, message)
+    }
+
+    /// Problems that a later check reported as text ([`Self::diagnostic_for`]), as the
+    /// errors of this file: in the order of the file, and with the lines they point
+    /// at for [`SpecErrors::render_snippets`].
+    pub fn errors_for(&self, problems: &[String]) -> SpecErrors {
+        let diagnostics = problems.iter().map(|p| self.diagnostic_for(p)).collect();
+        SpecErrors::new(diagnostics, &self.source_text)
+    }
+
     /// The same experiment with another seed (`--seed` on the command line).
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.raw.seed = Some(seed);
         self
+    }
+}
+
+/// The longest start of the dotted path `text` (`live.processes.cache.primary.pid`,
+/// `faults[0]`) that the tree under `root` has, and the rest of `text`. A key may
+/// hold dots: at each mapping the shortest run of dotted names that is one of its
+/// keys is taken.
+fn path_in<'t>(root: &Node, text: &'t str) -> (FieldPath, &'t str) {
+    let mut node = root;
+    let mut path = FieldPath::root();
+    let mut rest = text;
+    loop {
+        if let Some(inner) = rest.strip_prefix('[') {
+            let Some((digits, after)) = inner.split_once(']') else {
+                return (path, rest);
+            };
+            let next = match (&node.value, digits.parse::<usize>()) {
+                (NodeValue::Seq(items), Ok(i)) => items.get(i).map(|n| (n, i)),
+                _ => None,
+            };
+            let Some((next, i)) = next else {
+                return (path, rest);
+            };
+            node = next;
+            path = path.index(i);
+            rest = after;
+            continue;
+        }
+        let name_text = rest.strip_prefix('.').unwrap_or(rest);
+        if name_text.is_empty() || node.entries().is_none() {
+            return (path, rest);
+        }
+        let name_end = name_text.find('[').unwrap_or(name_text.len());
+        // Each `.` in the name part ends a candidate key, the whole part the last one.
+        let candidates = name_text[..name_end]
+            .match_indices('.')
+            .map(|(i, _)| i)
+            .chain([name_end]);
+        let found = candidates
+            .filter_map(|end| node.get(&name_text[..end]).map(|next| (end, next)))
+            .next();
+        let Some((end, next)) = found else {
+            return (path, rest);
+        };
+        path = path.key(&name_text[..end]);
+        node = next;
+        rest = &name_text[end..];
     }
 }
 
@@ -218,4 +299,49 @@ fn json_syntax_problem(text: &str, error: &serde_json::Error) -> Problem {
         FieldPath::root(),
         format!("JSON syntax error: {message}"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live_example() -> Experiment {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/live-redis-sentinel.yaml");
+        load(&path).expect("the example loads")
+    }
+
+    #[test]
+    fn a_problem_given_as_text_is_located_at_its_field_even_with_dots_in_names() {
+        let experiment = live_example();
+        let d = experiment
+            .diagnostic_for("live.processes.cache.primary: give exactly one of `pid` or `pidfile`");
+        assert_eq!(d.path.to_string(), "live.processes[\"cache.primary\"]");
+        assert_eq!((d.span.line, d.span.column), (25, 5));
+        assert_eq!(d.message, "give exactly one of `pid` or `pidfile`");
+
+        let d = experiment.diagnostic_for("faults[0] `kill: cache.standby`: no process");
+        assert_eq!(d.path.to_string(), "faults[0]");
+        assert_eq!(d.span.line, 44);
+        assert_eq!(d.message, "`kill: cache.standby`: no process");
+
+        // A tail the file does not have stays in the message.
+        let d = experiment.diagnostic_for("live.targets.cache.redis.nodes: not a list");
+        assert_eq!(d.path.to_string(), "live.targets.cache.redis");
+        assert_eq!(d.message, "nodes: not a list");
+
+        let errors = experiment.errors_for(&[
+            "signals: `probe:x` names no probe".to_string(),
+            "live.processes.cache.primary: bad".to_string(),
+        ]);
+        assert_eq!(errors.problems.len(), 2);
+        assert!(
+            errors.problems[0].contains(":25:5: live.processes[\"cache.primary\"]: bad"),
+            "in the file's order: {:?}",
+            errors.problems
+        );
+        assert!(errors
+            .render_snippets()
+            .contains("cache.primary: { pidfile"));
+    }
 }

@@ -36,8 +36,10 @@ pub fn run(
         return super::runs::run_seeds(file, &experiment, runs, out, output);
     }
     if live {
-        faultline_live::check(&experiment)
-            .map_err(|p| Failure::new(format!("{}:\n{}", file.display(), p.join("\n"))))?;
+        faultline_live::check(&experiment).map_err(|problems| {
+            let errors = experiment.errors_for(&problems);
+            super::validate::print_problems(file, &errors, " for the live engine")
+        })?;
     }
     let (out_dir, moved) = match out {
         Some(dir) => (super::out_dir::check_given(dir)?, None),

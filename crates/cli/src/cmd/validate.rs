@@ -4,11 +4,13 @@ use std::io::IsTerminal as _;
 use std::path::Path;
 
 use faultline_report::counted;
+use faultline_spec::{EngineKind, SpecErrors};
 
 use crate::exit::{Failure, Outcome};
 use crate::out::{err, errln, outln};
 
-/// Loads and validates the file, its `hunt` section included. On problems, prints
+/// Loads and validates the file, its `hunt` section included, and for `engine: live`
+/// its `live` section as the live engine will read it. On problems, prints
 /// every one to stderr and fails
 /// (exit code 2): at a terminal with the offending line and a pointer under the value,
 /// otherwise one line per problem, `file:line:col: field.path: message`.
@@ -27,6 +29,13 @@ pub fn validate(file: &Path) -> Result<Outcome, Failure> {
                     )));
                 }
             }
+            // What the live engine will need of its `live` section (nothing is reached).
+            if raw.engine.unwrap_or_default() == EngineKind::Live {
+                if let Err(problems) = faultline_live::check(&experiment) {
+                    let errors = experiment.errors_for(&problems);
+                    return Err(print_problems(file, &errors, " for the live engine"));
+                }
+            }
             outln!(
                 "{}: ok — experiment `{}`: {}, {}, {}",
                 file.display(),
@@ -37,21 +46,26 @@ pub fn validate(file: &Path) -> Result<Outcome, Failure> {
             );
             Ok(Outcome::Passed)
         }
-        Err(errors) => {
-            if std::io::stderr().is_terminal() {
-                err!("{}", errors.render_snippets());
-            } else {
-                for problem in &errors.problems {
-                    errln!("{problem}");
-                }
-            }
-            Err(Failure::new(format!(
-                "{}: {} found",
-                file.display(),
-                counted(errors.problems.len() as u64, "problem", "problems")
-            )))
+        Err(errors) => Err(print_problems(file, &errors, "")),
+    }
+}
+
+/// Prints every problem to stderr (at a terminal with the offending line and a
+/// pointer under the value, otherwise `file:line:col: field.path: message` lines) and
+/// returns the failure that counts them, `what` saying what they are problems for.
+pub(super) fn print_problems(file: &Path, errors: &SpecErrors, what: &str) -> Failure {
+    if std::io::stderr().is_terminal() {
+        err!("{}", errors.render_snippets());
+    } else {
+        for problem in &errors.problems {
+            errln!("{problem}");
         }
     }
+    Failure::new(format!(
+        "{}: {} found{what}",
+        file.display(),
+        counted(errors.problems.len() as u64, "problem", "problems")
+    ))
 }
 
 /// A hunt error located in the file: `file:line:col: hunt.vary[1]: message`.

@@ -28,6 +28,54 @@ pub struct OutputArgs {
     pub json: bool,
 }
 
+/// How `faultline run` runs an experiment, beyond what its file says.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RunChoices {
+    /// Output folder for the run record and reports. Default: runs/<name>-<seed>
+    /// (runs/<name>-<seed>-<engine> with --engine).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override the experiment's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Run it with this engine instead of the file's `engine`: `sim` gives the design's
+    /// prediction of a live experiment, to put beside its measurement (`faultline gap`).
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineChoice>,
+    /// Simulate N runs, with seeds S, S+1, ..., S+N-1 (S: --seed or the file's),
+    /// in parallel, each in its own folder, plus one report of every metric's
+    /// distribution across them. Default folder: runs/<name>-seeds-<first>-<last>.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
+    pub runs: Option<u64>,
+}
+
+/// An engine named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineChoice {
+    /// The simulator of the designed architecture.
+    Sim,
+    /// The deployment of the file's `live` section.
+    Live,
+}
+
+impl EngineChoice {
+    /// The engine as the experiment file names it.
+    pub fn kind(self) -> faultline_spec::EngineKind {
+        match self {
+            EngineChoice::Sim => faultline_spec::EngineKind::Sim,
+            EngineChoice::Live => faultline_spec::EngineKind::Live,
+        }
+    }
+
+    /// Its name on the command line and in folder names.
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineChoice::Sim => "sim",
+            EngineChoice::Live => "live",
+        }
+    }
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -35,17 +83,9 @@ pub enum Command {
     Run {
         /// The experiment file (YAML or JSON).
         file: PathBuf,
-        /// Output folder for the run record and reports. Default: runs/<name>-<seed>.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Override the experiment's seed.
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Simulate N runs, with seeds S, S+1, ..., S+N-1 (S: --seed or the file's),
-        /// in parallel, each in its own folder, plus one report of every metric's
-        /// distribution across them. Default folder: runs/<name>-seeds-<first>-<last>.
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
-        runs: Option<u64>,
+        /// How to run it.
+        #[command(flatten)]
+        choices: RunChoices,
         /// Output options.
         #[command(flatten)]
         output: OutputArgs,

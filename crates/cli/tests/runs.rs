@@ -62,3 +62,39 @@ fn runs_of_a_live_experiment_are_refused() {
     );
     assert!(!dir.path().join("runs").exists(), "nothing was written");
 }
+
+#[test]
+fn engine_sim_simulates_a_live_experiment_into_its_own_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let example =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/live-redis-sentinel.yaml");
+    let example = example.to_str().expect("utf-8");
+    let out = common::faultline_in(dir.path(), &["run", example, "--engine", "sim", "--json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(summary["engine"], "sim");
+    // The file lists the model's failover markers beside the live probes.
+    assert_eq!(summary["metrics"]["ttd_source"], "cache.failover.detect");
+    assert!(dir
+        .path()
+        .join("runs/redis-sentinel-failover-7-sim/summary.json")
+        .is_file());
+
+    let told = common::faultline_in(
+        dir.path(),
+        &["run", example, "--engine", "sim", "--out", "again"],
+    );
+    let stderr = String::from_utf8_lossy(&told.stderr);
+    assert!(
+        stderr.contains("--seed 7 --engine sim)"),
+        "the replay names the engine: {stderr}"
+    );
+
+    // The other way round, a file without a `live` section cannot run live.
+    fs::write(dir.path().join("tiny.yaml"), EXPERIMENT).expect("write the experiment");
+    let live = common::faultline_in(dir.path(), &["run", "tiny.yaml", "--engine", "live"]);
+    assert_eq!(live.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&live.stderr);
+    assert!(stderr.contains("needs a `live` section"), "{stderr}");
+}

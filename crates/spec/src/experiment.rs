@@ -88,6 +88,14 @@ impl Experiment {
         SpecErrors::new(diagnostics, &self.source_text)
     }
 
+    /// The same experiment run by another engine (`--engine` on the command line): a
+    /// live experiment's architecture simulated, to put its prediction beside the
+    /// measurement. The file's text, copied into the record, stays as written.
+    pub fn with_engine(mut self, engine: crate::model::EngineKind) -> Self {
+        self.raw.engine = Some(engine);
+        self
+    }
+
     /// The same experiment with another seed (`--seed` on the command line).
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.raw.seed = Some(seed);

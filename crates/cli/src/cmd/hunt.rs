@@ -79,7 +79,11 @@ pub fn hunt(file: &Path, out: Option<&Path>, output: &OutputArgs) -> Result<Outc
         );
         outln!("\nreplaying the worst scenario:");
     }
-    super::run::run(&worst, Some(&out_dir.join("run")), None, None, output)
+    let choices = crate::args::RunChoices {
+        out: Some(out_dir.join("run")),
+        ..Default::default()
+    };
+    super::run::run(&worst, &choices, output)
 }
 
 /// `runs/<name>-hunt`, with characters unsafe in file names replaced.

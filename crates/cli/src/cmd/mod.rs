@@ -21,11 +21,9 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
     match cli.command {
         Command::Run {
             file,
-            out,
-            seed,
-            runs,
+            choices,
             output,
-        } => run::run(&file, out.as_deref(), seed, runs, &output),
+        } => run::run(&file, &choices, &output),
         Command::Validate { file } => validate::validate(&file),
         Command::Analyze { run_dir, output } => analyze::analyze(&run_dir, &output),
         Command::Schema => schema::schema(),

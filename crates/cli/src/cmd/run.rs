@@ -7,29 +7,27 @@ use faultline_report::progress::render_line;
 use faultline_report::ProgressLines;
 use faultline_spec::EngineKind;
 
-use crate::args::OutputArgs;
+use crate::args::{EngineChoice, OutputArgs, RunChoices};
 use crate::exit::{Failure, Outcome};
 use crate::out::errln;
 
-/// Runs an experiment with its engine, then analyzes the record; with `runs`, the
-/// simulated run once per seed ([`super::runs`]).
-pub fn run(
-    file: &Path,
-    out: Option<&Path>,
-    seed: Option<u64>,
-    runs: Option<u64>,
-    output: &OutputArgs,
-) -> Result<Outcome, Failure> {
+/// Runs an experiment with its engine (or the one `choices` names), then analyzes the
+/// record; with `choices.runs`, the simulated run once per seed ([`super::runs`]).
+pub fn run(file: &Path, choices: &RunChoices, output: &OutputArgs) -> Result<Outcome, Failure> {
     let mut experiment = faultline_spec::load(file).map_err(|e| Failure::new(e.to_string()))?;
-    if let Some(seed) = seed {
+    if let Some(seed) = choices.seed {
         experiment = experiment.with_seed(seed);
     }
+    if let Some(engine) = choices.engine {
+        experiment = experiment.with_engine(engine.kind());
+    }
     let live = experiment.raw().engine.unwrap_or_default() == EngineKind::Live;
-    if let Some(runs) = runs {
+    let out = choices.out.as_deref();
+    if let Some(runs) = choices.runs {
         if live {
             return Err(Failure::new(format!(
-                "{}: --runs repeats a simulated run with other seeds; this experiment has \
-                 `engine: live`, whose run is one run against real systems (leave out --runs)",
+                "{}: --runs repeats a simulated run with other seeds; this experiment runs \
+                 live, one run against real systems (leave out --runs, or add --engine sim)",
                 file.display()
             )));
         }
@@ -46,6 +44,7 @@ pub fn run(
         None => super::out_dir::choose_default(&default_out_dir(
             &experiment.raw().name,
             experiment.seed(),
+            choices.engine,
         ))?,
     };
     // One updating line on a terminal; silent otherwise (docs/reports.md), but for a
@@ -63,11 +62,14 @@ pub fn run(
         );
     } else if !quiet {
         errln!(
-            "simulating `{}` with seed {} (replay: faultline run {} --seed {})",
+            "simulating `{}` with seed {} (replay: faultline run {} --seed {}{})",
             experiment.raw().name,
             experiment.seed(),
             file.display(),
-            experiment.seed()
+            experiment.seed(),
+            choices
+                .engine
+                .map_or(String::new(), |e| format!(" --engine {}", e.name()))
         );
     }
     let mut progress = |p: &Progress| {
@@ -89,9 +91,12 @@ pub fn run(
     super::finish::finish_run(&out_dir, output)
 }
 
-/// `runs/<name>-<seed>`, with characters unsafe in file names replaced.
-fn default_out_dir(name: &str, seed: u64) -> PathBuf {
-    PathBuf::from("runs").join(format!("{}-{seed}", file_name_safe(name)))
+/// `runs/<name>-<seed>`, with characters unsafe in file names replaced, and
+/// `-<engine>` after it when the command line chose the engine (so that a live
+/// experiment's simulated prediction and its live measurement keep their own folders).
+fn default_out_dir(name: &str, seed: u64, engine: Option<EngineChoice>) -> PathBuf {
+    let suffix = engine.map_or(String::new(), |e| format!("-{}", e.name()));
+    PathBuf::from("runs").join(format!("{}-{seed}{suffix}", file_name_safe(name)))
 }
 
 /// `name` with every character unsafe in a file name replaced by `-`.
@@ -114,8 +119,12 @@ mod tests {
     #[test]
     fn default_folder_is_name_and_seed() {
         assert_eq!(
-            default_out_dir("orders a/p", 42),
+            default_out_dir("orders a/p", 42, None),
             PathBuf::from("runs/orders-a-p-42")
+        );
+        assert_eq!(
+            default_out_dir("orders", 42, Some(EngineChoice::Sim)),
+            PathBuf::from("runs/orders-42-sim")
         );
     }
 }

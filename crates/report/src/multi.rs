@@ -147,7 +147,44 @@ pub fn render_multi_terminal(runs: &[Summary]) -> String {
             let _ = writeln!(out, "  {name:<20} {expected:<12} {held}/{of}");
         }
     }
+    if let Some(line) = missed_line(runs) {
+        let _ = writeln!(out, "\n{line}");
+    }
     out
+}
+
+/// Most runs named in [`missed_line`].
+const MISSED_NAMED_MAX: usize = 12;
+
+/// `Missed an objective: seeds 3, 7 and 12`: the runs to replay (`--seed`), named by
+/// seed (and experiment, when the runs are of several); `None` when every run passed.
+fn missed_line(runs: &[Summary]) -> Option<String> {
+    let missed: Vec<&Summary> = runs.iter().filter(|s| !s.passed).collect();
+    if missed.is_empty() {
+        return None;
+    }
+    let one_experiment = runs.windows(2).all(|w| w[0].experiment == w[1].experiment);
+    let mut names: Vec<String> = missed
+        .iter()
+        .take(MISSED_NAMED_MAX)
+        .map(|s| match one_experiment {
+            true => s.seed.to_string(),
+            false => format!("{} seed {}", s.experiment, s.seed),
+        })
+        .collect();
+    if missed.len() > MISSED_NAMED_MAX {
+        names.push(format!("{} more", missed.len() - MISSED_NAMED_MAX));
+    }
+    let label = match (one_experiment, missed.len()) {
+        (true, 1) => "seed ",
+        (true, _) => "seeds ",
+        (false, _) => "",
+    };
+    let list = match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    };
+    Some(format!("Missed an objective: {label}{list}"))
 }
 
 /// ` (N n/a)` when N runs lack the metric, else nothing.

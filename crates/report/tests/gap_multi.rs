@@ -116,6 +116,20 @@ fn several_runs_show_each_metric_as_a_distribution() {
         text.contains("error_rate           <= 5%        0/5"),
         "{text}"
     );
+    assert!(
+        text.ends_with("\nMissed an objective: seeds 1, 2, 3, 4 and 5\n"),
+        "the runs to replay: {text}"
+    );
+    let mut one_missed = runs.clone();
+    for (i, s) in one_missed.iter_mut().enumerate() {
+        s.passed = i != 3;
+    }
+    assert!(render_multi_terminal(&one_missed).ends_with("\nMissed an objective: seed 4\n"));
+    let mut two_experiments = runs.clone();
+    two_experiments.truncate(2);
+    two_experiments[1].experiment = "other".into();
+    assert!(render_multi_terminal(&two_experiments)
+        .ends_with("\nMissed an objective: orders-active-passive seed 1 and other seed 2\n"));
     let html = render_multi(&runs);
     assert_eq!(
         html.matches("<svg class=\"strip\"").count(),

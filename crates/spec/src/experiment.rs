@@ -73,6 +73,10 @@ impl Experiment {
             Some(root) => path_in(root, path_text),
             None => (FieldPath::root(), path_text),
         };
+        // Text that does not start with a field of the file is about the whole file.
+        if path.is_root() {
+            return self.diagnostic_at(path, problem);
+        }
         let message = match unmatched.trim_start_matches('.') {
             "" => message.to_string(),
             tail => format!("{tail}: {message}"),
@@ -337,6 +341,11 @@ mod tests {
         let d = experiment.diagnostic_for("live.targets.cache.redis.nodes: not a list");
         assert_eq!(d.path.to_string(), "live.targets.cache.redis");
         assert_eq!(d.message, "nodes: not a list");
+
+        // Text that names no field of the file stays whole.
+        let d = experiment.diagnostic_for("the live engine needs a `live` section");
+        assert!(d.path.is_root());
+        assert_eq!(d.message, "the live engine needs a `live` section");
 
         let errors = experiment.errors_for(&[
             "signals: `probe:x` names no probe".to_string(),

@@ -98,6 +98,15 @@ pub fn report(
         [] => Err(Failure::new(
             "give at least one run folder (the output folder of `faultline run`)",
         )),
+        [set] if !set.join(layout::RUN).exists() && !runs_in(set).is_empty() => {
+            // The folder of `faultline run --runs N`: its runs, its page.
+            let mut summaries: Vec<Summary> = Vec::new();
+            for dir in runs_in(set) {
+                summaries.push(load_run(&dir)?.analysis.summary);
+            }
+            let path = out.map_or_else(|| set.join(RUNS_HTML), Path::to_path_buf);
+            report_runs(&summaries, &path, output)
+        }
         [one] => {
             let run = load_run(one)?;
             let written = write_reports(one, &run.record, &run.experiment, &run.analysis)?;
@@ -122,6 +131,34 @@ pub fn report(
             report_runs(&summaries, &path, output)
         }
     }
+}
+
+/// The run folders directly inside `dir` (those holding a run.json), `seed-<n>`
+/// folders in the order of their seeds and the others after them by name; none when
+/// `dir` cannot be read.
+fn runs_in(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut runs: Vec<(Option<u64>, PathBuf)> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join(layout::RUN).is_file())
+        .map(|p| {
+            let seed = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_prefix("seed-"))
+                .and_then(|n| n.parse().ok());
+            (seed, p)
+        })
+        .collect();
+    runs.sort_by(|a, b| match (a.0, b.0) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.1.cmp(&b.1),
+    });
+    runs.into_iter().map(|(_, p)| p).collect()
 }
 
 /// Writes the multi-run report of `summaries` to `path` and prints the distributions
@@ -221,6 +258,25 @@ mod tests {
         );
         let html = std::fs::read_to_string(out).unwrap();
         assert!(html.contains("2/3 PASSED"));
+    }
+
+    #[test]
+    fn a_folder_of_runs_is_reported_as_its_runs_in_seed_order() {
+        let set = tempfile::tempdir().unwrap();
+        for seed in [10u64, 9, 2] {
+            record(&set.path().join(format!("seed-{seed}")), 1, seed);
+        }
+        assert_eq!(
+            runs_in(set.path())
+                .iter()
+                .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+                .collect::<Vec<_>>(),
+            ["seed-2", "seed-9", "seed-10"]
+        );
+        let outcome = report(&[set.path().to_path_buf()], None, &quiet()).unwrap();
+        assert!(matches!(outcome, Outcome::Passed));
+        let html = std::fs::read_to_string(set.path().join(RUNS_HTML)).unwrap();
+        assert!(html.contains("3/3 PASSED"), "the page of the three runs");
     }
 
     #[test]

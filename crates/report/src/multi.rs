@@ -33,6 +33,8 @@ pub struct Distribution {
     pub max: Option<f64>,
     /// Every value, in run order (`null` where the metric does not apply).
     pub values: Vec<Option<f64>>,
+    /// The seed of each run, in the order of `values` (to replay one with `--seed`).
+    pub seeds: Vec<u64>,
 }
 
 /// The value at quantile `q` of sorted `values` (nearest rank), `None` when empty.
@@ -88,6 +90,7 @@ pub fn distributions(runs: &[Summary]) -> Vec<Distribution> {
                 p90: quantile(&sorted, 0.9),
                 max: sorted.last().copied(),
                 values,
+                seeds: runs.iter().map(|s| s.seed).collect(),
             }
         })
         .collect()

@@ -107,6 +107,7 @@ fn several_runs_show_each_metric_as_a_distribution() {
         (Some(40.0), Some(45.0), Some(90.0), Some(90.0))
     );
     assert_eq!(rto.n, 5);
+    assert_eq!(rto.seeds, [1, 2, 3, 4, 5]);
     let text = render_multi_terminal(&runs);
     assert!(
         text.contains("5 runs of orders-active-passive — 0 passed, 5 failed"),

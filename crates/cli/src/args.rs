@@ -43,10 +43,15 @@ pub struct RunChoices {
     #[arg(long, value_enum)]
     pub engine: Option<EngineChoice>,
     /// Simulate N runs, with seeds S, S+1, ..., S+N-1 (S: --seed or the file's),
-    /// in parallel, each in its own folder, plus one report of every metric's
-    /// distribution across them. Default folder: runs/<name>-seeds-<first>-<last>.
+    /// in parallel, each with its summary.json in its own folder, plus one report of
+    /// every metric's distribution across them. Default folder:
+    /// runs/<name>-seeds-<first>-<last>.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
     pub runs: Option<u64>,
+    /// With --runs: keep every run's whole folder (its record and reports), not only
+    /// its summary.json. Any run can be made again with --seed instead.
+    #[arg(long, requires = "runs")]
+    pub keep_records: bool,
 }
 
 /// An engine named on the command line.

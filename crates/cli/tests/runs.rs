@@ -42,7 +42,29 @@ fn each_seed_gets_the_run_a_single_run_with_that_seed_makes() {
         six,
         "another seed, another run"
     );
+    // Only the summary is kept: the run is made again, byte for byte, with --seed.
+    let kept: Vec<_> = fs::read_dir(out_dir.join("seed-7"))
+        .expect("seed-7")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(kept, ["summary.json"]);
+
+    // `faultline report` on the folder re-renders the page from the runs' summaries.
+    fs::remove_file(out_dir.join("runs.html")).expect("remove the page");
+    let again = common::faultline_in(dir.path(), &["report", "runs/tiny-runs-seeds-5-7", "-q"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(out_dir.join("runs.html").is_file());
+
+    // --keep-records keeps every run's whole folder, with the same summary; running
+    // again into the same folder replaces the simulated runs.
+    let whole = common::faultline_in(
+        dir.path(),
+        &["run", "tiny.yaml", "--runs", "3", "--keep-records", "-q"],
+    );
+    assert_eq!(whole.status.code(), Some(0));
     assert!(out_dir.join("seed-7/report.html").is_file());
+    assert!(out_dir.join("seed-7/buckets.jsonl").is_file());
+    assert_eq!(summary_of(&out_dir.join("seed-6")), six);
 }
 
 #[test]

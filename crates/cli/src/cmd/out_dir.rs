@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use faultline_analyze::{Summary, SUMMARY_FILE};
 use faultline_record::{layout, Engine, RunMeta};
 
 use crate::exit::Failure;
@@ -38,8 +39,19 @@ fn holds(dir: &Path) -> Holds {
     match meta {
         Some(meta) if meta.engine == Engine::Sim => Holds::SimulatedRun,
         Some(meta) => Holds::LiveRun(meta.started_at),
-        None => Holds::OtherFiles,
+        // A run of `--runs` keeps only its summary.
+        None => match read_summary(dir) {
+            Some(summary) if summary.engine == "sim" => Holds::SimulatedRun,
+            Some(_) => Holds::LiveRun(None),
+            None => Holds::OtherFiles,
+        },
     }
+}
+
+/// The run's summary.json in `dir`, if it has a readable one.
+fn read_summary(dir: &Path) -> Option<Summary> {
+    let bytes = std::fs::read(dir.join(SUMMARY_FILE)).ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// `dir` if a run may write into it (`--out DIR`); otherwise why not.
@@ -140,6 +152,17 @@ mod tests {
         assert!(note.unwrap().contains("holds an earlier live run"));
         run_folder(&root.path().join("live-2"), Engine::Live);
         assert_eq!(choose_default(&live).unwrap().0, root.path().join("live-3"));
-        assert_eq!(choose_default(&sim).unwrap(), (sim, None));
+        assert_eq!(choose_default(&sim).unwrap(), (sim.clone(), None));
+
+        // A run of `--runs` keeps only its summary (cli/tests/runs.rs runs into such
+        // folders again); a summary.json that is not a whole summary is no run.
+        let summary_only = root.path().join("seed-3");
+        std::fs::create_dir_all(&summary_only).unwrap();
+        std::fs::write(
+            summary_only.join(SUMMARY_FILE),
+            r#"{"summary_version":1,"experiment":"x","engine":"sim"}"#,
+        )
+        .unwrap();
+        assert_eq!(holds(&summary_only), Holds::OtherFiles, "not a whole summary");
     }
 }

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use faultline_analyze::{analyze, Analysis, Summary};
+use faultline_analyze::{analyze, Analysis, Summary, SUMMARY_FILE};
 use faultline_record::{layout, RunRecord};
 use faultline_report::{
     render_html, render_junit, render_markdown, render_multi, render_multi_terminal,
@@ -102,7 +102,7 @@ pub fn report(
             // The folder of `faultline run --runs N`: its runs, its page.
             let mut summaries: Vec<Summary> = Vec::new();
             for dir in runs_in(set) {
-                summaries.push(load_run(&dir)?.analysis.summary);
+                summaries.push(summary_of(&dir)?);
             }
             let path = out.map_or_else(|| set.join(RUNS_HTML), Path::to_path_buf);
             report_runs(&summaries, &path, output)
@@ -123,7 +123,7 @@ pub fn report(
         many => {
             let mut summaries: Vec<Summary> = Vec::with_capacity(many.len());
             for dir in many {
-                summaries.push(load_run(dir)?.analysis.summary);
+                summaries.push(summary_of(dir)?);
             }
             let path = out
                 .map(Path::to_path_buf)
@@ -133,7 +133,21 @@ pub fn report(
     }
 }
 
-/// The run folders directly inside `dir` (those holding a run.json), `seed-<n>`
+/// A run's summary: its record analyzed again, or for a run of `run --runs N` that
+/// kept only its summary.json, that file.
+fn summary_of(dir: &Path) -> Result<Summary, Failure> {
+    if dir.join(layout::RUN).exists() {
+        return Ok(load_run(dir)?.analysis.summary);
+    }
+    let path = dir.join(SUMMARY_FILE);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Failure::new(format!("{}: cannot read: {e}", path.display())))?;
+    serde_json::from_str(&text)
+        .map_err(|e| Failure::new(format!("{}: not a run's summary: {e}", path.display())))
+}
+
+/// The run folders directly inside `dir` (those holding a run.json or, from `run
+/// --runs N`, a summary.json), `seed-<n>`
 /// folders in the order of their seeds and the others after them by name; none when
 /// `dir` cannot be read.
 fn runs_in(dir: &Path) -> Vec<PathBuf> {
@@ -142,7 +156,7 @@ fn runs_in(dir: &Path) -> Vec<PathBuf> {
     };
     let mut runs: Vec<(Option<u64>, PathBuf)> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join(layout::RUN).is_file())
+        .filter(|p| p.join(layout::RUN).is_file() || p.join(SUMMARY_FILE).is_file())
         .map(|p| {
             let seed = p
                 .file_name()

@@ -31,7 +31,7 @@ pub fn run(file: &Path, choices: &RunChoices, output: &OutputArgs) -> Result<Out
                 file.display()
             )));
         }
-        return super::runs::run_seeds(file, &experiment, runs, out, output);
+        return super::runs::run_seeds(file, &experiment, runs, choices, output);
     }
     if live {
         faultline_live::check(&experiment).map_err(|problems| {

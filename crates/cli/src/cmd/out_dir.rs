@@ -163,6 +163,10 @@ mod tests {
             r#"{"summary_version":1,"experiment":"x","engine":"sim"}"#,
         )
         .unwrap();
-        assert_eq!(holds(&summary_only), Holds::OtherFiles, "not a whole summary");
+        assert_eq!(
+            holds(&summary_only),
+            Holds::OtherFiles,
+            "not a whole summary"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! The load profile: stages, model, operation mix, keys and sessions.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::model::architecture::Distribution;
 use crate::units::{Duration, Fraction, Rate};
@@ -54,7 +54,7 @@ pub struct Workload {
 /// A bare duration is the mean of exponential pauses: users then fall out of step
 /// as real ones do, where equal pauses would keep a step of users arriving together.
 /// Both engines draw pauses from the same distribution.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum ThinkTime {
     /// `think_time: 1s`: exponential pauses with this mean (`0s`: none).
@@ -71,45 +71,6 @@ impl ThinkTime {
             ThinkTime::Mean(mean) => Distribution::Exponential { mean: *mean },
             ThinkTime::Distribution(d) => d.clone(),
         }
-    }
-}
-
-impl<'de> Deserialize<'de> for ThinkTime {
-    /// By hand rather than `untagged`: a mistake inside the distribution keeps its own
-    /// message and place instead of "did not match any variant".
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::value::{
-            F64Deserializer, I64Deserializer, StrDeserializer, U64Deserializer,
-        };
-        use serde::de::{MapAccess, Visitor};
-
-        struct ThinkTimeVisitor;
-        impl<'de> Visitor<'de> for ThinkTimeVisitor {
-            type Value = ThinkTime;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a duration such as `1s` (the mean of exponential pauses) or a \
-                     distribution such as `{ fixed: 1s }` or `{ uniform: { min: 1s, max: 3s } }`",
-                )
-            }
-            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<ThinkTime, E> {
-                Duration::deserialize(StrDeserializer::<E>::new(text)).map(ThinkTime::Mean)
-            }
-            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<ThinkTime, E> {
-                Duration::deserialize(U64Deserializer::<E>::new(n)).map(ThinkTime::Mean)
-            }
-            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<ThinkTime, E> {
-                Duration::deserialize(I64Deserializer::<E>::new(n)).map(ThinkTime::Mean)
-            }
-            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<ThinkTime, E> {
-                Duration::deserialize(F64Deserializer::<E>::new(n)).map(ThinkTime::Mean)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ThinkTime, A::Error> {
-                Distribution::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    .map(ThinkTime::Distribution)
-            }
-        }
-        deserializer.deserialize_any(ThinkTimeVisitor)
     }
 }
 

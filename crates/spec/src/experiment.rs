@@ -39,9 +39,15 @@ impl Experiment {
     /// engine's), located in the file like validation's own problems: at the field, or
     /// at the deepest part of the path the file has.
     pub fn diagnostic_at(&self, path: FieldPath, message: impl Into<String>) -> Diagnostic {
-        let span = match tree::parse_tree(&self.source_text) {
-            Ok(Some(root)) => root.locate(&path).owner_span(),
-            _ => Span {
+        let root = tree::parse_tree(&self.source_text).ok().flatten();
+        self.diagnostic_in(root.as_ref(), path, message.into())
+    }
+
+    /// [`Self::diagnostic_at`] in the file's tree `root` (`None`: at its start).
+    fn diagnostic_in(&self, root: Option<&Node>, path: FieldPath, message: String) -> Diagnostic {
+        let span = match root {
+            Some(root) => root.locate(&path).owner_span(),
+            None => Span {
                 line: 1,
                 column: 1,
                 ..Span::default()
@@ -51,7 +57,7 @@ impl Experiment {
             file: self.source_path.clone(),
             span,
             path,
-            message: message.into(),
+            message,
         }
     }
     /// A problem that a later check reported as text beginning with the field's path
@@ -74,14 +80,12 @@ impl Experiment {
             None => (FieldPath::root(), path_text),
         };
         // Text that does not start with a field of the file is about the whole file.
-        if path.is_root() {
-            return self.diagnostic_at(path, problem);
-        }
         let message = match unmatched.trim_start_matches('.') {
+            _ if path.is_root() => problem.to_string(),
             "" => message.to_string(),
             tail => format!("{tail}: {message}"),
         };
-        self.diagnostic_at(path, message)
+        self.diagnostic_in(root.as_ref(), path, message)
     }
 
     /// Problems that a later check reported as text ([`Self::diagnostic_for`]), as the

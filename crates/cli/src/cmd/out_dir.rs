@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use faultline_analyze::{Summary, SUMMARY_FILE};
 use faultline_record::{layout, Engine, RunMeta};
 
 use crate::exit::Failure;
@@ -40,18 +39,12 @@ fn holds(dir: &Path) -> Holds {
         Some(meta) if meta.engine == Engine::Sim => Holds::SimulatedRun,
         Some(meta) => Holds::LiveRun(meta.started_at),
         // A run of `--runs` keeps only its summary.
-        None => match read_summary(dir) {
-            Some(summary) if summary.engine == "sim" => Holds::SimulatedRun,
-            Some(_) => Holds::LiveRun(None),
-            None => Holds::OtherFiles,
+        None => match super::report::read_summary(dir) {
+            Ok(summary) if summary.engine == "sim" => Holds::SimulatedRun,
+            Ok(_) => Holds::LiveRun(None),
+            Err(_) => Holds::OtherFiles,
         },
     }
-}
-
-/// The run's summary.json in `dir`, if it has a readable one.
-fn read_summary(dir: &Path) -> Option<Summary> {
-    let bytes = std::fs::read(dir.join(SUMMARY_FILE)).ok()?;
-    serde_json::from_slice(&bytes).ok()
 }
 
 /// `dir` if a run may write into it (`--out DIR`); otherwise why not.
@@ -109,6 +102,7 @@ pub fn choose_default(default: &Path) -> Result<(PathBuf, Option<String>), Failu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use faultline_analyze::SUMMARY_FILE;
 
     fn run_folder(dir: &Path, engine: Engine) {
         std::fs::create_dir_all(dir).unwrap();

@@ -94,19 +94,25 @@ pub fn report(
     out: Option<&Path>,
     output: &OutputArgs,
 ) -> Result<Outcome, Failure> {
+    // The folder of `faultline run --runs N`, alone: its runs, its page.
+    if let [set] = run_dirs {
+        let runs = match set.join(layout::RUN).exists() {
+            true => Vec::new(),
+            false => runs_in(set),
+        };
+        if !runs.is_empty() {
+            let summaries = runs
+                .iter()
+                .map(|dir| read_summary(dir))
+                .collect::<Result<Vec<_>, _>>()?;
+            let path = out.map_or_else(|| set.join(RUNS_HTML), Path::to_path_buf);
+            return report_runs(&summaries, &path, output);
+        }
+    }
     match run_dirs {
         [] => Err(Failure::new(
             "give at least one run folder (the output folder of `faultline run`)",
         )),
-        [set] if !set.join(layout::RUN).exists() && !runs_in(set).is_empty() => {
-            // The folder of `faultline run --runs N`: its runs, its page.
-            let mut summaries: Vec<Summary> = Vec::new();
-            for dir in runs_in(set) {
-                summaries.push(summary_of(&dir)?);
-            }
-            let path = out.map_or_else(|| set.join(RUNS_HTML), Path::to_path_buf);
-            report_runs(&summaries, &path, output)
-        }
         [one] => {
             let run = load_run(one)?;
             let written = write_reports(one, &run.record, &run.experiment, &run.analysis)?;
@@ -123,7 +129,7 @@ pub fn report(
         many => {
             let mut summaries: Vec<Summary> = Vec::with_capacity(many.len());
             for dir in many {
-                summaries.push(summary_of(dir)?);
+                summaries.push(read_summary(dir)?);
             }
             let path = out
                 .map(Path::to_path_buf)
@@ -135,7 +141,7 @@ pub fn report(
 
 /// A run's summary: its record analyzed again, or for a run of `run --runs N` that
 /// kept only its summary.json, that file.
-fn summary_of(dir: &Path) -> Result<Summary, Failure> {
+pub(super) fn read_summary(dir: &Path) -> Result<Summary, Failure> {
     if dir.join(layout::RUN).exists() {
         return Ok(load_run(dir)?.analysis.summary);
     }
@@ -147,9 +153,8 @@ fn summary_of(dir: &Path) -> Result<Summary, Failure> {
 }
 
 /// The run folders directly inside `dir` (those holding a run.json or, from `run
-/// --runs N`, a summary.json), `seed-<n>`
-/// folders in the order of their seeds and the others after them by name; none when
-/// `dir` cannot be read.
+/// --runs N`, a summary.json): `seed-<n>` folders in the order of their seeds, the
+/// others after them by name; none when `dir` cannot be read.
 fn runs_in(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();

@@ -54,6 +54,14 @@ fn each_seed_gets_the_run_a_single_run_with_that_seed_makes() {
     let again = common::faultline_in(dir.path(), &["report", "runs/tiny-runs-seeds-5-7", "-q"]);
     assert_eq!(again.status.code(), Some(0));
     assert!(out_dir.join("runs.html").is_file());
+    // One of those runs alone has no record to re-render: it says how to make it again.
+    let one = common::faultline_in(dir.path(), &["report", "runs/tiny-runs-seeds-5-7/seed-6"]);
+    assert_eq!(one.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&one.stderr);
+    assert!(
+        stderr.contains("faultline run FILE --seed 6 --out DIR"),
+        "{stderr}"
+    );
 
     // --keep-records keeps every run's whole folder, with the same summary; running
     // again into the same folder replaces the simulated runs.

@@ -42,6 +42,15 @@ pub fn load_run(run_dir: &Path) -> Result<LoadedRun, Failure> {
             run_dir.display()
         )));
     }
+    if !run_dir.join(layout::RUN).exists() && run_dir.join(SUMMARY_FILE).is_file() {
+        let seed = read_summary(run_dir).map_or_else(|_| "S".to_string(), |s| s.seed.to_string());
+        return Err(Failure::new(format!(
+            "{}: holds only the summary of a run of `faultline run --runs N`, not its record; \
+             make that run again with `faultline run FILE --seed {seed} --out DIR` (or the \
+             runs with --keep-records)",
+            run_dir.display()
+        )));
+    }
     let record = RunRecord::load(run_dir).map_err(|e| {
         Failure::new(format!(
             "{e}\n(a run folder holds run.json, experiment.yaml, buckets.jsonl, markers.jsonl, \

@@ -51,7 +51,7 @@ mod world;
 
 use std::path::Path;
 
-use faultline_record::{Engine, Progress, Recorder, RunMeta};
+use faultline_record::{Engine, Progress, Recorder, RunMeta, RunRecord};
 use faultline_spec::Experiment;
 
 pub use sim::{ComponentStats, Simulation};
@@ -98,4 +98,21 @@ pub fn run(
     let rec = Recorder::create(out_dir, meta, experiment.source_text())?;
     let (meta, _) = sim.run_to_end(rec, progress)?;
     Ok(meta)
+}
+
+/// Runs `sim`, made from `experiment` with the experiment's own seed, to its end with
+/// the record kept in memory, and returns that record (the one [`run`] writes and
+/// `RunRecord::load` reads back) with the finished simulation (its decision trace).
+/// For many runs analyzed and not kept: replications and searches.
+pub fn run_in_memory(
+    experiment: &Experiment,
+    sim: Simulation,
+) -> Result<(RunRecord, Simulation), SimError> {
+    let meta = RunMeta::new(&experiment.raw().name, Engine::Sim, experiment.seed());
+    let (rec, kept) = Recorder::in_memory(meta, experiment.source_text());
+    let (_, sim) = sim.run_to_end(rec, &mut |_| {})?;
+    let record = kept.take().ok_or_else(|| {
+        SimError::Model("the simulation ended without finishing its record".into())
+    })?;
+    Ok((record, sim))
 }

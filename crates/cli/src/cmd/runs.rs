@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use faultline_analyze::{analyze, Summary, SUMMARY_FILE};
-use faultline_record::{write_json_atomically, Engine, Recorder, RunMeta};
+use faultline_record::write_json_atomically;
 use faultline_report::ProgressLines;
-use faultline_sim::Simulation;
+use faultline_sim::{SimError, Simulation};
 use faultline_spec::Experiment;
 use rayon::prelude::*;
 
@@ -103,16 +103,9 @@ pub fn run_seeds(
 
 /// The run's summary, its record kept in memory: the same summary as the one the
 /// analysis of its record on disk gives.
-fn simulate_in_memory(experiment: &Experiment) -> Result<Summary, String> {
-    let seed = experiment.seed();
-    let sim = Simulation::new(experiment, seed).map_err(|e| e.to_string())?;
-    let meta = RunMeta::new(&experiment.raw().name, Engine::Sim, seed);
-    let (recorder, kept) = Recorder::in_memory(meta, experiment.source_text());
-    sim.run_to_end(recorder, &mut |_| {})
-        .map_err(|e| e.to_string())?;
-    let record = kept
-        .take()
-        .ok_or("the simulation ended without finishing its record")?;
+fn simulate_in_memory(experiment: &Experiment) -> Result<Summary, SimError> {
+    let sim = Simulation::new(experiment, experiment.seed())?;
+    let (record, _) = faultline_sim::run_in_memory(experiment, sim)?;
     Ok(analyze(&record, experiment).summary)
 }
 

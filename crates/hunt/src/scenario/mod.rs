@@ -25,7 +25,6 @@ use std::path::{Path, PathBuf};
 
 use explain::{Explanation, RunEvidence};
 use faultline_analyze::analyze;
-use faultline_record::{Engine, Recorder, RunMeta};
 use faultline_sim::{DecisionPoint, Simulation};
 use faultline_spec::{Experiment, HuntMethod, HuntObjective, RawExperiment};
 use serde::Serialize;
@@ -305,14 +304,8 @@ impl ScenarioHunt {
         let fail = |e: String| HuntError::input(experiment.source_path(), e);
         let mut sim = Simulation::new(experiment, seed).map_err(|e| fail(e.to_string()))?;
         sim.enable_trace();
-        let meta = RunMeta::new(&experiment.raw().name, Engine::Sim, seed);
-        let (rec, kept) = Recorder::in_memory(meta, experiment.source_text());
-        let (_, sim) = sim
-            .run_to_end(rec, &mut |_| {})
-            .map_err(|e| fail(e.to_string()))?;
-        let record = kept
-            .take()
-            .ok_or_else(|| fail("the simulation ended without finishing its record".into()))?;
+        let (record, sim) =
+            faultline_sim::run_in_memory(experiment, sim).map_err(|e| fail(e.to_string()))?;
         let analysis = analyze(&record, experiment);
         Ok(RunEvidence {
             summary: analysis.summary,
@@ -527,11 +520,8 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             faultline_sim::run(&exp, dir.path(), &mut |_| {}).unwrap();
             let loaded = RunRecord::load(dir.path()).unwrap();
-            let meta = RunMeta::new(&exp.raw().name, Engine::Sim, exp.seed());
-            let (rec, kept) = Recorder::in_memory(meta, exp.source_text());
             let sim = Simulation::new(&exp, exp.seed()).unwrap();
-            sim.run_to_end(rec, &mut |_| {}).unwrap();
-            let kept = kept.take().expect("a finished run hands its record over");
+            let (kept, _) = faultline_sim::run_in_memory(&exp, sim).unwrap();
             assert!(
                 !loaded.markers.is_empty()
                     && !loaded.ledger.is_empty()

@@ -39,7 +39,7 @@ fn holds(dir: &Path) -> Holds {
         Some(meta) if meta.engine == Engine::Sim => Holds::SimulatedRun,
         Some(meta) => Holds::LiveRun(meta.started_at),
         // A run of `--runs` keeps only its summary.
-        None => match super::report::read_summary(dir) {
+        None => match super::report::summary_file(dir) {
             Ok(summary) if summary.engine == "sim" => Holds::SimulatedRun,
             Ok(_) => Holds::LiveRun(None),
             Err(_) => Holds::OtherFiles,

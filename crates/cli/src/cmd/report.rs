@@ -43,7 +43,7 @@ pub fn load_run(run_dir: &Path) -> Result<LoadedRun, Failure> {
         )));
     }
     if !run_dir.join(layout::RUN).exists() && run_dir.join(SUMMARY_FILE).is_file() {
-        let seed = read_summary(run_dir).map_or_else(|_| "S".to_string(), |s| s.seed.to_string());
+        let seed = summary_file(run_dir).map_or_else(|_| "S".to_string(), |s| s.seed.to_string());
         return Err(Failure::new(format!(
             "{}: holds only the summary of a run of `faultline run --runs N`, not its record; \
              make that run again with `faultline run FILE --seed {seed} --out DIR` (or the \
@@ -154,6 +154,11 @@ pub(super) fn read_summary(dir: &Path) -> Result<Summary, Failure> {
     if dir.join(layout::RUN).exists() {
         return Ok(load_run(dir)?.analysis.summary);
     }
+    summary_file(dir)
+}
+
+/// The summary.json in `dir`, as written, without analyzing anything.
+pub(super) fn summary_file(dir: &Path) -> Result<Summary, Failure> {
     let path = dir.join(SUMMARY_FILE);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| Failure::new(format!("{}: cannot read: {e}", path.display())))?;

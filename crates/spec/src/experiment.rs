@@ -66,6 +66,12 @@ impl Experiment {
     /// against the file's own keys; a tail of the path the file does not have stays in
     /// the message.
     pub fn diagnostic_for(&self, problem: &str) -> Diagnostic {
+        let root = tree::parse_tree(&self.source_text).ok().flatten();
+        self.diagnostic_for_in(root.as_ref(), problem)
+    }
+
+    /// [`Self::diagnostic_for`] in the file's tree `root` (`None`: at its start).
+    fn diagnostic_for_in(&self, root: Option<&Node>, problem: &str) -> Diagnostic {
         let path_len = problem
             .find(|c: char| !(c.is_ascii_alphanumeric() || "_-.[]".contains(c)))
             .unwrap_or(problem.len());
@@ -74,8 +80,7 @@ impl Experiment {
             .strip_prefix(": ")
             .or_else(|| rest.strip_prefix(' '))
             .unwrap_or(rest);
-        let root = tree::parse_tree(&self.source_text).ok().flatten();
-        let (path, unmatched) = match &root {
+        let (path, unmatched) = match root {
             Some(root) => path_in(root, path_text),
             None => (FieldPath::root(), path_text),
         };
@@ -85,14 +90,18 @@ impl Experiment {
             "" => message.to_string(),
             tail => format!("{tail}: {message}"),
         };
-        self.diagnostic_in(root.as_ref(), path, message)
+        self.diagnostic_in(root, path, message)
     }
 
     /// Problems that a later check reported as text ([`Self::diagnostic_for`]), as the
     /// errors of this file: in the order of the file, and with the lines they point
     /// at for [`SpecErrors::render_snippets`].
     pub fn errors_for(&self, problems: &[String]) -> SpecErrors {
-        let diagnostics = problems.iter().map(|p| self.diagnostic_for(p)).collect();
+        let root = tree::parse_tree(&self.source_text).ok().flatten();
+        let diagnostics = problems
+            .iter()
+            .map(|p| self.diagnostic_for_in(root.as_ref(), p))
+            .collect();
         SpecErrors::new(diagnostics, &self.source_text)
     }
 

@@ -185,12 +185,8 @@ fn runs_in(dir: &Path) -> Vec<PathBuf> {
             (seed, p)
         })
         .collect();
-    runs.sort_by(|a, b| match (a.0, b.0) {
-        (Some(x), Some(y)) => x.cmp(&y),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.1.cmp(&b.1),
-    });
+    // Seeds first, in order; then the others by name.
+    runs.sort_by(|a, b| (a.0.is_none(), a.0, &a.1).cmp(&(b.0.is_none(), b.0, &b.1)));
     runs.into_iter().map(|(_, p)| p).collect()
 }
 

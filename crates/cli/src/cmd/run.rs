@@ -34,10 +34,7 @@ pub fn run(file: &Path, choices: &RunChoices, output: &OutputArgs) -> Result<Out
         return super::runs::run_seeds(file, &experiment, runs, choices, output);
     }
     if live {
-        faultline_live::check(&experiment).map_err(|problems| {
-            let errors = experiment.errors_for(&problems);
-            super::validate::print_problems(file, &errors, " for the live engine")
-        })?;
+        super::validate::check_live(file, &experiment)?;
     }
     let (out_dir, moved) = match out {
         Some(dir) => (super::out_dir::check_given(dir)?, None),

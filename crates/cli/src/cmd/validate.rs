@@ -4,7 +4,7 @@ use std::io::IsTerminal as _;
 use std::path::Path;
 
 use faultline_report::counted;
-use faultline_spec::{EngineKind, SpecErrors};
+use faultline_spec::{EngineKind, Experiment, SpecErrors};
 
 use crate::exit::{Failure, Outcome};
 use crate::out::{err, errln, outln};
@@ -31,10 +31,7 @@ pub fn validate(file: &Path) -> Result<Outcome, Failure> {
             }
             // What the live engine will need of its `live` section (nothing is reached).
             if raw.engine.unwrap_or_default() == EngineKind::Live {
-                if let Err(problems) = faultline_live::check(&experiment) {
-                    let errors = experiment.errors_for(&problems);
-                    return Err(print_problems(file, &errors, " for the live engine"));
-                }
+                check_live(file, &experiment)?;
             }
             outln!(
                 "{}: ok — experiment `{}`: {}, {}, {}",
@@ -50,10 +47,19 @@ pub fn validate(file: &Path) -> Result<Outcome, Failure> {
     }
 }
 
+/// The `live` section as the live engine reads it (nothing is reached); its problems
+/// printed, located in `file`, like the file's own.
+pub(super) fn check_live(file: &Path, experiment: &Experiment) -> Result<(), Failure> {
+    faultline_live::check(experiment).map_err(|problems| {
+        let errors = experiment.errors_for(&problems);
+        print_problems(file, &errors, " for the live engine")
+    })
+}
+
 /// Prints every problem to stderr (at a terminal with the offending line and a
 /// pointer under the value, otherwise `file:line:col: field.path: message` lines) and
 /// returns the failure that counts them, `what` saying what they are problems for.
-pub(super) fn print_problems(file: &Path, errors: &SpecErrors, what: &str) -> Failure {
+fn print_problems(file: &Path, errors: &SpecErrors, what: &str) -> Failure {
     if std::io::stderr().is_terminal() {
         err!("{}", errors.render_snippets());
     } else {

@@ -8,7 +8,9 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use faultline_proxy::{ProxyConfig, ProxyHandle, ProxyRegistry, Stream, ToxicConfig, ToxicKind};
+use faultline_proxy::{
+    ProxyConfig, ProxyHandle, ProxyRegistry, ProxyStats, Stream, ToxicConfig, ToxicKind,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::{timeout, Instant};
 
@@ -68,9 +70,11 @@ async fn passthrough_echoes_and_counts_connections() {
     round_trip(&mut b, b"world", IO_TIMEOUT)
         .await
         .expect("b echoes");
-    // Counters are bumped just after the write the client already saw: wait briefly.
+    // Each direction's counter is bumped just after its write, which the peer
+    // may already have seen (the echo can come back first): wait for both.
     let deadline = Instant::now() + IO_TIMEOUT;
-    while handle.stats().bytes_downstream < 10 && Instant::now() < deadline {
+    let counted = |s: ProxyStats| s.bytes_upstream >= 10 && s.bytes_downstream >= 10;
+    while !counted(handle.stats()) && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let stats = handle.stats();

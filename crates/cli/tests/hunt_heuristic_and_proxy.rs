@@ -38,6 +38,26 @@ fn a_heuristic_hunt_writes_a_case_that_reruns_to_the_same_gap() {
         .unwrap();
     assert_eq!(rerun.status.code(), Some(0), "{rerun:?}");
     assert!(String::from_utf8_lossy(&rerun.stdout).contains("reproduced"));
+    // With `--json`, the re-run as JSON; a case whose recorded gap was edited does
+    // not reproduce (exit code 1).
+    let mut edited = value.clone();
+    edited["gap"] = serde_json::json!(gap + 5.0);
+    let edited_case = dir.path().join("edited.json");
+    std::fs::write(&edited_case, edited.to_string()).unwrap();
+    for (file, recorded, reproduced, code) in
+        [(&case, gap, true, 0), (&edited_case, gap + 5.0, false, 1)]
+    {
+        let rerun = faultline()
+            .args(["hunt-heuristic", "--json", "--rerun"])
+            .arg(file)
+            .output()
+            .unwrap();
+        assert_eq!(rerun.status.code(), Some(code), "{rerun:?}");
+        let json: serde_json::Value = serde_json::from_slice(&rerun.stdout).unwrap();
+        assert_eq!(json["reproduced"], reproduced, "{json}");
+        assert_eq!(json["gap"].as_f64(), Some(gap), "{json}");
+        assert_eq!(json["gap_recorded"].as_f64(), Some(recorded), "{json}");
+    }
 }
 
 #[test]

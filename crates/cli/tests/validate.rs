@@ -104,7 +104,7 @@ fn the_schema_command_prints_the_committed_schema() {
 }
 
 #[test]
-fn a_hunt_section_varying_a_field_the_experiment_lacks_is_invalid() {
+fn a_hunt_section_varying_a_field_the_experiment_lacks_is_invalid_for_validate_and_run() {
     let text = std::fs::read_to_string(repo_file("examples/hunt-replication-lag.yaml"))
         .expect("the example reads");
     let (code, stdout, _) = faultline(&["validate", "examples/hunt-replication-lag.yaml"]);
@@ -118,9 +118,6 @@ fn a_hunt_section_varying_a_field_the_experiment_lacks_is_invalid() {
     let file = dir.path().join("broken-hunt.yaml");
     std::fs::write(&file, broken).expect("written");
     let path = file.to_string_lossy().into_owned();
-    let (code, stdout, stderr) = faultline(&["validate", &path]);
-    assert_eq!(code, 2, "stdout: {stdout}\nstderr: {stderr}");
-    let first = stderr.lines().next().unwrap_or_default();
     // The line and column of the entry, found in the file as written.
     let entry = text
         .lines()
@@ -133,12 +130,21 @@ fn a_hunt_section_varying_a_field_the_experiment_lacks_is_invalid() {
         .find('{')
         .unwrap_or(0)
         + 1;
-    assert!(
-        first.starts_with(&format!("{path}:{}:{column}: hunt.vary[", entry + 1)),
-        "{stderr}"
-    );
-    assert!(
-        first.contains("architecture.db.replication.lag.median"),
-        "{stderr}"
-    );
+    // `run` makes the same check before it starts, and writes nothing.
+    let out = dir.path().join("run");
+    let out = out.to_string_lossy().into_owned();
+    for args in [vec!["validate", &path], vec!["run", &path, "--out", &out]] {
+        let (code, stdout, stderr) = faultline(&args);
+        assert_eq!(code, 2, "{args:?}: stdout: {stdout}\nstderr: {stderr}");
+        let first = stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with(&format!("{path}:{}:{column}: hunt.vary[", entry + 1)),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            first.contains("architecture.db.replication.lag.median"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert!(!Path::new(&out).exists(), "run wrote {out}");
 }

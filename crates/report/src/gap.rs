@@ -197,6 +197,15 @@ pub fn compare(sim: &Summary, live: &Summary) -> Gap {
     gap
 }
 
+/// How a run's engine reads in a sentence.
+fn engine_name(engine: &str) -> String {
+    match engine {
+        "sim" => "simulated".into(),
+        "live" => "live".into(),
+        other => format!("of the `{other}` engine"),
+    }
+}
+
 fn side(s: &Summary) -> Side {
     Side {
         engine: s.engine.clone(),
@@ -214,6 +223,21 @@ fn explain(sim: &Summary, live: &Summary, gap: &Gap) -> Vec<String> {
             sim.experiment, live.experiment
         ));
     }
+    if (sim.engine.as_str(), live.engine.as_str()) != ("sim", "live") {
+        let swap = if (sim.engine.as_str(), live.engine.as_str()) == ("live", "sim") {
+            ": swap the two folders"
+        } else {
+            ""
+        };
+        out.push(format!(
+            "The first run is {} and the second {}: the gap reads the first as the prediction \
+             (a simulated run) and the second as the measurement (a live run){swap}.",
+            engine_name(&sim.engine),
+            engine_name(&live.engine)
+        ));
+    }
+    // What the runs are comes first; whether they differ is said after it either way.
+    let notes = out.len();
     let (p, m) = (&sim.metrics, &live.metrics);
     match (p.rto_s, m.rto_s) {
         (Some(pr), Some(mr)) if (mr - pr).abs() >= 0.05 => {
@@ -311,7 +335,7 @@ fn explain(sim: &Summary, live: &Summary, gap: &Gap) -> Vec<String> {
             }
         }
     }
-    if out.is_empty() {
+    if out.len() == notes {
         out.push(
             "The live measurement matches the prediction on every metric compared.".to_string(),
         );

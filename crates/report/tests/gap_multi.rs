@@ -76,7 +76,9 @@ fn the_gap_names_the_part_that_explains_it() {
 #[test]
 fn identical_runs_have_no_gap() {
     let (sim, _) = pair();
-    let gap = compare(&sim, &sim);
+    let mut live = sim.clone();
+    live.engine = "live".into();
+    let gap = compare(&sim, &live);
     assert!(gap
         .metrics
         .iter()
@@ -84,6 +86,27 @@ fn identical_runs_have_no_gap() {
     assert_eq!(
         gap.explanation,
         ["The live measurement matches the prediction on every metric compared."]
+    );
+}
+
+#[test]
+fn runs_of_other_engines_than_a_prediction_and_a_measurement_are_named() {
+    let (sim, live) = pair();
+    let swapped = compare(&live, &sim);
+    assert_eq!(
+        swapped.explanation[0],
+        "The first run is live and the second simulated: the gap reads the first as the \
+         prediction (a simulated run) and the second as the measurement (a live run): swap \
+         the two folders."
+    );
+    let two_predictions = compare(&sim, &sim);
+    assert_eq!(
+        two_predictions.explanation,
+        [
+            "The first run is simulated and the second simulated: the gap reads the first as \
+             the prediction (a simulated run) and the second as the measurement (a live run).",
+            "The live measurement matches the prediction on every metric compared."
+        ]
     );
 }
 

@@ -58,7 +58,11 @@ pub fn hunt(args: &HeuristicHuntArgs, output: &OutputArgs) -> Result<Outcome, Fa
 /// Re-runs a case file and says whether it reproduces its recorded gap.
 pub fn rerun_case(case_path: &Path, output: &OutputArgs) -> Result<Outcome, Failure> {
     let rerun = rerun(case_path).map_err(|e| Failure::new(e.to_string()))?;
-    if !output.quiet {
+    if output.json {
+        let text = serde_json::to_string_pretty(&rerun)
+            .map_err(|e| Failure::new(format!("cannot print the re-run as JSON: {e}")))?;
+        outln!("{text}");
+    } else if !output.quiet {
         outln!(
             "{}: recorded gap {}, gap now {} — {}",
             case_path.display(),

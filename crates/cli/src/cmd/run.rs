@@ -23,18 +23,16 @@ pub fn run(file: &Path, choices: &RunChoices, output: &OutputArgs) -> Result<Out
     }
     let live = experiment.raw().engine.unwrap_or_default() == EngineKind::Live;
     let out = choices.out.as_deref();
-    if let Some(runs) = choices.runs {
-        if live {
-            return Err(Failure::new(format!(
-                "{}: --runs repeats a simulated run with other seeds; this experiment runs \
-                 live, one run against real systems (leave out --runs, or add --engine sim)",
-                file.display()
-            )));
-        }
-        return super::runs::run_seeds(file, &experiment, runs, choices, output);
+    if choices.runs.is_some() && live {
+        return Err(Failure::new(format!(
+            "{}: --runs repeats a simulated run with other seeds; this experiment runs \
+             live, one run against real systems (leave out --runs, or add --engine sim)",
+            file.display()
+        )));
     }
-    if live {
-        super::validate::check_live(file, &experiment)?;
+    super::validate::check_sections(file, &experiment)?;
+    if let Some(runs) = choices.runs {
+        return super::runs::run_seeds(file, &experiment, runs, choices, output);
     }
     let (out_dir, moved) = match out {
         Some(dir) => (super::out_dir::check_given(dir)?, None),

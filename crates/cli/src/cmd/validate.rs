@@ -17,22 +17,8 @@ use crate::out::{err, errln, outln};
 pub fn validate(file: &Path) -> Result<Outcome, Failure> {
     match faultline_spec::load(file) {
         Ok(experiment) => {
+            check_sections(file, &experiment)?;
             let raw = experiment.raw();
-            // The `hunt` section's paths and ranges mean something only against the rest
-            // of the experiment; the hunt checks them (without running anything).
-            if raw.hunt.is_some() {
-                if let Err(e) = faultline_hunt::scenario::ScenarioHunt::prepare(&experiment) {
-                    errln!("{}", hunt_diagnostic(&experiment, e));
-                    return Err(Failure::new(format!(
-                        "{}: 1 problem found in the hunt section",
-                        file.display()
-                    )));
-                }
-            }
-            // What the live engine will need of its `live` section (nothing is reached).
-            if raw.engine.unwrap_or_default() == EngineKind::Live {
-                check_live(file, &experiment)?;
-            }
             outln!(
                 "{}: ok — experiment `{}`: {}, {}, {}",
                 file.display(),
@@ -47,9 +33,30 @@ pub fn validate(file: &Path) -> Result<Outcome, Failure> {
     }
 }
 
+/// The checks of a loaded file's sections that mean something only against the rest
+/// of it: the `hunt` section (without running anything) and, when it runs live, the
+/// `live` section. `validate` and `run` make the same ones, so that a file `validate`
+/// calls ok is one `run` starts.
+pub(super) fn check_sections(file: &Path, experiment: &Experiment) -> Result<(), Failure> {
+    let raw = experiment.raw();
+    if raw.hunt.is_some() {
+        if let Err(e) = faultline_hunt::scenario::ScenarioHunt::prepare(experiment) {
+            errln!("{}", hunt_diagnostic(experiment, e));
+            return Err(Failure::new(format!(
+                "{}: 1 problem found in the hunt section",
+                file.display()
+            )));
+        }
+    }
+    if raw.engine.unwrap_or_default() == EngineKind::Live {
+        check_live(file, experiment)?;
+    }
+    Ok(())
+}
+
 /// The `live` section as the live engine reads it (nothing is reached); its problems
 /// printed, located in `file`, like the file's own.
-pub(super) fn check_live(file: &Path, experiment: &Experiment) -> Result<(), Failure> {
+fn check_live(file: &Path, experiment: &Experiment) -> Result<(), Failure> {
     faultline_live::check(experiment).map_err(|problems| {
         let errors = experiment.errors_for(&problems);
         print_problems(file, &errors, " for the live engine")

@@ -386,12 +386,19 @@ fn signed_seconds(v: f64) -> String {
 /// The RTO as the sum of its parts, e.g. `12.1s = detection 2s + activation 4s + rest 6.1s`.
 /// The remainder is negative when service came back before activation (a pause that
 /// ended first): it is subtracted and said so.
+/// Without a detection the rest is counted from the activation, and the time up to it
+/// is one undivided part.
 fn rto_equation(rto: f64, p: &RtoParts) -> String {
     let (rest, recovered_early) = match p.rest_s {
         Some(r) if r < 0.0 => (None, Some(-r)),
         r => (r, None),
     };
+    let until_activation = match (p.detection_s, p.rest_s) {
+        (None, Some(r)) => Some(rto - r),
+        _ => None,
+    };
     let parts: Vec<String> = [
+        ("until activation (no detection seen)", until_activation),
         ("detection", p.detection_s),
         ("activation", p.activation_s),
         ("rest", rest),
@@ -456,5 +463,14 @@ mod tests {
             "3.25s = detection 2s + activation 4s - 2.75s (recovered before activation)"
         );
         assert_eq!(rto_equation(1.5, &RtoParts::default()), "1.5s");
+        // No detection: the parts still add up to the RTO.
+        let undetected = RtoParts {
+            rest_s: Some(0.039),
+            ..RtoParts::default()
+        };
+        assert_eq!(
+            rto_equation(7.4, &undetected),
+            "7.4s = until activation (no detection seen) 7.361s + rest 0.039s"
+        );
     }
 }

@@ -133,6 +133,15 @@ const CASES: &[(&str, &[&str])] = &[
     ("condition-never-reached.yaml", &[
         "condition-never-reached.yaml:35:22: faults[0].when.users: the workload never reaches 500 users (its stages peak at 100): the fault would never start",
     ]),
+    ("condition-met-only-at-the-end.yaml", &[
+        "condition-met-only-at-the-end.yaml:34:22: faults[0].when.users: the workload reaches 100 users only as its last ramp ends, which ends the run: the fault would never start (give a lower level, or hold the load after the ramp)",
+    ]),
+    ("faults-waiting-for-themselves.yaml", &[
+        "faults-waiting-for-themselves.yaml:35:23: faults[0].when.signal: the fault waits for its own signal: it would never start",
+        "faults-waiting-for-themselves.yaml:36:23: faults[1].when.signal: the faults wait for each other (faults[1] waits for faults[2] waits for faults[1]): none of them would ever start",
+        "faults-waiting-for-themselves.yaml:37:23: faults[2].when.signal: the faults wait for each other (faults[2] waits for faults[1] waits for faults[2]): none of them would ever start",
+        "faults-waiting-for-themselves.yaml:38:23: faults[3].when.signal: the fault waits for faults[1], which never starts: it would never start either",
+    ]),
     // Meaning: the workload.
     ("stage-with-two-kinds.yaml", &[
         "stage-with-two-kinds.yaml:31:7: workload.stages[1]: a stage has exactly one of `hold`, `ramp` or `spike`; this one has `hold`, `ramp`: split it into one stage each",

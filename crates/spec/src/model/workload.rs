@@ -32,6 +32,7 @@ pub struct Workload {
     pub stages: Vec<Stage>,
     /// Pause of a virtual user between an answer and its next operation (closed model):
     /// a duration is the mean of exponential pauses; a distribution gives another shape.
+    /// Without it a user starts its next operation as soon as it has its answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub think_time: Option<ThinkTime>,
     /// Client-side timeout of one operation. Default: 10s.

@@ -2,7 +2,7 @@
 //! reachable conditions, and targets (components, nodes, roles, zones, edges).
 
 use crate::diag::FieldPath;
-use crate::model::{Component, DatabaseTopology, Fault, LoadLevel, LoadModel};
+use crate::model::{Component, DatabaseTopology, Fault, LoadLevel, LoadModel, Stage};
 use crate::suggest::{did_you_mean, list};
 use crate::units::Duration;
 
@@ -18,6 +18,66 @@ pub(super) fn check(c: &mut Checker<'_>) {
     let end = stages_total(c.raw);
     for (i, fault) in c.raw.faults.iter().enumerate() {
         check_fault(c, &base.index(i), fault, end);
+    }
+    check_waits(c, &base);
+}
+
+/// The fault a fault's `when: { signal: fault:<index>... }` waits for, if any.
+fn awaited_fault(fault: &Fault) -> Option<usize> {
+    let signal = fault.when.as_ref()?.signal.as_deref()?;
+    let (index, _event) = signal.strip_prefix("fault:")?.split_once('.')?;
+    index.parse().ok()
+}
+
+/// Faults that wait, through their `fault:<index>` signals, for themselves (each of them
+/// waits for a fault that can only start after it), and faults that wait for one of
+/// those: none of them ever starts.
+fn check_waits(c: &mut Checker<'_>, base: &FieldPath) {
+    let faults = &c.raw.faults;
+    // The chain of waits from a fault, itself first: it ends, leaves the faults (an
+    // index `check_signal_name` reports), or loops (then it stops at the first repeat).
+    let chain_from = |start: usize| {
+        let mut chain = vec![start];
+        while let Some(i) = awaited_fault(&faults[*chain.last().unwrap_or(&start)])
+            .filter(|&i| i < faults.len() && !chain.contains(&i))
+        {
+            chain.push(i);
+        }
+        let repeat = chain
+            .last()
+            .and_then(|&i| awaited_fault(&faults[i]))
+            .filter(|i| chain.contains(i));
+        (chain, repeat)
+    };
+    let mut problems = Vec::new();
+    for start in 0..faults.len() {
+        let (chain, repeat) = chain_from(start);
+        let message = match repeat {
+            None => continue,
+            Some(_) if chain.len() == 1 => {
+                "the fault waits for its own signal: it would never start".to_string()
+            }
+            Some(first) if first == start => {
+                let cycle: Vec<String> = chain
+                    .iter()
+                    .chain([&start])
+                    .map(|i| format!("faults[{i}]"))
+                    .collect();
+                format!(
+                    "the faults wait for each other ({}): none of them would ever start",
+                    cycle.join(" waits for ")
+                )
+            }
+            Some(_) => format!(
+                "the fault waits for faults[{}], which never starts: it would never start \
+                 either",
+                chain[1]
+            ),
+        };
+        problems.push((base.index(start).key("when").key("signal"), message));
+    }
+    for (path, message) in problems {
+        c.report(path, message);
     }
 }
 
@@ -169,20 +229,12 @@ fn check_condition(c: &mut Checker<'_>, path: &FieldPath, fault: &Fault) {
                 "`model: open` has no virtual users: use `rate` (e.g. `{ rate: 1000/s }`)".into(),
             );
         } else {
-            let peak = stages
-                .iter()
-                .filter_map(|s| match (s.users, s.to) {
-                    (Some(u), _) => Some(u),
-                    (_, Some(LoadLevel::Users(u))) => Some(u),
-                    _ => None,
-                })
-                .max()
-                .unwrap_or(0);
-            if users > peak {
-                let message = format!(
-                    "the workload never reaches {users} users (its stages peak at {peak}): the \
-                     fault would never start"
-                );
+            let level_of = |s: &Stage| match (s.users, s.to) {
+                (Some(u), _) | (_, Some(LoadLevel::Users(u))) => Some(f64::from(u)),
+                _ => None,
+            };
+            if let Some(problem) = unreached(stages, f64::from(users), level_of) {
+                let message = problem.message(&format!("{users} users"), |peak| format!("{peak}"));
                 c.report(when.key("users"), message);
             }
         }
@@ -195,26 +247,75 @@ fn check_condition(c: &mut Checker<'_>, path: &FieldPath, fault: &Fault) {
                     .into(),
             );
         } else {
-            let peak = stages
-                .iter()
-                .filter_map(|s| match (s.rate, s.to) {
-                    (Some(r), _) => Some(r.per_s),
-                    (_, Some(LoadLevel::Rate(r))) => Some(r.per_s),
-                    _ => None,
-                })
-                .fold(0.0, f64::max);
-            if rate.per_s > peak {
-                let message = format!(
-                    "the workload never reaches {rate} (its stages peak at {}): the fault \
-                     would never start",
-                    crate::units::Rate { per_s: peak }
-                );
+            let level_of = |s: &Stage| match (s.rate, s.to) {
+                (Some(r), _) | (_, Some(LoadLevel::Rate(r))) => Some(r.per_s),
+                _ => None,
+            };
+            if let Some(problem) = unreached(stages, rate.per_s, level_of) {
+                let message = problem.message(&rate.to_string(), |peak| {
+                    crate::units::Rate { per_s: peak }.to_string()
+                });
                 c.report(when.key("rate"), message);
             }
         }
     }
     if let Some(signal) = &condition.signal {
         check_signal_name(c, when.key("signal"), signal);
+    }
+}
+
+/// Why a `when:` load level is never met while the stages run.
+enum Unreached {
+    /// Above every stage's level.
+    Never { peak: f64 },
+    /// Met only as the last stage's ramp ends, which is the end of the run.
+    OnlyAtTheEnd,
+}
+
+impl Unreached {
+    fn message(&self, level: &str, show: impl Fn(f64) -> String) -> String {
+        match self {
+            Self::Never { peak } => format!(
+                "the workload never reaches {level} (its stages peak at {}): the fault would \
+                 never start",
+                show(*peak)
+            ),
+            Self::OnlyAtTheEnd => format!(
+                "the workload reaches {level} only as its last ramp ends, which ends the run: \
+                 the fault would never start (give a lower level, or hold the load after the \
+                 ramp)"
+            ),
+        }
+    }
+}
+
+/// Whether the stages bring the load to `level` (`level_of` reads a stage's level, users
+/// or rate) while they run. A hold or a spike is at its level from its start, a ramp
+/// only at its end: the last stage's ramp never runs at its `to`, only below it.
+fn unreached(
+    stages: &[Stage],
+    level: f64,
+    level_of: impl Fn(&Stage) -> Option<f64>,
+) -> Option<Unreached> {
+    let last = stages.len().saturating_sub(1);
+    let mut peak = 0.0_f64;
+    let mut met = false;
+    for (i, stage) in stages.iter().enumerate() {
+        let Some(stage_level) = level_of(stage) else {
+            continue;
+        };
+        peak = peak.max(stage_level);
+        let ends_the_run = i == last && stage.ramp.is_some();
+        met |= if ends_the_run {
+            level < stage_level
+        } else {
+            level <= stage_level
+        };
+    }
+    match (met, level > peak) {
+        (true, _) => None,
+        (false, true) => Some(Unreached::Never { peak }),
+        (false, false) => Some(Unreached::OnlyAtTheEnd),
     }
 }
 

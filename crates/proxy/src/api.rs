@@ -4,7 +4,7 @@
 //! | endpoint | answer |
 //! |---|---|
 //! | `GET /proxies` | 200, object of proxies by name |
-//! | `POST /proxies` | 201 proxy; 409 if the name exists; 400 missing name/upstream |
+//! | `POST /proxies` | 201 proxy; 409 if the name exists; 400 missing name/upstream or a malformed address; 500 if the listen address cannot be bound |
 //! | `POST /populate` | 201 `{"proxies": [...]}` |
 //! | `GET /proxies/{name}` | 200 proxy; 404 |
 //! | `POST /proxies/{name}` | 200 proxy after update (`enabled`, `listen`, `upstream`) |

@@ -318,7 +318,14 @@ impl Direction {
                     self.rebuild();
                 }
                 Some(bytes) = recv_opt(&mut self.reverse_in) => {
-                    self.enqueue(Timed { at: Instant::now(), item: Item::Data(bytes) });
+                    // An injected answer (http_status) is bytes the client would have got
+                    // from the upstream, so it goes through this direction's toxics: a
+                    // latency delays it, a blackhole swallows it. Queueing it directly
+                    // skipped them all.
+                    let answer = Timed { at: Instant::now(), item: Item::Data(bytes) };
+                    if let Err(flow) = self.feed(answer) {
+                        return flow;
+                    }
                 }
                 ready = self.dst.writable(), if blocked => {
                     if ready.is_err() {

@@ -49,13 +49,18 @@ impl ProxyConfig {
         }
     }
 
-    /// Checks the fields, like Toxiproxy: name and upstream are required.
+    /// Checks the fields, like Toxiproxy: name and upstream are required. Addresses must
+    /// be `host:port` (an empty `listen` means `127.0.0.1:0`).
     pub fn validate(&self) -> Result<(), ProxyError> {
         if self.name.is_empty() {
             return Err(ProxyError::missing_field("name"));
         }
         if self.upstream.is_empty() {
             return Err(ProxyError::missing_field("upstream"));
+        }
+        check_address("upstream", &self.upstream)?;
+        if !self.listen.is_empty() {
+            check_address("listen", &self.listen)?;
         }
         if self.name.contains('/') {
             return Err(ProxyError::bad_request(format!(
@@ -233,6 +238,16 @@ impl ProxyHandle {
         listen: Option<String>,
         upstream: Option<String>,
     ) -> Result<(), ProxyError> {
+        // Checked before the proxy stops, so a bad request leaves it running as it was.
+        if let Some(listen) = listen.as_deref().filter(|l| !l.is_empty()) {
+            check_address("listen", listen)?;
+        }
+        if let Some(upstream) = upstream.as_deref() {
+            if upstream.is_empty() {
+                return Err(ProxyError::missing_field("upstream"));
+            }
+            check_address("upstream", upstream)?;
+        }
         let enabled = {
             let state = self.state();
             let same_listen = listen.as_ref().is_none_or(|l| *l == state.config.listen);
@@ -251,9 +266,6 @@ impl ProxyHandle {
                 state.config.listen = listen;
             }
             if let Some(upstream) = upstream {
-                if upstream.is_empty() {
-                    return Err(ProxyError::missing_field("upstream"));
-                }
                 state.config.upstream = upstream;
             }
         }
@@ -392,6 +404,30 @@ fn stop(state: &mut ProxyState) {
     state.config.enabled = false;
 }
 
+/// Checks that `value` has the shape of a `host:port` address, as std resolves it: a
+/// malformed address is the client's mistake (400), unlike a bind failure (500). Names
+/// are not resolved here: an upstream is resolved at each connection, so a host that
+/// does not resolve yet may still come up.
+fn check_address(field: &str, value: &str) -> Result<(), ProxyError> {
+    if value.parse::<SocketAddr>().is_ok() {
+        return Ok(());
+    }
+    // An IPv6 host is bracketed: `::1:80` does not say where the port starts.
+    let host_ok = |host: &str| {
+        !host.is_empty() && (!host.contains(':') || host.starts_with('[') && host.ends_with(']'))
+    };
+    let well_formed = value
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| host_ok(host) && port.parse::<u16>().is_ok());
+    if well_formed {
+        return Ok(());
+    }
+    Err(ProxyError::bad_request(format!(
+        "field {field:?}: {value:?} is not an address; expected host:port with a port in \
+         0..=65535, e.g. \"127.0.0.1:6379\" or \"[::1]:6379\""
+    )))
+}
+
 fn bind(listen: &str) -> Result<std::net::TcpListener, ProxyError> {
     let listen = if listen.is_empty() {
         "127.0.0.1:0"
@@ -445,5 +481,30 @@ struct ActiveGuard(Arc<ProxyCounters>);
 impl Drop for ActiveGuard {
     fn drop(&mut self) {
         self.0.connections_active.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_host_port_with_a_valid_port() {
+        for good in ["127.0.0.1:0", "[::1]:6379", "localhost:8080", "a:1"] {
+            assert_eq!(check_address("listen", good), Ok(()), "{good}");
+        }
+        for bad in [
+            "nonsense",
+            "127.0.0.1:99999",
+            "host:",
+            ":8080",
+            "[::1]",
+            "::1:80",
+            "h:-1",
+        ] {
+            let err = check_address("upstream", bad).expect_err(bad);
+            assert_eq!(err.status_code(), 400, "{bad}");
+            assert!(err.message().contains("\"upstream\""), "{}", err.message());
+        }
     }
 }

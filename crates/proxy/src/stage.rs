@@ -51,7 +51,8 @@ impl Timed {
 pub(crate) struct Ctx<'a> {
     /// Reset the whole connection (TCP RST to both peers) now.
     pub(crate) reset: bool,
-    /// Bytes to send back to the peer that sent this direction's data (HTTP answers).
+    /// Bytes to send back to the peer that sent this direction's data (HTTP answers). They
+    /// go through the other direction's toxics, as that peer's replies would.
     pub(crate) reverse: Vec<Bytes>,
     pub(crate) rng: &'a mut SmallRng,
 }

@@ -248,7 +248,7 @@ async fn bad_requests_get_toxiproxy_errors_never_a_crash() {
             "POST",
             "/proxies",
             Some(r#"{"name": "x", "upstream": "a:1", "listen": "127.0.0.1:99999"}"#),
-            500,
+            400,
         ),
         ("GET", "/proxies/nope", None, 404),
         ("DELETE", "/proxies/nope", None, 404),
@@ -296,6 +296,53 @@ async fn bad_requests_get_toxiproxy_errors_never_a_crash() {
     assert_eq!(status, 404);
     // Still serving after all that.
     assert_eq!(http(api, "GET", "/version", None).await.0, 200);
+}
+
+/// Guards the status of address errors: a malformed `listen` or `upstream` is the client's
+/// mistake (400; it was answered 500 "invalid socket address"), only a failed bind is 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_addresses_are_400_and_bind_failures_500() {
+    let (api, _registry) = start_api().await;
+    let malformed = [
+        r#"{"name": "m", "listen": "nonsense", "upstream": "127.0.0.1:1"}"#,
+        r#"{"name": "m", "listen": "127.0.0.1:99999", "upstream": "127.0.0.1:1"}"#,
+        r#"{"name": "m", "listen": "127.0.0.1:0", "upstream": "nonsense"}"#,
+        r#"{"name": "m", "listen": "127.0.0.1:0", "upstream": "127.0.0.1:"}"#,
+    ];
+    for body in malformed {
+        let (status, text) = http(api, "POST", "/proxies", Some(body)).await;
+        assert_eq!(status, 400, "{body}: {text}");
+        assert_eq!(parse(&text)["status"], 400, "{text}");
+        let populate = format!("[{body}]");
+        let (status, text) = http(api, "POST", "/populate", Some(&populate)).await;
+        assert_eq!(status, 400, "{populate}: {text}");
+        assert!(text.contains("proxies[0]"), "{text}");
+    }
+    assert_eq!(http(api, "GET", "/proxies/m", None).await.0, 404);
+
+    // Update: refused before the proxy stops, so it keeps running as it was.
+    let create = r#"{"name": "p", "listen": "127.0.0.1:0", "upstream": "127.0.0.1:1"}"#;
+    let (status, text) = http(api, "POST", "/proxies", Some(create)).await;
+    assert_eq!(status, 201, "{text}");
+    let before = parse(&text);
+    for body in [r#"{"listen": "nonsense"}"#, r#"{"upstream": "nonsense"}"#] {
+        let (status, text) = http(api, "POST", "/proxies/p", Some(body)).await;
+        assert_eq!(status, 400, "{body}: {text}");
+    }
+    let (_, text) = http(api, "GET", "/proxies/p", None).await;
+    let after = parse(&text);
+    for field in ["listen", "upstream", "enabled"] {
+        assert_eq!(after[field], before[field], "{field}: {text}");
+    }
+
+    // A well-formed address that cannot be bound is the server's failure: 500.
+    let taken = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let taken_addr = taken.local_addr().expect("addr");
+    let body = json!({"name": "q", "listen": taken_addr.to_string(), "upstream": "127.0.0.1:1"})
+        .to_string();
+    let (status, text) = http(api, "POST", "/proxies", Some(&body)).await;
+    assert_eq!(status, 500, "{text}");
+    assert_eq!(parse(&text)["status"], 500, "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

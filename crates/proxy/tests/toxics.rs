@@ -541,6 +541,100 @@ async fn http_status_answers_a_share_of_requests() {
     assert!((58..=142).contains(&failed), "{failed} of 200 answered 500");
 }
 
+/// An HTTP server behind a proxy whose `http_status` toxic answers the first request with
+/// 503, plus `downstream` on the replies; keep the registry alive while the proxy is used.
+async fn http_status_behind(
+    name: &str,
+    downstream: ToxicKind,
+) -> (
+    ProxyRegistry,
+    ProxyHandle,
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::atomic::AtomicU64>,
+) {
+    let (server, seen) = http_server().await;
+    let registry = ProxyRegistry::new();
+    let (handle, addr) = proxy_to(&registry, name, server).await;
+    let answer = ToxicKind::HttpStatus {
+        status: 503,
+        probability: 1.0,
+        first_n: 1,
+        body: "down\n".into(),
+    };
+    handle
+        .add_toxic(ToxicConfig::new(answer, Stream::Upstream))
+        .expect("added");
+    handle
+        .add_toxic(ToxicConfig::new(downstream, Stream::Downstream))
+        .expect("added");
+    (registry, handle, addr, seen)
+}
+
+/// Guards the injected answer taking the downstream chain: it once skipped it and came
+/// back in under a millisecond despite a 300 ms downstream latency.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_status_answer_is_delayed_by_downstream_latency() {
+    let latency = ToxicKind::Latency {
+        latency_ms: 200,
+        jitter_ms: 0,
+    };
+    let (_registry, _handle, addr, seen) = http_status_behind("hs_lat", latency).await;
+    let mut sock = connect(addr).await.expect("connect");
+    let start = Instant::now();
+    sock.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("write");
+    let mut buf = vec![0u8; 512];
+    let n = timeout(IO_TIMEOUT, sock.read(&mut buf))
+        .await
+        .expect("answer")
+        .expect("read");
+    let elapsed = start.elapsed();
+    let text = String::from_utf8_lossy(&buf[..n]).to_string();
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(
+        elapsed >= Duration::from_millis(190),
+        "the 503 skipped the 200 ms downstream latency: {elapsed:?}"
+    );
+    assert_eq!(seen.load(std::sync::atomic::Ordering::Relaxed), 0);
+}
+
+/// Guards the injected answer taking the downstream chain: a downstream blackhole once let
+/// it through, though a blackhole forwards nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_status_answer_is_swallowed_by_downstream_blackhole() {
+    let (_registry, handle, addr, seen) = http_status_behind("hs_bh", ToxicKind::Blackhole).await;
+    let mut sock = connect(addr).await.expect("connect");
+    sock.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("write");
+    let mut buf = vec![0u8; 512];
+    let read = timeout(Duration::from_millis(500), sock.read(&mut buf)).await;
+    assert!(
+        read.is_err(),
+        "nothing may come back through a blackhole: {read:?}"
+    );
+    assert_eq!(
+        seen.load(std::sync::atomic::Ordering::Relaxed),
+        0,
+        "the answered request never reaches the server"
+    );
+    // Lost, not held: once the blackhole is gone the next request gets the server's 200
+    // and no late 503.
+    handle
+        .remove_toxic("blackhole_downstream")
+        .expect("removed");
+    sock.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("write");
+    let n = timeout(IO_TIMEOUT, sock.read(&mut buf))
+        .await
+        .expect("answer")
+        .expect("read");
+    let text = String::from_utf8_lossy(&buf[..n]).to_string();
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn toxicity_zero_affects_no_connection() {
     let echo = echo_server().await;

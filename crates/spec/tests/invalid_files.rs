@@ -142,6 +142,12 @@ const CASES: &[(&str, &[&str])] = &[
         "faults-waiting-for-themselves.yaml:37:23: faults[2].when.signal: the faults wait for each other (faults[2] waits for faults[1] waits for faults[2]): none of them would ever start",
         "faults-waiting-for-themselves.yaml:38:23: faults[3].when.signal: the fault waits for faults[1], which never starts: it would never start either",
     ]),
+    ("counts-beyond-the-limits.yaml", &[
+        "counts-beyond-the-limits.yaml:11:16: architecture.api.instances: 4294967295 is more instances than faultline models: at most 10000 (each is held in memory, one by one)",
+        "counts-beyond-the-limits.yaml:15:26: architecture.api.pools.db.size: 100000 is more connections than faultline models: at most 10000 (each is held in memory, one by one)",
+        "counts-beyond-the-limits.yaml:30:5: workload.stages: the stages last 100000000h2m30s in all, more than faultline runs: at most 720h (30 days)",
+        "counts-beyond-the-limits.yaml:31:24: workload.stages[1].to: 2000000 is more virtual users than faultline models: at most 1000000 (each is held in memory, one by one)",
+    ]),
     // Meaning: the workload.
     ("stage-with-two-kinds.yaml", &[
         "stage-with-two-kinds.yaml:31:7: workload.stages[1]: a stage has exactly one of `hold`, `ramp` or `spike`; this one has `hold`, `ramp`: split it into one stage each",

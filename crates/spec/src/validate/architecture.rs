@@ -2,10 +2,10 @@
 //! topology requirements, and dependency cycles.
 
 use crate::diag::FieldPath;
-use crate::model::{Component, Database, DatabaseTopology, PrimaryDiscovery, Service};
+use crate::model::{Component, Database, DatabaseTopology, PrimaryDiscovery, Service, Spares};
 use crate::suggest::list;
 
-use super::Checker;
+use super::{Checker, INSTANCES, POOL_CONNECTIONS};
 
 pub(super) fn check(c: &mut Checker<'_>) {
     let base = FieldPath::root().key("architecture");
@@ -80,6 +80,17 @@ pub(super) fn check(c: &mut Checker<'_>) {
     check_cycles(c, &base);
 }
 
+/// No spares is a count of 0 (the same as none); many is bounded like instances.
+fn check_spares(c: &mut Checker<'_>, path: &FieldPath, spares: Option<&Spares>) {
+    if let Some(spares) = spares.filter(|s| s.count > 0) {
+        c.count_within(
+            path.key("spares").key("count"),
+            spares.count.into(),
+            INSTANCES,
+        );
+    }
+}
+
 /// Component names: letters, digits, `-` and `_`.
 pub(super) fn valid_name(name: &str) -> bool {
     !name.is_empty()
@@ -92,7 +103,7 @@ fn check_service(c: &mut Checker<'_>, path: &FieldPath, name: &str, service: &Se
     c.at_least_one(path.key("concurrency"), service.concurrency.into());
     c.distribution(path.key("service_time"), &service.service_time);
     match &service.autoscaling {
-        None => c.at_least_one(path.key("instances"), service.instances.into()),
+        None => c.count_within(path.key("instances"), service.instances.into(), INSTANCES),
         Some(scaling) => {
             let scaling_path = path.key("autoscaling");
             if scaling.min > scaling.max {
@@ -108,7 +119,7 @@ fn check_service(c: &mut Checker<'_>, path: &FieldPath, name: &str, service: &Se
                 );
                 c.report(path.key("instances"), message);
             }
-            c.at_least_one(scaling_path.key("max"), scaling.max.into());
+            c.count_within(scaling_path.key("max"), scaling.max.into(), INSTANCES);
             c.positive(
                 scaling_path.key("evaluate_every"),
                 scaling.evaluate_every,
@@ -116,6 +127,7 @@ fn check_service(c: &mut Checker<'_>, path: &FieldPath, name: &str, service: &Se
             );
         }
     }
+    check_spares(c, path, service.spares.as_ref());
     if let Some(warm_up) = &service.warm_up {
         c.positive(path.key("warm_up").key("duration"), warm_up.duration, "30s");
     }
@@ -150,7 +162,7 @@ fn check_service(c: &mut Checker<'_>, path: &FieldPath, name: &str, service: &Se
             };
             c.report_key(pool_path.clone(), message);
         }
-        c.at_least_one(pool_path.key("size"), pool.size.into());
+        c.count_within(pool_path.key("size"), pool.size.into(), POOL_CONNECTIONS);
     }
 }
 
@@ -202,7 +214,7 @@ fn check_database(c: &mut Checker<'_>, path: &FieldPath, name: &str, db: &Databa
                 let message = needs("the number of serving nodes (e.g. `nodes: 3`)");
                 c.report(path.key("nodes"), message);
             }
-            Some(nodes) => c.at_least_one(path.key("nodes"), nodes.into()),
+            Some(nodes) => c.count_within(path.key("nodes"), nodes.into(), INSTANCES),
         },
         DatabaseTopology::Single => {
             if db.replication.is_some() {
@@ -220,6 +232,7 @@ fn check_database(c: &mut Checker<'_>, path: &FieldPath, name: &str, db: &Databa
             not_for("nodes", "`topology: n_plus_one`"),
         );
     }
+    check_spares(c, path, db.spares.as_ref());
     if db.spares.is_some() && db.topology != DatabaseTopology::NPlusOne {
         c.report(
             path.key("spares"),

@@ -153,7 +153,51 @@ impl<'a> Checker<'a> {
             self.report(path, "must be at least 1".into());
         }
     }
+
+    /// Reports a count of things the engines hold one by one (instances, connections,
+    /// virtual users) that is 0 or above `limit`: a slip such as a few extra zeros
+    /// would otherwise take the machine's memory before the run could say anything.
+    fn count_within(&mut self, path: FieldPath, count: u64, limit: Limit) {
+        if count == 0 {
+            self.at_least_one(path, count);
+        } else if count > limit.most {
+            let message = format!(
+                "{count} is more {} than faultline models: at most {} (each is held in \
+                 memory, one by one)",
+                limit.what, limit.most
+            );
+            self.report(path, message);
+        }
+    }
 }
+
+/// The most of a thing an experiment may ask for ([`Checker::count_within`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limit {
+    /// The largest count accepted.
+    pub most: u64,
+    /// What is counted, plural.
+    pub what: &'static str,
+}
+
+/// Instances of one service (autoscaling maximum and spares included), or nodes of a
+/// database.
+pub(crate) const INSTANCES: Limit = Limit {
+    most: 10_000,
+    what: "instances",
+};
+
+/// Connections in one instance's pool to one dependency.
+pub(crate) const POOL_CONNECTIONS: Limit = Limit {
+    most: 10_000,
+    what: "connections",
+};
+
+/// Virtual users of a closed workload at once.
+pub(crate) const VIRTUAL_USERS: Limit = Limit {
+    most: 1_000_000,
+    what: "virtual users",
+};
 
 /// "no component named `x` (did you mean `y`?); the components are ...".
 fn unknown_component(name: &str, components: &IndexMap<String, Component>) -> String {

@@ -4,8 +4,13 @@
 use crate::diag::FieldPath;
 use crate::model::{Component, LoadLevel, LoadModel, Stage, ThinkTime};
 use crate::suggest::list;
+use crate::units::Duration;
 
-use super::Checker;
+use super::{Checker, VIRTUAL_USERS};
+
+/// The longest run the stages may ask for: a simulated run's record grows with its
+/// length, and a typo such as `hold: 100000000h` would otherwise run for ever.
+pub(crate) const RUN_LENGTH_MOST: Duration = Duration::from_micros(30 * 24 * 3600 * 1_000_000);
 
 pub(super) fn check(c: &mut Checker<'_>) {
     let workload = &c.raw.workload;
@@ -23,6 +28,14 @@ pub(super) fn check(c: &mut Checker<'_>) {
     }
     for (i, stage) in workload.stages.iter().enumerate() {
         check_stage(c, &stages_path.index(i), i, stage, workload.model);
+    }
+    let total = super::stages_total(c.raw);
+    if total > RUN_LENGTH_MOST {
+        let message = format!(
+            "the stages last {total} in all, more than faultline runs: at most \
+             {RUN_LENGTH_MOST} (30 days)"
+        );
+        c.report(stages_path, message);
     }
     let total = workload.mix.read.value + workload.mix.write.value;
     if (total - 1.0).abs() > 1e-9 {
@@ -119,6 +132,24 @@ fn check_stage(
     };
     if let Some(length) = stage.hold.or(stage.ramp).or(stage.spike) {
         c.positive(path.key(kind), length, "60s");
+    }
+    if model == LoadModel::Closed {
+        // A stage may hold, or go down to, no users at all: only the most is bounded.
+        let levels = [
+            ("users", stage.users),
+            (
+                "to",
+                match stage.to {
+                    Some(LoadLevel::Users(users)) => Some(users),
+                    _ => None,
+                },
+            ),
+        ];
+        for (field, users) in levels {
+            if let Some(users) = users.filter(|&u| u > 0) {
+                c.count_within(path.key(field), users.into(), VIRTUAL_USERS);
+            }
+        }
     }
     let (level_field, wrong_field, unit) = match model {
         LoadModel::Closed => ("users", "rate", "a number of virtual users"),

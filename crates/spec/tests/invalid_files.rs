@@ -148,6 +148,9 @@ const CASES: &[(&str, &[&str])] = &[
         "counts-beyond-the-limits.yaml:30:5: workload.stages: the stages last 100000000h2m30s in all, more than faultline runs: at most 720h (30 days)",
         "counts-beyond-the-limits.yaml:31:24: workload.stages[1].to: 2000000 is more virtual users than faultline models: at most 1000000 (each is held in memory, one by one)",
     ]),
+    ("alert-bound-as-percentage.yaml", &[
+        "alert-bound-as-percentage.yaml:35:57: alerts[0].above: expected a number, found the text `5%`; a share is written as a number here: `0.05`",
+    ]),
     // Meaning: the workload.
     ("stage-with-two-kinds.yaml", &[
         "stage-with-two-kinds.yaml:31:7: workload.stages[1]: a stage has exactly one of `hold`, `ramp` or `spike`; this one has `hold`, `ramp`: split it into one stage each",

@@ -379,7 +379,18 @@ impl<'s> Walker<'s> {
             _ => None,
         };
         if value.is_none() {
-            let message = format!("expected {}, found {}", self.describe(schema), found(node));
+            let mut message = format!("expected {}, found {}", self.describe(schema), found(node));
+            // `above: 5%` where a share is a plain number (an alert's bound).
+            let percentage = node
+                .scalar()
+                .filter(|s| s.text.trim_end().ends_with('%'))
+                .and_then(|s| s.text.parse::<Fraction>().ok());
+            if let Some(share) = percentage.filter(|_| scalar_type == "number") {
+                message.push_str(&format!(
+                    "; a share is written as a number here: `{}`",
+                    share.value
+                ));
+            }
             self.problem(node.span, path, message);
         }
         value

@@ -189,7 +189,8 @@ pub struct HeuristicHuntArgs {
     /// pop_partitions/<topology name>.json beside the topology).
     #[arg(long)]
     pub partitions: Option<PathBuf>,
-    /// Search method: guided, random, hill_climb, anneal or cmaes.
+    /// Search method: guided, random, hill_climb, anneal (also spelled annealing, as in
+    /// a `hunt` section) or cmaes.
     #[arg(long, default_value = "guided")]
     pub method: String,
     /// Evaluations the search may spend.

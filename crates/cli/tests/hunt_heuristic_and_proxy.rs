@@ -71,6 +71,49 @@ fn an_unknown_domain_is_invalid_input_naming_the_valid_ones() {
     assert!(stderr.contains("te, binpack1d, binpack2d, lb"), "{stderr}");
 }
 
+/// `--topology`, `--partitions` and `--benchmark` used to be ignored silently by the
+/// domains that do not read them.
+#[test]
+fn a_flag_the_domain_does_not_use_is_invalid_input_naming_the_domains_that_do() {
+    for (flags, takes) in [
+        (
+            &["--domain", "binpack1d", "--topology", "swan.json"][..],
+            "only the te domain takes --topology",
+        ),
+        (
+            &[
+                "--domain",
+                "lb",
+                "--heuristic",
+                "p2c",
+                "--partitions",
+                "p.json",
+            ][..],
+            "only the te domain with --heuristic pop takes --partitions",
+        ),
+        (
+            &["--domain", "binpack2d", "--benchmark", "jsq"][..],
+            "only the lb domain takes --benchmark",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = faultline()
+            .arg("hunt-heuristic")
+            .args(flags)
+            .args(["--budget", "10", "--out"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(takes), "{flags:?}: {stderr}");
+        assert!(
+            !dir.path().join("case.json").exists(),
+            "{flags:?}: nothing searched"
+        );
+    }
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()

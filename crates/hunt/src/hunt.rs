@@ -205,8 +205,29 @@ impl BuiltProblem {
 }
 
 impl ProblemSpec {
-    /// Builds the spec of a hunt config (reads the topology files).
+    /// Builds the spec of a hunt config (reads the topology files). An input the
+    /// domain does not read (`topology` outside te, `partitions` outside te with
+    /// `pop`, `benchmark` outside lb) is an error, not silently ignored.
     pub fn from_config(cfg: &HeuristicHuntConfig) -> Result<ProblemSpec, HuntError> {
+        let setting = match cfg.domain {
+            Domain::Te => format!("the te domain with --heuristic {}", cfg.heuristic),
+            other => format!("the {} domain", other.name()),
+        };
+        let unused = |field: &str, takes: &str| {
+            HuntError::config(
+                field,
+                format!("only {takes} takes --{field}; {setting} does not use it"),
+            )
+        };
+        if cfg.topology.is_some() && cfg.domain != Domain::Te {
+            return Err(unused("topology", "the te domain"));
+        }
+        if cfg.partitions.is_some() && !(cfg.domain == Domain::Te && cfg.heuristic == "pop") {
+            return Err(unused("partitions", "the te domain with --heuristic pop"));
+        }
+        if cfg.benchmark.is_some() && cfg.domain != Domain::Lb {
+            return Err(unused("benchmark", "the lb domain"));
+        }
         match cfg.domain {
             Domain::Te => {
                 let path = cfg.topology.as_ref().ok_or_else(|| {
@@ -497,7 +518,9 @@ mod tests {
         ];
         for (i, c) in cfgs.iter_mut().enumerate() {
             c.budget = 120;
-            c.topology = Some(topo.clone());
+            if c.domain == Domain::Te {
+                c.topology = Some(topo.clone());
+            }
             c.out_dir = Some(tmp_dir(&format!("case{i}")));
         }
         for c in &cfgs {

@@ -170,22 +170,72 @@ fn threshold_margin_and_invalid_combinations() {
         .value_at(&x, &mut faultline_hunt::Trace::new())
         .unwrap();
     assert_eq!(excess, by_count);
-    // A threshold that is not in `expect` is named in the error.
-    let missing = GOOD.replace(
-        "objective: lost_writes",
-        "objective: { threshold_margin: rto }",
-    );
-    let missing = ScenarioHunt::prepare(&experiment(&missing)).unwrap();
-    let err = missing
-        .value_at(&x, &mut faultline_hunt::Trace::new())
-        .unwrap_err();
-    assert!(
-        err.to_string().contains("`rto`") && err.to_string().contains("lost_writes"),
-        "{err}"
-    );
     // A combination the spec rejects is an error naming the values, not a panic.
     let zero =
         "  vary: [ { path: \"architecture.api.concurrency\", min: 0, max: 0 } ]\n  objective: rto";
     let err = prepare_err(zero);
     assert!(err.contains("architecture.api.concurrency = 0"), "{err}");
+}
+
+/// The `HuntError::Config` field and message of a section `prepare` rejects.
+fn config_err(hunt: &str) -> (String, String) {
+    match ScenarioHunt::prepare(&experiment(hunt)) {
+        Err(faultline_hunt::HuntError::Config { field, message }) => (field, message),
+        other => panic!("expected a config error, got {other:?}"),
+    }
+}
+
+/// `validate` and `run` check a section with `prepare` alone: a margin of a threshold
+/// that is not in `expect` used to pass them and fail only once `faultline hunt` ran.
+#[test]
+fn a_threshold_margin_not_in_expect_is_rejected_by_prepare() {
+    let missing = GOOD.replace(
+        "objective: lost_writes",
+        "objective: { threshold_margin: rto }",
+    );
+    let (field, message) = config_err(&missing);
+    assert_eq!(field, "hunt.objective");
+    assert!(
+        message.contains("`rto`") && message.contains("thresholds: lost_writes"),
+        "{message}"
+    );
+}
+
+/// A path listed twice used to be accepted, its two ranges fighting over one field.
+#[test]
+fn a_path_varied_twice_is_rejected_naming_the_first_entry() {
+    let twice = GOOD.replace(
+        "  objective:",
+        "    - { path: \"faults[0].at\", min: 3s, max: 4s }\n  objective:",
+    );
+    let (field, message) = config_err(&twice);
+    assert!(field.starts_with("hunt.vary[2]"), "{field}");
+    assert!(
+        message.contains("faults[0].at") && message.contains("hunt.vary[0]"),
+        "{message}"
+    );
+}
+
+/// `instances` takes whole numbers: fractional range ends used to make it vary as a
+/// real and every candidate fail in serde (`floating point 2.0, expected u32`).
+#[test]
+fn a_whole_number_field_with_fractional_ends_varies_over_whole_numbers() {
+    let instances = GOOD.replace(
+        "  objective:",
+        "    - { path: architecture.api.instances, min: 0.5, max: 3.5 }\n  objective:",
+    );
+    let hunt = ScenarioHunt::prepare(&experiment(&instances)).unwrap();
+    let var = &hunt.variables[2];
+    assert_eq!(var.bound, faultline_hunt::Bound::int(1, 3));
+    let values = hunt.values_at(&[5.0, 2.0, 2.4]);
+    assert_eq!(values[2].1, serde_json::json!(2));
+    hunt.candidate(&[5.0, 2.0, 2.4])
+        .expect("a whole count is a valid experiment");
+    // A range with no whole number in it is an error saying why.
+    let (field, message) = config_err(&GOOD.replace(
+        "  objective:",
+        "    - { path: architecture.api.instances, min: 1.2, max: 1.8 }\n  objective:",
+    ));
+    assert!(field.starts_with("hunt.vary[2]"), "{field}");
+    assert!(message.contains("whole numbers"), "{message}");
 }

@@ -11,8 +11,9 @@
 //! the simulator's decision trace (which decision sites fired, and how close the
 //! others came).
 //!
-//! Main items: [`ScenarioHunt::prepare`] (checks the `hunt` section: paths exist and
-//! are numeric, ranges ordered), [`ScenarioHunt::run`], [`write_outputs`].
+//! Main items: [`ScenarioHunt::prepare`] (checks the `hunt` section: paths exist, are
+//! numeric and listed once, ranges ordered, the objective measurable),
+//! [`ScenarioHunt::run`], [`write_outputs`].
 
 mod chart;
 pub mod explain;
@@ -118,8 +119,10 @@ struct ProgressFile<'a> {
 
 impl ScenarioHunt {
     /// Checks the experiment's `hunt` section: it exists, every path is set in the
-    /// experiment and numeric, every range is well formed and ordered. Each error
-    /// names the path at fault and what would be valid.
+    /// experiment, numeric and listed once, every range is well formed, ordered and
+    /// (for a field that takes whole numbers) holds one, and a `threshold_margin`
+    /// objective names a threshold of `expect`. Each error names the field at fault
+    /// (`hunt.vary[1] (faults[0].at)`, `hunt.objective`) and what would be valid.
     pub fn prepare(experiment: &Experiment) -> Result<ScenarioHunt, HuntError> {
         let raw = experiment.raw();
         let hunt = raw.hunt.clone().ok_or_else(|| {
@@ -140,7 +143,7 @@ impl ScenarioHunt {
         let base = serde_json::to_value(&base_raw).map_err(|e| {
             HuntError::config("hunt", format!("cannot serialize the experiment: {e}"))
         })?;
-        let mut variables = Vec::with_capacity(hunt.vary.len());
+        let mut variables: Vec<Variable> = Vec::with_capacity(hunt.vary.len());
         for (i, v) in hunt.vary.iter().enumerate() {
             let field = format!("hunt.vary[{i}] ({})", v.path);
             let err = |m: String| HuntError::config(field.clone(), m);
@@ -149,6 +152,12 @@ impl ScenarioHunt {
                 return Err(err(
                     "the seed and the hunt section itself cannot vary".into()
                 ));
+            }
+            if let Some(j) = variables.iter().position(|seen| seen.steps == steps) {
+                return Err(err(format!(
+                    "`{}` is already varied by hunt.vary[{j}]; list each path once",
+                    v.path
+                )));
             }
             let current = path::get(&base, &steps).map_err(err)?;
             let kind = FieldKind::of(current).map_err(|m| err(format!("`{}` {m}", v.path)))?;
@@ -171,12 +180,22 @@ impl ScenarioHunt {
             if kind == FieldKind::Fraction && hi > 1.0 {
                 return Err(err("a share's max must be at most 100%".into()));
             }
-            // A field written as a whole number varies as a real when a range end is not whole.
-            let kind = if kind == FieldKind::Integer && (lo.fract() != 0.0 || hi.fract() != 0.0) {
-                FieldKind::Real
-            } else {
-                kind
-            };
+            // A field written as a whole number varies as a real when a range end is not
+            // whole, unless the field takes whole numbers only (`instances`): that one
+            // varies over the whole numbers in the range, as every integer field does.
+            let whole_ends = lo.fract() == 0.0 && hi.fract() == 0.0;
+            let kind =
+                if kind == FieldKind::Integer && !whole_ends && takes_fractions(&base, &steps) {
+                    FieldKind::Real
+                } else {
+                    kind
+                };
+            if kind == FieldKind::Integer && lo.ceil() > hi.floor() {
+                return Err(err(format!(
+                    "`{}` takes whole numbers, and the range from {lo} to {hi} holds none",
+                    v.path
+                )));
+            }
             let bound = if kind == FieldKind::Integer {
                 Bound::int(lo.ceil() as i64, hi.floor() as i64)
             } else {
@@ -199,6 +218,8 @@ impl ScenarioHunt {
                 start: bound.project(start_raw),
             });
         }
+        objective::check(&hunt.objective, &raw.expect)
+            .map_err(|m| HuntError::config("hunt.objective", m))?;
         let method = match hunt.method {
             HuntMethod::Guided => Method::Guided,
             HuntMethod::Random => Method::Random,
@@ -389,6 +410,14 @@ impl Objective for ScenarioHunt {
     fn evaluate(&self, x: &[f64], trace: &mut Trace) -> Result<f64, HuntError> {
         self.value_at(x, trace)
     }
+}
+
+/// Whether the field at `steps` (set to a whole number in `base`) also takes a
+/// fraction: the experiment model is asked, as a candidate would be.
+fn takes_fractions(base: &Value, steps: &[Step]) -> bool {
+    let mut probe = base.clone();
+    path::set(&mut probe, steps, Value::from(0.5)).is_ok()
+        && serde_json::from_value::<RawExperiment>(probe).is_ok()
 }
 
 /// Folds the simulator's decisions into a short trace per site: taken if it was ever

@@ -1,7 +1,37 @@
 //! The hunt's objective read from an analysis summary.
 
 use faultline_analyze::Summary;
-use faultline_spec::{Comparison, HuntObjective, Quantity, Threshold};
+use faultline_spec::{Comparison, Expect, HuntObjective, Quantity, Threshold};
+
+/// Checks that `objective` can be measured on runs of an experiment whose thresholds
+/// are `expect` (a `threshold_margin` must name one of them); the message says which
+/// it may name.
+pub fn check(objective: &HuntObjective, expect: &Expect) -> Result<(), String> {
+    let HuntObjective::ThresholdMargin(name) = objective else {
+        return Ok(());
+    };
+    // The thresholds set are the keys `Expect` serializes (unset ones are skipped).
+    let names: Vec<String> = match serde_json::to_value(expect) {
+        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    };
+    if names.contains(name) {
+        Ok(())
+    } else {
+        Err(not_in_expect(name, &names))
+    }
+}
+
+fn not_in_expect(name: &str, names: &[String]) -> String {
+    format!(
+        "the objective names threshold `{name}`, which is not in `expect` (thresholds: {})",
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        }
+    )
+}
 
 /// The value to maximise for `objective` in `summary`, or why it has none.
 pub fn metric(objective: &HuntObjective, summary: &Summary) -> Result<f64, String> {
@@ -25,18 +55,15 @@ fn rto_or_unrecovered_s(summary: &Summary) -> f64 {
 /// How far the threshold `name`'s measured value goes past its bound, relative to
 /// the bound (positive: the threshold fails; a bound of 0 divides by 1).
 fn threshold_excess(summary: &Summary, name: &str) -> Result<f64, String> {
-    let line =
-        summary
-            .thresholds
-            .iter()
-            .find(|l| l.name == name)
-            .ok_or_else(|| {
-                let names: Vec<&str> = summary.thresholds.iter().map(|l| l.name.as_str()).collect();
-                format!(
-                "the objective names threshold `{name}`, which is not in `expect` (thresholds: {})",
-                if names.is_empty() { "none".to_string() } else { names.join(", ") }
-            )
-            })?;
+    // `check` made sure at `prepare` that the threshold is in `expect`, so in the summary.
+    let line = summary
+        .thresholds
+        .iter()
+        .find(|l| l.name == name)
+        .ok_or_else(|| {
+            let names: Vec<String> = summary.thresholds.iter().map(|l| l.name.clone()).collect();
+            not_in_expect(name, &names)
+        })?;
     let actual = match (line.actual, name) {
         (Some(a), _) => a,
         (None, "rto") => rto_or_unrecovered_s(summary),

@@ -135,8 +135,12 @@ impl Method {
         }
     }
 
-    /// Parses [`Method::name`].
+    /// Parses [`Method::name`], or `annealing`: the name a scenario's `hunt` section
+    /// gives [`Method::Anneal`], taken here too so one spelling works in both places.
     pub fn parse(s: &str) -> Result<Method, HuntError> {
+        if s == "annealing" {
+            return Ok(Method::Anneal);
+        }
         Method::ALL
             .into_iter()
             .find(|m| m.name() == s)
@@ -144,7 +148,7 @@ impl Method {
                 HuntError::config(
                     "method",
                     format!(
-                        "unknown method {s:?}; valid: guided, random, hill_climb, anneal, cmaes"
+                        "unknown method {s:?}; valid: guided, random, hill_climb, anneal (or annealing), cmaes"
                     ),
                 )
             })
@@ -488,6 +492,18 @@ mod tests {
         Needle {
             bounds: vec![Bound::real(0.0, 100.0), Bound::int(0, 10)],
         }
+    }
+
+    /// A scenario's `hunt` section spells it `annealing`; `--method annealing` used
+    /// to be rejected.
+    #[test]
+    fn method_names_parse_and_annealing_is_anneal() {
+        for m in Method::ALL {
+            assert_eq!(Method::parse(m.name()).unwrap(), m);
+        }
+        assert_eq!(Method::parse("annealing").unwrap(), Method::Anneal);
+        let err = Method::parse("sa").unwrap_err().to_string();
+        assert!(err.contains("anneal (or annealing)"), "{err}");
     }
 
     #[test]

@@ -239,3 +239,24 @@ fn a_whole_number_field_with_fractional_ends_varies_over_whole_numbers() {
     assert!(field.starts_with("hunt.vary[2]"), "{field}");
     assert!(message.contains("whole numbers"), "{message}");
 }
+
+/// Every method a `hunt` section names runs under that method; CMA-ES, once only a
+/// library option, is one of them.
+#[test]
+fn each_section_method_is_the_search_method_it_names() {
+    use faultline_hunt::Method;
+    for (name, method) in [
+        ("guided", Method::Guided),
+        ("random", Method::Random),
+        ("hill_climb", Method::HillClimb),
+        ("annealing", Method::Anneal),
+        ("cmaes", Method::Cmaes),
+    ] {
+        let section = GOOD.replace(
+            "  objective: lost_writes",
+            &format!("  objective: lost_writes\n  method: {name}"),
+        );
+        let hunt = ScenarioHunt::prepare(&experiment(&section)).unwrap();
+        assert_eq!(hunt.method, method, "{name}");
+    }
+}

@@ -151,6 +151,9 @@ const CASES: &[(&str, &[&str])] = &[
     ("alert-bound-as-percentage.yaml", &[
         "alert-bound-as-percentage.yaml:35:57: alerts[0].above: expected a number, found the text `5%`; a share is written as a number here: `0.05`",
     ]),
+    ("hunt-objective-misspelt.yaml", &[
+        "hunt-objective-misspelt.yaml:38:14: hunt.objective: `lost_write` is not allowed here (did you mean `lost_writes`?); expected one of `lost_writes`, `rto`, `error_rate`, `p99`, `threshold_margin`",
+    ]),
     // Meaning: the workload.
     ("stage-with-two-kinds.yaml", &[
         "stage-with-two-kinds.yaml:31:7: workload.stages[1]: a stage has exactly one of `hold`, `ramp` or `spike`; this one has `hold`, `ramp`: split it into one stage each",

@@ -225,6 +225,7 @@ impl ScenarioHunt {
             HuntMethod::Random => Method::Random,
             HuntMethod::HillClimb => Method::HillClimb,
             HuntMethod::Annealing => Method::Anneal,
+            HuntMethod::Cmaes => Method::Cmaes,
         };
         let evaluations_max = hunt.budget.evaluations.unwrap_or(EVALUATIONS_DEFAULT);
         if evaluations_max == 0 {

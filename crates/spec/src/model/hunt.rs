@@ -90,4 +90,6 @@ pub enum HuntMethod {
     HillClimb,
     /// Simulated annealing.
     Annealing,
+    /// CMA-ES (covariance matrix adaptation), a black-box baseline.
+    Cmaes,
 }

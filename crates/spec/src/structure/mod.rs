@@ -580,11 +580,22 @@ impl<'s> Walker<'s> {
                 match unit {
                     Some(_) => Some(Json::Str(s.text.clone())),
                     None => {
-                        let message = format!(
-                            "expected {expected} (for example `{{ {}: ... }}`), found {}",
-                            names.first().copied().unwrap_or("?"),
-                            found(node)
-                        );
+                        // A slip in a bare name is named as such; otherwise the example
+                        // is a form that takes a value, which a bare name cannot be.
+                        let units = branches.iter().flat_map(|b| unit_names(b));
+                        let hint = did_you_mean(&s.text, units);
+                        let message = match branches.iter().find_map(|b| object_tag(b)) {
+                            _ if !hint.is_empty() => format!(
+                                "`{}` is not allowed here{hint}; expected {expected}",
+                                s.text
+                            ),
+                            Some(tag) => format!(
+                                "expected {expected} (a bare name, or a mapping such as \
+                                 `{{ {tag}: ... }}`), found {}",
+                                found(node)
+                            ),
+                            None => format!("expected {expected}, found {}", found(node)),
+                        };
                         self.problem(node.span, path, message);
                         None
                     }

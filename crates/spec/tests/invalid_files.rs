@@ -154,6 +154,9 @@ const CASES: &[(&str, &[&str])] = &[
     ("hunt-objective-misspelt.yaml", &[
         "hunt-objective-misspelt.yaml:38:14: hunt.objective: `lost_write` is not allowed here (did you mean `lost_writes`?); expected one of `lost_writes`, `rto`, `error_rate`, `p99`, `threshold_margin`",
     ]),
+    ("component-named-client.yaml", &[
+        "component-named-client.yaml:17:3: architecture.client: `client` is reserved: it names the load generator's side (an edge's `between` end, the record's `client` series); name the component otherwise, e.g. `client-app`",
+    ]),
     // Meaning: the workload.
     ("stage-with-two-kinds.yaml", &[
         "stage-with-two-kinds.yaml:31:7: workload.stages[1]: a stage has exactly one of `hold`, `ramp` or `spike`; this one has `hold`, `ramp`: split it into one stage each",

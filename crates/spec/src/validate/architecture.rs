@@ -23,6 +23,13 @@ pub(super) fn check(c: &mut Checker<'_>) {
                  (a dot separates instances and roles, as in `db.primary`)"
             );
             c.report_key(path.clone(), message);
+        } else if RESERVED_NAMES.contains(&name.as_str()) {
+            let message = format!(
+                "`{name}` is reserved: it names the load generator's side (an edge's \
+                 `between` end, the record's `client` series); name the component otherwise, \
+                 e.g. `{name}-app`"
+            );
+            c.report_key(path.clone(), message);
         }
         match component {
             Component::Dns(dns) => {
@@ -90,6 +97,9 @@ fn check_spares(c: &mut Checker<'_>, path: &FieldPath, spares: Option<&Spares>) 
         );
     }
 }
+
+/// Names that mean the load generator wherever a component name is taken.
+const RESERVED_NAMES: [&str; 2] = ["client", "clients"];
 
 /// Component names: letters, digits, `-` and `_`.
 pub(super) fn valid_name(name: &str) -> bool {

@@ -445,7 +445,8 @@ fn topology_name(topology: DatabaseTopology) -> &'static str {
 
 /// One end of an edge: a target, or `client` (the load generator's side).
 fn check_edge_end(c: &mut Checker<'_>, path: FieldPath, end: &str) {
-    let is_client = matches!(end, "client" | "clients") && !c.components().contains_key(end);
+    // No component takes these names (`RESERVED_NAMES`).
+    let is_client = matches!(end, "client" | "clients");
     if !is_client {
         check_target(c, path, end);
     }

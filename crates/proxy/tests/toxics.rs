@@ -489,15 +489,7 @@ async fn http_status_answers_the_first_n_requests() {
     let mut sock = connect(addr).await.expect("connect");
     let mut statuses = Vec::new();
     for _ in 0..4 {
-        sock.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-            .await
-            .expect("write");
-        let mut buf = vec![0u8; 512];
-        let n = timeout(IO_TIMEOUT, sock.read(&mut buf))
-            .await
-            .expect("answer")
-            .expect("read");
-        let text = String::from_utf8_lossy(&buf[..n]).to_string();
+        let text = get(&mut sock).await;
         statuses.push(text.split(' ').nth(1).unwrap_or("?").to_string());
     }
     assert_eq!(statuses, vec!["503", "503", "200", "200"]);
@@ -525,20 +517,25 @@ async fn http_status_answers_a_share_of_requests() {
     let mut sock = connect(addr).await.expect("connect");
     let mut failed = 0;
     for _ in 0..200 {
-        sock.write_all(b"GET / HTTP/1.1\r\n\r\n")
-            .await
-            .expect("write");
-        let mut buf = vec![0u8; 512];
-        let n = timeout(IO_TIMEOUT, sock.read(&mut buf))
-            .await
-            .expect("answer")
-            .expect("read");
-        if buf[..n].starts_with(b"HTTP/1.1 500") {
+        if get(&mut sock).await.starts_with("HTTP/1.1 500") {
             failed += 1;
         }
     }
     // Binomial(200, 0.5): 6 sigma is ±42.
     assert!((58..=142).contains(&failed), "{failed} of 200 answered 500");
+}
+
+/// Sends one `GET` on `sock` and reads its answer (one read: every answer here is small).
+async fn get(sock: &mut tokio::net::TcpStream) -> String {
+    sock.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("write");
+    let mut buf = vec![0u8; 512];
+    let n = timeout(IO_TIMEOUT, sock.read(&mut buf))
+        .await
+        .expect("answer")
+        .expect("read");
+    String::from_utf8_lossy(&buf[..n]).to_string()
 }
 
 /// An HTTP server behind a proxy whose `http_status` toxic answers the first request with
@@ -581,16 +578,8 @@ async fn http_status_answer_is_delayed_by_downstream_latency() {
     let (_registry, _handle, addr, seen) = http_status_behind("hs_lat", latency).await;
     let mut sock = connect(addr).await.expect("connect");
     let start = Instant::now();
-    sock.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        .await
-        .expect("write");
-    let mut buf = vec![0u8; 512];
-    let n = timeout(IO_TIMEOUT, sock.read(&mut buf))
-        .await
-        .expect("answer")
-        .expect("read");
+    let text = get(&mut sock).await;
     let elapsed = start.elapsed();
-    let text = String::from_utf8_lossy(&buf[..n]).to_string();
     assert!(text.starts_with("HTTP/1.1 503"), "{text}");
     assert!(
         elapsed >= Duration::from_millis(190),
@@ -624,14 +613,7 @@ async fn http_status_answer_is_swallowed_by_downstream_blackhole() {
     handle
         .remove_toxic("blackhole_downstream")
         .expect("removed");
-    sock.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        .await
-        .expect("write");
-    let n = timeout(IO_TIMEOUT, sock.read(&mut buf))
-        .await
-        .expect("answer")
-        .expect("read");
-    let text = String::from_utf8_lossy(&buf[..n]).to_string();
+    let text = get(&mut sock).await;
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
 }
 

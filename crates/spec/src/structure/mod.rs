@@ -584,17 +584,20 @@ impl<'s> Walker<'s> {
                         // is a form that takes a value, which a bare name cannot be.
                         let units = branches.iter().flat_map(|b| unit_names(b));
                         let hint = did_you_mean(&s.text, units);
-                        let message = match branches.iter().find_map(|b| object_tag(b)) {
-                            _ if !hint.is_empty() => format!(
+                        let tagged = branches.iter().find_map(|b| object_tag(b));
+                        let message = if !hint.is_empty() {
+                            format!(
                                 "`{}` is not allowed here{hint}; expected {expected}",
                                 s.text
-                            ),
-                            Some(tag) => format!(
+                            )
+                        } else if let Some(tag) = tagged {
+                            format!(
                                 "expected {expected} (a bare name, or a mapping such as \
                                  `{{ {tag}: ... }}`), found {}",
                                 found(node)
-                            ),
-                            None => format!("expected {expected}, found {}", found(node)),
+                            )
+                        } else {
+                            format!("expected {expected}, found {}", found(node))
                         };
                         self.problem(node.span, path, message);
                         None

@@ -42,6 +42,7 @@ const CASES: &[(&str, &[&str])] = &[
     ]),
     ("duration-without-unit.yaml", &[
         "duration-without-unit.yaml:4:45: architecture.front.ttl: `30` has no unit: write a duration such as `500ms`, `90s`, `2m30s`, `1h` or `250us`",
+        "duration-without-unit.yaml:8:31: architecture.lb.health_check.interval: `5` has no unit: write a duration such as `500ms`, `90s`, `2m30s`, `1h` or `250us`",
     ]),
     ("bad-enum-value.yaml", &[
         "bad-enum-value.yaml:7:16: architecture.lb.algorithm: `least_outstandin` is not allowed here (did you mean `least_outstanding`?); expected one of `round_robin`, `least_outstanding`, `power_of_two_choices`, `random`",

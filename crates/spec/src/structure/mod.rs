@@ -228,7 +228,9 @@ impl<'s> Walker<'s> {
         match check(&scalar.text) {
             Ok(()) => Some(Json::Str(scalar.text.clone())),
             Err(message) => {
-                let bare_number = matches!(scalar.resolve(), Resolved::Int(_) | Resolved::Float(_));
+                // `"5"` lacks a unit as much as `5` does.
+                let bare_number = matches!(scalar.resolve(), Resolved::Int(_) | Resolved::Float(_))
+                    || scalar.text.trim().parse::<f64>().is_ok();
                 let message = if number_lacks_unit && bare_number {
                     let forms = schema
                         .get("description")

@@ -158,6 +158,9 @@ const CASES: &[(&str, &[&str])] = &[
     ("component-named-client.yaml", &[
         "component-named-client.yaml:17:3: architecture.client: `client` is reserved: it names the load generator's side (an edge's `between` end, the record's `client` series); name the component otherwise, e.g. `client-app`",
     ]),
+    ("edge-inside-one-component.yaml", &[
+        "edge-inside-one-component.yaml:35:45: faults[0].partition.between[1]: `api.0` is part of `api`: an edge joins two sides, e.g. `[api.0, <a component it calls>]`",
+    ]),
     // Meaning: the workload.
     ("stage-with-two-kinds.yaml", &[
         "stage-with-two-kinds.yaml:31:7: workload.stages[1]: a stage has exactly one of `hold`, `ramp` or `spike`; this one has `hold`, `ramp`: split it into one stage each",

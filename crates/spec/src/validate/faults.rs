@@ -462,6 +462,21 @@ pub(super) fn check_edge(c: &mut Checker<'_>, path: &FieldPath, between: &[Strin
             between_path.index(1),
             "the two ends of an edge must differ: name the caller and the callee".into(),
         );
+        return;
+    }
+    // A component and one of its own nodes (`api` and `api.0`) are one side, not two:
+    // nothing crosses between them. Two nodes of one component (`db.primary` and
+    // `db.standby`) are two sides: replication crosses.
+    for (whole, part) in [(0, 1), (1, 0)] {
+        let owner = between[part].split_once('.').map(|(owner, _)| owner);
+        if !between[whole].contains('.') && owner == Some(between[whole].as_str()) {
+            let message = format!(
+                "`{}` is part of `{}`: an edge joins two sides, e.g. `[{}, <a component it \
+                 calls>]`",
+                between[part], between[whole], between[part]
+            );
+            c.report(between_path.index(1), message);
+        }
     }
 }
 

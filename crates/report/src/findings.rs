@@ -5,10 +5,42 @@
 //! DNS TTL), the dominant failure class, lost writes and the replication that explains
 //! them. (The blast radius has its own section in every report.)
 
-use faultline_analyze::Summary;
+use faultline_analyze::{RtoParts, Summary};
 use faultline_spec::{Component, Experiment, PrimaryDiscovery, ReplicationMode};
 
 use crate::text::{counted, duration, millis, number, percent};
+
+/// One part of the RTO as the reports split it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RtoPart {
+    /// From the fault to the activation, when no detection was seen to split it.
+    UntilActivation,
+    /// TTD.
+    Detection,
+    /// TTA − TTD.
+    Activation,
+    /// From the activation (or the detection, without one) to the recovery.
+    Rest,
+}
+
+/// The RTO's parts in order, each with its seconds, so that they add up to `rto_s`:
+/// the summary counts the rest from the activation even without a detection, and the
+/// time up to the activation is then one undivided part.
+pub(crate) fn rto_split(rto_s: f64, p: &RtoParts) -> Vec<(RtoPart, f64)> {
+    let until_activation = match (p.detection_s, p.rest_s) {
+        (None, Some(rest_s)) => Some(rto_s - rest_s),
+        _ => None,
+    };
+    [
+        (RtoPart::UntilActivation, until_activation),
+        (RtoPart::Detection, p.detection_s),
+        (RtoPart::Activation, p.activation_s),
+        (RtoPart::Rest, p.rest_s),
+    ]
+    .into_iter()
+    .filter_map(|(part, secs)| secs.map(|secs| (part, secs)))
+    .collect()
+}
 
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -204,16 +236,19 @@ fn rto_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Findin
             return;
         }
     }
-    let mut parts: Vec<(&str, f64, String)> = Vec::new();
-    if let Some(d) = p.detection_s {
-        parts.push(("detection", d, detection_cause(summary, experiment)));
-    }
-    if let Some(a) = p.activation_s {
-        parts.push(("activation", a, activation_cause(summary, experiment)));
-    }
-    if let Some(r) = p.rest_s {
-        parts.push(("recovery after activation", r, rest_cause(experiment)));
-    }
+    let mut parts: Vec<(&str, f64, String)> = rto_split(total, p)
+        .into_iter()
+        .map(|(part, secs)| match part {
+            RtoPart::UntilActivation => (
+                "the time to activation (no detection seen)",
+                secs,
+                activation_cause(summary, experiment),
+            ),
+            RtoPart::Detection => ("detection", secs, detection_cause(summary, experiment)),
+            RtoPart::Activation => ("activation", secs, activation_cause(summary, experiment)),
+            RtoPart::Rest => ("recovery after activation", secs, rest_cause(experiment)),
+        })
+        .collect();
     parts.sort_by(|a, b| b.1.total_cmp(&a.1));
     for (i, (name, secs, cause)) in parts.iter().enumerate() {
         if *secs <= 0.0 {
@@ -536,5 +571,38 @@ fn capitalise(text: &str) -> String {
     match chars.next() {
         Some(c) => c.to_uppercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rto_parts_add_up_with_or_without_a_detection() {
+        let both = RtoParts {
+            detection_s: Some(2.0),
+            activation_s: Some(4.0),
+            rest_s: Some(6.5),
+        };
+        assert_eq!(
+            rto_split(12.5, &both),
+            [
+                (RtoPart::Detection, 2.0),
+                (RtoPart::Activation, 4.0),
+                (RtoPart::Rest, 6.5)
+            ]
+        );
+        // No detection: the summary's rest counts from the activation, and the time up
+        // to it is one part (it once went missing: "7.4s = rest 0.039s").
+        let undetected = RtoParts {
+            rest_s: Some(0.25),
+            ..RtoParts::default()
+        };
+        assert_eq!(
+            rto_split(7.5, &undetected),
+            [(RtoPart::UntilActivation, 7.25), (RtoPart::Rest, 0.25)]
+        );
+        assert_eq!(rto_split(1.5, &RtoParts::default()), []);
     }
 }

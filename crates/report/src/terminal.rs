@@ -4,6 +4,8 @@ use std::fmt::Write as _;
 
 use faultline_analyze::{Baseline, Percentiles, RtoParts, Summary, ThresholdLine};
 
+use crate::findings::{rto_split, RtoPart};
+
 /// Whether to colour PASS/FAIL with ANSI escapes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TerminalStyle {
@@ -383,32 +385,27 @@ fn signed_seconds(v: f64) -> String {
     }
 }
 
-/// The RTO as the sum of its parts, e.g. `12.1s = detection 2s + activation 4s + rest 6.1s`.
-/// The remainder is negative when service came back before activation (a pause that
-/// ended first): it is subtracted and said so.
-/// Without a detection the rest is counted from the activation, and the time up to it
-/// is one undivided part.
+/// The RTO as the sum of its parts, e.g. `12.1s = detection 2s + activation 4s + rest 6.1s`
+/// ([`rto_split`]). The remainder is negative when service came back before activation
+/// (a pause that ended first): it is subtracted and said so.
 fn rto_equation(rto: f64, p: &RtoParts) -> String {
-    let (rest, recovered_early) = match p.rest_s {
-        Some(r) if r < 0.0 => (None, Some(-r)),
-        r => (r, None),
-    };
-    let until_activation = match (p.detection_s, p.rest_s) {
-        (None, Some(r)) => Some(rto - r),
-        _ => None,
-    };
-    let parts: Vec<String> = [
-        ("until activation (no detection seen)", until_activation),
-        ("detection", p.detection_s),
-        ("activation", p.activation_s),
-        ("rest", rest),
-    ]
-    .iter()
-    .filter_map(|(name, v)| v.map(|v| format!("{name} {}", seconds(v))))
-    .collect();
-    let early = recovered_early
-        .map(|r| format!(" - {} (recovered before activation)", seconds(r)))
-        .unwrap_or_default();
+    let mut early = String::new();
+    let parts: Vec<String> = rto_split(rto, p)
+        .into_iter()
+        .filter_map(|(part, secs)| {
+            let name = match part {
+                RtoPart::UntilActivation => "until activation (no detection seen)",
+                RtoPart::Detection => "detection",
+                RtoPart::Activation => "activation",
+                RtoPart::Rest if secs < 0.0 => {
+                    early = format!(" - {} (recovered before activation)", seconds(-secs));
+                    return None;
+                }
+                RtoPart::Rest => "rest",
+            };
+            Some(format!("{name} {}", seconds(secs)))
+        })
+        .collect();
     if parts.is_empty() {
         seconds(rto)
     } else {

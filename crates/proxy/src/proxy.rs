@@ -55,13 +55,7 @@ impl ProxyConfig {
         if self.name.is_empty() {
             return Err(ProxyError::missing_field("name"));
         }
-        if self.upstream.is_empty() {
-            return Err(ProxyError::missing_field("upstream"));
-        }
-        check_address("upstream", &self.upstream)?;
-        if !self.listen.is_empty() {
-            check_address("listen", &self.listen)?;
-        }
+        check_endpoints(Some(&self.listen), Some(&self.upstream))?;
         if self.name.contains('/') {
             return Err(ProxyError::bad_request(format!(
                 "proxy name {:?} must not contain '/'",
@@ -239,15 +233,7 @@ impl ProxyHandle {
         upstream: Option<String>,
     ) -> Result<(), ProxyError> {
         // Checked before the proxy stops, so a bad request leaves it running as it was.
-        if let Some(listen) = listen.as_deref().filter(|l| !l.is_empty()) {
-            check_address("listen", listen)?;
-        }
-        if let Some(upstream) = upstream.as_deref() {
-            if upstream.is_empty() {
-                return Err(ProxyError::missing_field("upstream"));
-            }
-            check_address("upstream", upstream)?;
-        }
+        check_endpoints(listen.as_deref(), upstream.as_deref())?;
         let enabled = {
             let state = self.state();
             let same_listen = listen.as_ref().is_none_or(|l| *l == state.config.listen);
@@ -402,6 +388,21 @@ fn stop(state: &mut ProxyState) {
         let _ = socket2::SockRef::from(listener.as_ref()).shutdown(std::net::Shutdown::Both);
     }
     state.config.enabled = false;
+}
+
+/// Checks the addresses given (`None`: not given, as in an update that keeps it): an
+/// upstream is required, an empty listen means `127.0.0.1:0`, both are `host:port`.
+fn check_endpoints(listen: Option<&str>, upstream: Option<&str>) -> Result<(), ProxyError> {
+    if let Some(upstream) = upstream {
+        if upstream.is_empty() {
+            return Err(ProxyError::missing_field("upstream"));
+        }
+        check_address("upstream", upstream)?;
+    }
+    if let Some(listen) = listen.filter(|l| !l.is_empty()) {
+        check_address("listen", listen)?;
+    }
+    Ok(())
 }
 
 /// Checks that `value` has the shape of a `host:port` address, as std resolves it: a

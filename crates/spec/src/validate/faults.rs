@@ -6,7 +6,7 @@ use crate::model::{Component, DatabaseTopology, Fault, LoadLevel, LoadModel, Sta
 use crate::suggest::{did_you_mean, list};
 use crate::units::Duration;
 
-use super::names::{check_action, check_signal_name};
+use super::names::{check_action, check_signal_name, fault_signal};
 use super::{stages_total, unknown_component, Checker};
 
 /// The database roles a fault target may name after the dot (`replica` is the standby,
@@ -25,8 +25,7 @@ pub(super) fn check(c: &mut Checker<'_>) {
 /// The fault a fault's `when: { signal: fault:<index>... }` waits for, if any.
 fn awaited_fault(fault: &Fault) -> Option<usize> {
     let signal = fault.when.as_ref()?.signal.as_deref()?;
-    let (index, _event) = signal.strip_prefix("fault:")?.split_once('.')?;
-    index.parse().ok()
+    fault_signal(signal).map(|(index, _event)| index)
 }
 
 /// Faults that wait, through their `fault:<index>` signals, for themselves (each of them

@@ -77,6 +77,12 @@ fn check_phases(c: &mut Checker<'_>) {
     }
 }
 
+/// The fault index and event of a `fault:<index>.<event>` signal, whatever they are.
+pub(super) fn fault_signal(signal: &str) -> Option<(usize, &str)> {
+    let (index, event) = signal.strip_prefix("fault:")?.split_once('.')?;
+    Some((index.parse().ok()?, event))
+}
+
 /// A recorded signal's source: `<component>[.<event>]`, `alert:<name>`,
 /// `probe:<name>` or `fault:<index>.injected|healed`.
 pub(super) fn check_signal_name(c: &mut Checker<'_>, path: FieldPath, signal: &str) {
@@ -120,15 +126,10 @@ pub(super) fn check_signal_name(c: &mut Checker<'_>, path: FieldPath, signal: &s
         }
         return;
     }
-    if let Some(fault) = signal.strip_prefix("fault:") {
+    if signal.starts_with("fault:") {
         let count = c.raw.faults.len();
-        let valid = fault
-            .split_once('.')
-            .and_then(|(index, event)| {
-                let index: usize = index.parse().ok()?;
-                (index < count && matches!(event, "injected" | "healed")).then_some(())
-            })
-            .is_some();
+        let valid = fault_signal(signal)
+            .is_some_and(|(index, event)| index < count && matches!(event, "injected" | "healed"));
         if !valid {
             let message = format!(
                 "`{signal}`: fault signals are `fault:<index>.injected` or \

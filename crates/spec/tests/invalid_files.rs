@@ -112,6 +112,10 @@ const CASES: &[(&str, &[&str])] = &[
     ("unknown-signal.yaml", &[
         "unknown-signal.yaml:36:21: signals.detect[0]: `dbb.failover.detect` names no component, alert or probe (did you mean `db`?); signals are written `<component>.<event>` (e.g. `db.failover.activate`), `alert:<name>`, `probe:<name>` or `fault:<index>.injected`",
     ]),
+    ("bad-fault-signal.yaml", &[
+        "bad-fault-signal.yaml:36:23: faults[1].when.signal: `fault:5.injected`: fault signals are `fault:<index>.injected` or `fault:<index>.healed`, with an index from 0 to 2 (there are 3 faults)",
+        "bad-fault-signal.yaml:37:23: faults[2].when.signal: `fault:0.started`: fault signals are `fault:<index>.injected` or `fault:<index>.healed`, with an index from 0 to 2 (there are 3 faults)",
+    ]),
     ("unknown-action.yaml", &[
         "unknown-action.yaml:35:26: faults[0].action: no action named `stop-db`: actions are declared in `live.actions` (e.g. `live: { actions: { stop-db: { command: [...] } } }`)",
     ]),

@@ -27,7 +27,7 @@ fn outage_with(more: &str) -> RecordBuilder {
         .ok(17.3, 30.0)
         .fault(10.0)
         .marker(11.0, MarkerKind::Detect, "db.failover.detect")
-        .marker(15.5, MarkerKind::Activate, "db.failover.promoted")
+        .marker(15.5, MarkerKind::Activate, "db.failover.activate")
 }
 
 #[test]
@@ -43,7 +43,7 @@ fn an_outage_of_exactly_7_3_s_has_an_rto_of_7_3_s() {
             ("/metrics/ttd_s", "1.0"),
             ("/metrics/ttd_source", "\"db.failover.detect\""),
             ("/metrics/tta_s", "5.5"),
-            ("/metrics/tta_source", "\"db.failover.promoted\""),
+            ("/metrics/tta_source", "\"db.failover.activate\""),
             (
                 "/metrics/rto_parts",
                 r#"{"detection_s": 1.0, "activation_s": 4.5, "rest_s": 1.8}"#,

@@ -2,6 +2,7 @@
 //! spares and autoscaling.
 
 use faultline_record::MarkerKind;
+use faultline_spec::signals::{FAILOVER, FAILOVER_ACTIVATE, FAILOVER_DETECT, HEALTH};
 use faultline_spec::{DatabaseTopology, ReplicationMode};
 
 use crate::db::{value_checksum, InFlight, Val};
@@ -105,13 +106,13 @@ impl Simulation {
             let name = self.node_name(n);
             self.mark(
                 MarkerKind::Health,
-                &format!("{lb_name}.health"),
+                &format!("{lb_name}.{HEALTH}"),
                 Some(&name),
                 Some("down".into()),
             );
             self.mark(
                 MarkerKind::Detect,
-                &format!("{lb_name}.health"),
+                &format!("{lb_name}.{HEALTH}"),
                 Some(&name),
                 Some(format!(
                     "{lb_name} marked {name} down after {fails} failed checks"
@@ -122,7 +123,7 @@ impl Simulation {
             let name = self.node_name(n);
             self.mark(
                 MarkerKind::Health,
-                &format!("{lb_name}.health"),
+                &format!("{lb_name}.{HEALTH}"),
                 Some(&name),
                 Some("up".into()),
             );
@@ -177,7 +178,7 @@ impl Simulation {
                     let node = self.node_name(n);
                     self.mark(
                         MarkerKind::Health,
-                        &format!("{name}.failover"),
+                        &format!("{name}.{FAILOVER}"),
                         Some(&node),
                         Some("up".into()),
                     );
@@ -198,7 +199,7 @@ impl Simulation {
             let node = self.node_name(n);
             self.mark(
                 MarkerKind::Detect,
-                &format!("{name}.failover.detect"),
+                &format!("{name}.{FAILOVER_DETECT}"),
                 Some(&node),
                 Some(format!("{fails} failed checks of {node}")),
             );
@@ -225,7 +226,7 @@ impl Simulation {
                         }
                         None => self.mark(
                             MarkerKind::Note,
-                            &format!("{name}.failover"),
+                            &format!("{name}.{FAILOVER}"),
                             Some(&name),
                             Some("no standby to promote".into()),
                         ),
@@ -237,7 +238,7 @@ impl Simulation {
                     }
                     self.mark(
                         MarkerKind::Activate,
-                        &format!("{name}.failover.activate"),
+                        &format!("{name}.{FAILOVER_ACTIVATE}"),
                         Some(&node),
                         Some(format!("traffic of {node} moved to the other site")),
                     );
@@ -313,21 +314,21 @@ impl Simulation {
                 let old_name = self.node_name(old);
                 self.mark(
                     MarkerKind::RoleChange,
-                    &format!("{name}.failover"),
+                    &format!("{name}.{FAILOVER}"),
                     Some(&node_name),
                     Some("standby -> primary".into()),
                 );
                 if f.fencing {
                     self.mark(
                         MarkerKind::RoleChange,
-                        &format!("{name}.failover"),
+                        &format!("{name}.{FAILOVER}"),
                         Some(&old_name),
                         Some("primary -> fenced".into()),
                     );
                 }
                 self.mark(
                     MarkerKind::Activate,
-                    &format!("{name}.failover.activate"),
+                    &format!("{name}.{FAILOVER_ACTIVATE}"),
                     Some(&node_name),
                     Some(format!("{node_name} promoted")),
                 );
@@ -392,13 +393,13 @@ impl Simulation {
                 };
                 self.mark(
                     MarkerKind::RoleChange,
-                    &format!("{name}.failover"),
+                    &format!("{name}.{FAILOVER}"),
                     Some(&node_name),
                     Some(format!("{how} of {}", self.node_name(old))),
                 );
                 self.mark(
                     MarkerKind::Activate,
-                    &format!("{name}.failover.activate"),
+                    &format!("{name}.{FAILOVER_ACTIVATE}"),
                     Some(&node_name),
                     Some(how.into()),
                 );

@@ -41,6 +41,7 @@
 pub mod model;
 pub mod profile;
 pub mod session;
+pub mod signals;
 pub mod units;
 
 mod diag;

@@ -112,6 +112,13 @@ const CASES: &[(&str, &[&str])] = &[
     ("unknown-signal.yaml", &[
         "unknown-signal.yaml:36:21: signals.detect[0]: `dbb.failover.detect` names no component, alert or probe (did you mean `db`?); signals are written `<component>.<event>` (e.g. `db.failover.activate`), `alert:<name>`, `probe:<name>` or `fault:<index>.injected`",
     ]),
+    ("signal-never-recorded.yaml", &[
+        "signal-never-recorded.yaml:33:23: faults[1].when.signal: `lb.health` never fires: `lb` (a load_balancer) records no signal of its own; a database with `failover` or `monitor` records `<name>.failover.detect` (detect), `<name>.failover.activate` (activate) and `<name>.failover`, a load balancer with `health_check` records `<name>.health` (detect)",
+        "signal-never-recorded.yaml:34:23: faults[2].when.signal: `api.failover` never fires: `api` (a service) records no signal of its own; a database with `failover` or `monitor` records `<name>.failover.detect` (detect), `<name>.failover.activate` (activate) and `<name>.failover`, a load balancer with `health_check` records `<name>.health` (detect)",
+        "signal-never-recorded.yaml:36:21: signals.detect[0]: `db.failover.detetc` never fires: `db` records no such detect signal (did you mean `db.failover.detect`?); its detect signals are `db.failover.detect`",
+        "signal-never-recorded.yaml:36:41: signals.detect[1]: `sessions.failover.detect` never fires: `sessions` (a database) records no detect signal of its own; a database with `failover` or `monitor` records `<name>.failover.detect` (detect), `<name>.failover.activate` (activate) and `<name>.failover`, a load balancer with `health_check` records `<name>.health` (detect)",
+        "signal-never-recorded.yaml:36:79: signals.activate[0]: `db.failover.detect` never fires: `db` records no such activate signal (did you mean `db.failover.activate`?); its activate signals are `db.failover.activate`",
+    ]),
     ("bad-fault-signal.yaml", &[
         "bad-fault-signal.yaml:36:23: faults[1].when.signal: `fault:5.injected`: fault signals are `fault:<index>.injected` or `fault:<index>.healed`, with an index from 0 to 2 (there are 3 faults)",
         "bad-fault-signal.yaml:37:23: faults[2].when.signal: `fault:0.started`: fault signals are `fault:<index>.injected` or `fault:<index>.healed`, with an index from 0 to 2 (there are 3 faults)",

@@ -251,7 +251,7 @@ pub fn fixtures() -> Vec<(&'static str, RecordBuilder)> {
         "outage-7.3s",
         25.0,
         &format!(
-            "{short}signals: {{ detect: [db.failover.detect], activate: [db.failover.promoted] }}\n\
+            "{short}signals: {{ detect: [db.failover.detect], activate: [db.failover.activate] }}\n\
              expect: {{ rto: \"<= 8s\", ttd: \"<= 2s\", error_rate: \"<= 100%\", lost_writes: \"== 0\" }}\n\
              alerts:\n  - {{ name: db-down, metric: healthy_nodes, of: db, below: 2, must_fire_within: 5s }}\n"
         ),
@@ -266,7 +266,7 @@ pub fn fixtures() -> Vec<(&'static str, RecordBuilder)> {
     .fault(10.0)
     .marker(11.0, MarkerKind::Detect, "db.failover.detect")
     .marker(12.0, MarkerKind::Alert, "alert:db-down")
-    .marker(15.5, MarkerKind::Activate, "db.failover.promoted")
+    .marker(15.5, MarkerKind::Activate, "db.failover.activate")
     .marker(20.0, MarkerKind::FaultHealed, "fault:0")
     .write(1, "order-1", "v1", 2.0, Some(2.01), Acked)
     .write(2, "order-2", "v2", 9.0, Some(9.01), Acked)

@@ -3,6 +3,7 @@
 
 use crate::diag::FieldPath;
 use crate::model::{Component, DatabaseTopology, Fault, LoadLevel, LoadModel, Stage};
+use crate::signals::SignalUse;
 use crate::suggest::{did_you_mean, list};
 use crate::units::Duration;
 
@@ -259,7 +260,7 @@ fn check_condition(c: &mut Checker<'_>, path: &FieldPath, fault: &Fault) {
         }
     }
     if let Some(signal) = &condition.signal {
-        check_signal_name(c, when.key("signal"), signal);
+        check_signal_name(c, when.key("signal"), signal, SignalUse::Any);
     }
 }
 

@@ -1,6 +1,9 @@
 //! Checks of the names that signals, actions, phases and the live section use.
 
 use crate::diag::FieldPath;
+use crate::signals::{
+    component_events, SignalUse, FAILOVER, FAILOVER_ACTIVATE, FAILOVER_DETECT, HEALTH,
+};
 use crate::suggest::{did_you_mean, list};
 
 use super::faults::{check_edge, check_target};
@@ -83,9 +86,14 @@ pub(super) fn fault_signal(signal: &str) -> Option<(usize, &str)> {
     Some((index.parse().ok()?, event))
 }
 
-/// A recorded signal's source: `<component>[.<event>]`, `alert:<name>`,
-/// `probe:<name>` or `fault:<index>.injected|healed`.
-pub(super) fn check_signal_name(c: &mut Checker<'_>, path: FieldPath, signal: &str) {
+/// A recorded signal's source: `<component>[.<event>]` (an event the component records
+/// as `usage` counts), `alert:<name>`, `probe:<name>` or `fault:<index>.injected|healed`.
+pub(super) fn check_signal_name(
+    c: &mut Checker<'_>,
+    path: FieldPath,
+    signal: &str,
+    usage: SignalUse,
+) {
     const FORMS: &str = "signals are written `<component>.<event>` (e.g. \
                          `db.failover.activate`), `alert:<name>`, `probe:<name>` or \
                          `fault:<index>.injected`";
@@ -140,24 +148,56 @@ pub(super) fn check_signal_name(c: &mut Checker<'_>, path: FieldPath, signal: &s
         }
         return;
     }
-    let component = signal.split('.').next().unwrap_or(signal);
-    if !c.components().contains_key(component) {
+    let (name, event) = match signal.split_once('.') {
+        Some((name, event)) => (name, Some(event)),
+        None => (signal, None),
+    };
+    let Some(component) = c.components().get(name) else {
         let message = format!(
             "`{signal}` names no component, alert or probe{}; {FORMS}",
-            did_you_mean(component, c.components().keys().map(String::as_str))
+            did_you_mean(name, c.components().keys().map(String::as_str))
         );
         c.report(path, message);
+        return;
+    };
+    // A bare component name can only match a marker source of the same text.
+    let Some(event) = event else { return };
+    let events = component_events(component, usage);
+    if events.contains(&event) {
+        return;
     }
+    let which = match usage {
+        SignalUse::Detect => "detect ",
+        SignalUse::Activate => "activate ",
+        SignalUse::Any => "",
+    };
+    let message = if events.is_empty() {
+        format!(
+            "`{signal}` never fires: `{name}` (a {}) records no {which}signal of its own; \
+             a database with `failover` or `monitor` records `<name>.{FAILOVER_DETECT}` (detect), \
+             `<name>.{FAILOVER_ACTIVATE}` (activate) and `<name>.{FAILOVER}`, a load \
+             balancer with `health_check` records `<name>.{HEALTH}` (detect)",
+            component.kind_name()
+        )
+    } else {
+        let signals: Vec<String> = events.iter().map(|e| format!("{name}.{e}")).collect();
+        format!(
+            "`{signal}` never fires: `{name}` records no such {which}signal{}; its {which}signals are {}",
+            did_you_mean(signal, signals.iter().map(String::as_str)),
+            list(signals.iter().map(String::as_str))
+        )
+    };
+    c.report(path, message);
 }
 
 fn check_signals(c: &mut Checker<'_>) {
     let base = FieldPath::root().key("signals");
-    for (field, names) in [
-        ("detect", &c.raw.signals.detect),
-        ("activate", &c.raw.signals.activate),
+    for (field, names, usage) in [
+        ("detect", &c.raw.signals.detect, SignalUse::Detect),
+        ("activate", &c.raw.signals.activate, SignalUse::Activate),
     ] {
         for (i, name) in names.iter().enumerate() {
-            check_signal_name(c, base.key(field).index(i), name);
+            check_signal_name(c, base.key(field).index(i), name, usage);
         }
     }
     let alerts_path = FieldPath::root().key("alerts");

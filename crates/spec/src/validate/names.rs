@@ -1,9 +1,7 @@
 //! Checks of the names that signals, actions, phases and the live section use.
 
 use crate::diag::FieldPath;
-use crate::signals::{
-    component_events, SignalUse, FAILOVER, FAILOVER_ACTIVATE, FAILOVER_DETECT, HEALTH,
-};
+use crate::signals::{component_events, Recorder, SignalUse, COMPONENT_SIGNALS};
 use crate::suggest::{did_you_mean, list};
 
 use super::faults::{check_edge, check_target};
@@ -166,18 +164,30 @@ pub(super) fn check_signal_name(
     if events.contains(&event) {
         return;
     }
-    let which = match usage {
-        SignalUse::Detect => "detect ",
-        SignalUse::Activate => "activate ",
-        SignalUse::Any => "",
-    };
+    let which = usage.adjective();
     let message = if events.is_empty() {
+        let mut recorders: Vec<Recorder> = COMPONENT_SIGNALS.iter().map(|s| s.recorder).collect();
+        recorders.dedup();
+        let recorded: Vec<String> = recorders
+            .into_iter()
+            .map(|recorder| {
+                let signals: Vec<String> = COMPONENT_SIGNALS
+                    .iter()
+                    .filter(|s| s.recorder == recorder)
+                    .map(|s| match s.counts_as {
+                        Some(usage) => {
+                            format!("`<name>.{}` ({})", s.event, usage.adjective().trim_end())
+                        }
+                        None => format!("`<name>.{}`", s.event),
+                    })
+                    .collect();
+                format!("{} records {}", recorder.holders(), signals.join(", "))
+            })
+            .collect();
         format!(
-            "`{signal}` never fires: `{name}` (a {}) records no {which}signal of its own; \
-             a database with `failover` or `monitor` records `<name>.{FAILOVER_DETECT}` (detect), \
-             `<name>.{FAILOVER_ACTIVATE}` (activate) and `<name>.{FAILOVER}`, a load \
-             balancer with `health_check` records `<name>.{HEALTH}` (detect)",
-            component.kind_name()
+            "`{signal}` never fires: `{name}` (a {}) records no {which}signal of its own; {}",
+            component.kind_name(),
+            recorded.join("; ")
         )
     } else {
         let signals: Vec<String> = events.iter().map(|e| format!("{name}.{e}")).collect();

@@ -42,6 +42,14 @@ pub(crate) fn rto_split(rto_s: f64, p: &RtoParts) -> Vec<(RtoPart, f64)> {
     .collect()
 }
 
+/// A user-written name (an alert's, a probe's) made fit to sit between the backticks
+/// that mark code in a finding: the HTML and Markdown renderers split findings on
+/// backticks, so one inside a name would end its code span early and turn the rest of
+/// the sentence inside out. It becomes `ˋ` (U+02CB), which looks the same.
+pub(crate) fn in_code(name: &str) -> String {
+    name.replace('`', "\u{2cb}")
+}
+
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -62,12 +70,35 @@ pub struct Finding {
     pub text: String,
 }
 
+/// Why a run failed although none of its verdict lines did, or `None` when the verdict
+/// lines explain it (or it passed). The analyzer fails a run whose baseline was not steady
+/// even when every objective held (the engines then inject no fault), so every report
+/// must say so: a FAILED badge over a list of passed objectives reads as a bug, and a
+/// JUnit file with no failed test passes the CI.
+pub fn failed_without_objective(summary: &Summary) -> Option<String> {
+    let b = &summary.metrics.baseline;
+    if summary.passed || summary.thresholds.iter().any(|t| !t.passed) || b.steady != Some(false) {
+        return None;
+    }
+    Some(match &b.steady_reason {
+        Some(reason) => format!("the baseline was not steady: {reason}"),
+        None => "the baseline was not steady".to_string(),
+    })
+}
+
 /// A one-paragraph story of the run for the top of a report: what was done, whether the
 /// objectives held, how long the outage was and what data was lost.
 pub fn headline(summary: &Summary, experiment: &Experiment) -> String {
     let m = &summary.metrics;
     let failed = summary.thresholds.iter().filter(|t| !t.passed).count();
-    let verdict = if summary.thresholds.is_empty() {
+    let verdict = if let Some(why) = failed_without_objective(summary) {
+        let held = match summary.thresholds.len() {
+            0 => "No objectives were declared".to_string(),
+            1 => "The objective held".to_string(),
+            n => format!("All {n} objectives held"),
+        };
+        format!("{held}, but the run failed: {why}.")
+    } else if summary.thresholds.is_empty() {
         "No objectives were declared.".to_string()
     } else if summary.thresholds.len() == 1 {
         match failed {
@@ -137,15 +168,22 @@ pub fn headline(summary: &Summary, experiment: &Experiment) -> String {
 pub fn findings(summary: &Summary, experiment: &Experiment) -> Vec<Finding> {
     let mut out = Vec::new();
     let m = &summary.metrics;
+    if let Some(why) = failed_without_objective(summary) {
+        out.push(Finding {
+            level: Level::Bad,
+            text: format!("The run failed with no objective missed: {why}."),
+        });
+    }
     for t in summary.thresholds.iter().filter(|t| !t.passed) {
         let text = match (t.actual, &t.reason) {
             (None, Some(reason)) => format!(
                 "Objective `{}` (expected {}) missed: {reason}.",
-                t.name, t.expected
+                in_code(&t.name),
+                t.expected
             ),
             _ => format!(
                 "Objective `{}` missed: expected {}, measured {}.",
-                t.name,
+                in_code(&t.name),
                 t.expected,
                 crate::text::actual(t.actual, &t.unit)
             ),
@@ -283,7 +321,7 @@ fn rto_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Findin
 
 /// The design setting behind the detection time.
 fn detection_cause(summary: &Summary, experiment: &Experiment) -> String {
-    let source = summary.metrics.ttd_source.as_deref().unwrap_or("");
+    let source = in_code(summary.metrics.ttd_source.as_deref().unwrap_or(""));
     let arch = &experiment.raw().architecture;
     let mentioned = |name: &str| source.split(['.', ':', '/']).any(|part| part == name);
     for (name, c) in arch {
@@ -327,7 +365,7 @@ fn detection_cause(summary: &Summary, experiment: &Experiment) -> String {
 }
 
 fn activation_cause(summary: &Summary, experiment: &Experiment) -> String {
-    let source = summary.metrics.tta_source.as_deref().unwrap_or("");
+    let source = in_code(summary.metrics.tta_source.as_deref().unwrap_or(""));
     for (name, c) in &experiment.raw().architecture {
         let Component::Database(db) = c else { continue };
         if let Some(f) = &db.failover {

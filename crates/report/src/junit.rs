@@ -16,8 +16,12 @@ use crate::text::{actual, escape, number};
 /// Renders the JUnit XML of a run.
 pub fn render_junit(summary: &Summary) -> String {
     let suite = format!("faultline.{}", summary.experiment);
-    let tests = summary.thresholds.len();
-    let failures = summary.thresholds.iter().filter(|t| !t.passed).count();
+    // A failed run whose objectives all held (an unsteady baseline) gets one more, failed,
+    // test case: otherwise the CI's test view would show every test green.
+    let unexplained = crate::findings::failed_without_objective(summary);
+    let extra = usize::from(unexplained.is_some());
+    let tests = summary.thresholds.len() + extra;
+    let failures = summary.thresholds.iter().filter(|t| !t.passed).count() + extra;
     let time = number(summary.run.end_s, 3);
     let mut out = String::new();
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -87,6 +91,16 @@ pub fn render_junit(summary: &Summary) -> String {
                     t.unit
                 ))
             ))
+        );
+    }
+    if let Some(why) = unexplained {
+        let name = "steady_state";
+        let _ = writeln!(
+            out,
+            "    <testcase name=\"{name}\" classname=\"{}\" time=\"0\">\n      <failure message=\"{}\" type=\"verdict\">{}</failure>\n    </testcase>",
+            escape(&suite),
+            escape(&format!("{name}: {why}")),
+            escape(&format!("the run failed with every objective met: {why}\n"))
         );
     }
     let _ = writeln!(

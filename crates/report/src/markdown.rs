@@ -24,10 +24,11 @@ pub fn render_markdown(summary: &Summary, experiment: &Experiment) -> String {
     };
     let _ = writeln!(
         out,
-        "### {icon} faultline: `{}` {word}\n",
-        cell(&summary.experiment)
+        "### {icon} faultline: {} {word}\n",
+        code(&summary.experiment)
     );
-    let _ = writeln!(out, "{}\n", headline(summary, experiment));
+    // The story is plain text (the HTML report shows it so): no code spans in it.
+    let _ = writeln!(out, "{}\n", text(&headline(summary, experiment)));
     if summary.thresholds.is_empty() {
         out.push_str("No thresholds declared (`expect:` is empty).\n\n");
     } else {
@@ -40,10 +41,10 @@ pub fn render_markdown(summary: &Summary, experiment: &Experiment) -> String {
             }
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | {result} |",
-                cell(&t.name),
-                cell(&t.expected),
-                cell(&measured)
+                "| {} | {} | {} | {result} |",
+                cell(&code(&t.name)),
+                cell(&text(&t.expected)),
+                cell(&text(&measured))
             );
         }
         out.push('\n');
@@ -62,7 +63,7 @@ pub fn render_markdown(summary: &Summary, experiment: &Experiment) -> String {
             "| {} | {} | {} | {} | {} | {} | {} → {} |\n",
             m.ttd_s.map_or(na.clone(), duration),
             m.tta_s.map_or(na.clone(), duration),
-            cell(&rto),
+            text(&rto),
             m.rpo_s.map_or("unknown".to_string(), duration),
             m.error_rate.map_or(na.clone(), percent),
             m.lost_writes
@@ -79,7 +80,7 @@ pub fn render_markdown(summary: &Summary, experiment: &Experiment) -> String {
     if !list.is_empty() {
         out.push_str("**Findings**\n\n");
         for f in list.iter().take(FINDINGS_MAX) {
-            let _ = writeln!(out, "- {}", one_line(&f.text));
+            let _ = writeln!(out, "- {}", inline(&f.text));
         }
         if list.len() > FINDINGS_MAX {
             let _ = writeln!(out, "- … {} more in report.html", list.len() - FINDINGS_MAX);
@@ -96,7 +97,7 @@ pub fn render_markdown(summary: &Summary, experiment: &Experiment) -> String {
                     1 => ", faulted".to_string(),
                     _ => format!(" via {}", topology.path_text(&b.path, &|p| p.to_string())),
                 };
-                format!("`{}` ({}{path})", b.name, b.severity.word())
+                format!("{} ({}{path})", code(&b.name), b.severity.word())
             })
             .collect();
         let _ = writeln!(out, "**Blast radius:** {}\n", parts.join(", "));
@@ -104,19 +105,80 @@ pub fn render_markdown(summary: &Summary, experiment: &Experiment) -> String {
     let _ = writeln!(
         out,
         "<sub>{} engine · seed {} · run {} after {} · charts, diagram and every figure in report.html</sub>",
-        cell(&summary.engine),
+        text(&summary.engine),
         summary.seed,
-        cell(&summary.run.status),
+        text(&summary.run.status),
         duration(summary.run.end_s)
     );
     out
 }
 
-/// Text safe inside a table cell: pipes escaped, newlines removed.
-fn cell(text: &str) -> String {
-    one_line(text).replace('|', "\\|")
+/// Markdown (already escaped) made safe inside a table cell: pipes escaped, which GFM
+/// also honours inside code spans. Only table cells need it: elsewhere `\|` inside a
+/// code span shows the backslash.
+fn cell(markdown: &str) -> String {
+    markdown.replace('|', "\\|")
 }
 
 fn one_line(text: &str) -> String {
     text.replace(['\n', '\r'], " ")
+}
+
+/// Plain text as Markdown that shows it verbatim, on one line: what would start markup,
+/// raw HTML or an entity (`*`, `[`, `<b`, `&amp;`, a word-edge `_`) is backslash-escaped,
+/// and nothing else, so the file still reads as plain text (`<= 5s`, `error_rate`).
+/// Names come from the experiment file and may hold any of them.
+fn text(plain: &str) -> String {
+    let chars: Vec<char> = one_line(plain).chars().collect();
+    let mut out = String::with_capacity(plain.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let before = i.checked_sub(1).and_then(|j| chars.get(j)).copied();
+        let after = chars.get(i + 1).copied();
+        let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        let escape = match c {
+            '\\' | '`' | '*' | '[' | ']' | '~' | '&' => true,
+            // Raw HTML starts with `<` and a tag name, `/`, `!` or `?`; `<= 5s` is text.
+            '<' => after.is_some_and(|a| a.is_ascii_alphabetic() || "/!?".contains(a)),
+            // Emphasis with `_` never opens or closes inside a word (`error_rate`).
+            '_' => !(word(before) && word(after)),
+            // A heading or quote only at the start of a line.
+            '#' | '>' => i == 0,
+            _ => false,
+        };
+        if escape {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `plain` as an inline code span that shows it verbatim whatever it holds: the fence
+/// is one backtick longer than the longest run of backticks inside, and a space pads
+/// content that starts or ends with a backtick (CommonMark strips one such space).
+fn code(plain: &str) -> String {
+    let plain = one_line(plain);
+    let mut longest = 0;
+    let mut run = 0;
+    for c in plain.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if plain.starts_with('`') || plain.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{plain}{pad}{fence}")
+}
+
+/// A report sentence whose code is marked with backticks (the findings, the story) as
+/// Markdown: code parts become code spans, the rest is escaped [`text`].
+fn inline(sentence: &str) -> String {
+    sentence
+        .split('`')
+        .enumerate()
+        .map(|(i, part)| if i % 2 == 1 { code(part) } else { text(part) })
+        .collect()
 }

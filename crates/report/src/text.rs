@@ -43,9 +43,11 @@ pub(crate) fn number(v: f64, decimals: usize) -> String {
 pub(crate) fn duration(s: f64) -> String {
     let abs = s.abs();
     let sign = if s < 0.0 { "-" } else { "" };
-    if abs < 1.0 && abs > 0.0 {
+    // The scale is chosen on the rounded figure, so 0.9996 s reads `1s`, not `1000ms`,
+    // and 119.97 s reads `2m00s`, not `120s`.
+    if abs > 0.0 && (abs * 1e3).round() < 1e3 {
         format!("{sign}{}ms", number(abs * 1e3, 0))
-    } else if abs < 120.0 {
+    } else if (abs * 10.0).round() < 1_200.0 {
         format!("{sign}{}s", number(abs, 1))
     } else {
         let whole = abs.round() as u64;
@@ -75,7 +77,8 @@ pub(crate) fn percent(v: f64) -> String {
 
 /// Milliseconds for people: `21ms`, `1.2s`.
 pub(crate) fn millis(ms: f64) -> String {
-    if ms >= 1_000.0 {
+    // Decided on the rounded figure: 999.6 ms reads `1s`, not `1000ms`.
+    if ms.round() >= 1_000.0 {
         format!("{}s", number(ms / 1e3, 2))
     } else if ms >= 10.0 {
         format!("{}ms", number(ms, 0))
@@ -122,6 +125,17 @@ mod tests {
         assert_eq!(millis(21.4), "21ms");
         assert_eq!(actual(Some(132.0), "writes"), "132");
         assert_eq!(actual(None, "s"), "-");
+    }
+
+    #[test]
+    fn a_figure_that_rounds_up_to_the_next_scale_is_shown_in_it() {
+        // Regression: the scale was chosen before rounding (`1000ms`, `120s`).
+        assert_eq!(duration(0.9996), "1s");
+        assert_eq!(duration(0.9994), "999ms");
+        assert_eq!(duration(119.97), "2m00s");
+        assert_eq!(duration(119.94), "119.9s");
+        assert_eq!(millis(999.6), "1s");
+        assert_eq!(millis(999.4), "999ms");
     }
 
     #[test]

@@ -109,3 +109,67 @@ fn junit_escapes_what_it_quotes() {
     let xml = render_junit(&analysis.summary);
     assert!(xml.contains("name=\"faultline.a&lt;b&gt;&amp;&quot;c&quot;\""));
 }
+
+/// Regression: a run failed by an unsteady baseline, with every objective met, wrote a
+/// JUnit file with no failed test, so the CI showed it green.
+#[test]
+fn junit_fails_a_run_whose_baseline_was_not_steady() {
+    let (_, experiment, mut analysis) = common::demo();
+    let s = &mut analysis.summary;
+    s.thresholds.retain(|t| t.passed);
+    assert!(!s.thresholds.is_empty(), "the demo meets some objectives");
+    s.passed = false;
+    s.metrics.baseline.steady = Some(false);
+    s.metrics.baseline.steady_reason = Some("12 of 60 seconds swung".to_string());
+    let xml = render_junit(s);
+    let tests = s.thresholds.len() + 1;
+    assert!(
+        xml.contains(&format!(r#"tests="{tests}" failures="1""#)),
+        "{xml}"
+    );
+    assert!(xml.contains(r#"<testcase name="steady_state""#), "{xml}");
+    assert!(xml.contains("the baseline was not steady: 12 of 60 seconds swung"));
+    // The Markdown says why a run whose objectives held failed.
+    let md = render_markdown(s, &experiment);
+    assert!(
+        md.contains("but the run failed: the baseline was not steady: 12 of 60 seconds swung"),
+        "{md}"
+    );
+    // A passed run gets no such test case.
+    s.passed = true;
+    s.metrics.baseline.steady = Some(true);
+    assert!(!render_junit(s).contains("steady_state"));
+}
+
+/// Regression: names from the experiment file broke the Markdown: `\|` showed its
+/// backslash in the heading, a backtick ended a code span early, and `<i>` in an
+/// objective's name became markup in the story.
+#[test]
+fn markdown_shows_odd_names_verbatim() {
+    let (_, experiment, mut analysis) = common::demo();
+    let s = &mut analysis.summary;
+    s.experiment = "a|b `c` <b>x</b>".to_string();
+    let failed = s
+        .thresholds
+        .iter_mut()
+        .find(|t| !t.passed)
+        .expect("the demo misses an objective");
+    failed.name = "alert:<i>`x`|y".to_string();
+    let md = render_markdown(s, &experiment);
+    let heading = md.lines().next().unwrap();
+    assert_eq!(heading, "### ❌ faultline: ``a|b `c` <b>x</b>`` FAILED");
+    assert!(
+        md.contains("| ``alert:<i>`x`\\|y`` |"),
+        "the table cell is one code span with its pipe escaped:\n{md}"
+    );
+    let story = md.lines().nth(2).unwrap();
+    assert!(story.contains("alert:\\<i>\\`x\\`|y"), "{story}");
+    let finding = md
+        .lines()
+        .find(|l| l.starts_with("- Objective"))
+        .expect("a finding for the missed objective");
+    assert!(
+        finding.starts_with("- Objective `alert:<i>ˋxˋ|y` missed"),
+        "{finding}"
+    );
+}

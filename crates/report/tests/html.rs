@@ -181,3 +181,29 @@ fn the_story_agrees_with_the_number_of_objectives() {
     let story = headline(&summary, &experiment);
     assert!(story.starts_with("All 2 objectives held."), "{story}");
 }
+
+/// Regression: the `errors` card stayed white when `error_rate` failed (cards matched
+/// objectives by their title), and `lost writes` when `split_brain_writes` failed.
+#[test]
+fn the_card_of_a_missed_objective_is_red() {
+    let (record, experiment, analysis) = demo();
+    assert!(
+        analysis
+            .summary
+            .thresholds
+            .iter()
+            .any(|t| t.name == "error_rate" && !t.passed),
+        "the demo misses error_rate"
+    );
+    let html = faultline_report::render_html(&analysis, &record, &experiment);
+    assert!(
+        html.contains(r#"<div class="card bad"><div class="c-name">errors</div>"#),
+        "errors card not red"
+    );
+    let mut analysis = analysis;
+    let line = &mut analysis.summary.thresholds[0];
+    line.name = "split_brain_writes".to_string();
+    line.passed = false;
+    let html = faultline_report::render_html(&analysis, &record, &experiment);
+    assert!(html.contains(r#"<div class="card bad"><div class="c-name">lost writes</div>"#));
+}

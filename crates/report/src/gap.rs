@@ -363,7 +363,12 @@ fn signed(v: Option<f64>, unit: &str) -> String {
             } else {
                 ""
             },
-            actual(Some(d.abs()), unit)
+            // Shares differ by percentage points, not by a share of a share.
+            if unit == "fraction" {
+                crate::text::points(d.abs())
+            } else {
+                actual(Some(d.abs()), unit)
+            }
         ),
     }
 }
@@ -604,5 +609,12 @@ mod tests {
         assert_eq!((g.difference, g.ratio), (None, None));
         let g = metric("lost_writes", "writes", Some(0.0), Some(3.0));
         assert_eq!((g.difference, g.ratio), (Some(3.0), None));
+    }
+
+    #[test]
+    fn shares_differ_by_percentage_points() {
+        assert_eq!(signed(Some(-0.0404), "fraction"), "−4.04 pp");
+        assert_eq!(signed(Some(0.25), "fraction"), "+25 pp");
+        assert_eq!(signed(Some(1.5), "s"), "+1.5s");
     }
 }

@@ -64,6 +64,17 @@ pub(crate) fn clock(s: f64) -> String {
 
 /// A fraction as a percentage: `8.3%`, `0.05%`, `100%`.
 pub(crate) fn percent(v: f64) -> String {
+    format!("{}%", percent_figure(v))
+}
+
+/// A difference of two shares in percentage points: `4.04 pp` (where `4.04%` would read
+/// as a share of the first).
+pub(crate) fn points(v: f64) -> String {
+    format!("{} pp", percent_figure(v))
+}
+
+/// The figure of [`percent`]: more decimals for smaller shares.
+fn percent_figure(v: f64) -> String {
     let p = v * 100.0;
     let decimals = if p == 0.0 || p >= 10.0 {
         1
@@ -72,7 +83,7 @@ pub(crate) fn percent(v: f64) -> String {
     } else {
         3
     };
-    format!("{}%", number(p, decimals))
+    number(p, decimals)
 }
 
 /// Milliseconds for people: `21ms`, `1.2s`.

@@ -481,7 +481,11 @@ fn ribbon(
         }
         match (m.rpo_s, m.lost_writes) {
             (Some(r), Some(n)) if n > 0 => rows.push((
-                format!("RPO {} — {n} acknowledged writes lost", duration(r)),
+                format!(
+                    "RPO {} — {} lost",
+                    duration(r),
+                    crate::text::counted(n, "acknowledged write", "acknowledged writes")
+                ),
                 "r-rpo",
                 rpo_start.unwrap_or(t_f),
                 t_f,

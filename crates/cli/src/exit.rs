@@ -1,4 +1,5 @@
-//! The one place where outcomes become exit codes.
+//! The one place where outcomes become exit codes (and where the codes of an
+//! interrupted command are defined; `interrupt.rs` exits with them).
 
 use crate::out::errln;
 use std::process::ExitCode;
@@ -30,6 +31,10 @@ pub const EXIT_PASSED: u8 = 0;
 pub const EXIT_THRESHOLD_MISSED: u8 = 1;
 /// Exit code 2: invalid input or environment.
 pub const EXIT_INVALID: u8 = 2;
+/// Exit code 130 (128 + 2): stopped by Ctrl-C (SIGINT), as a shell reports it.
+pub const EXIT_SIGINT: u8 = 130;
+/// Exit code 143 (128 + 15): stopped by SIGTERM.
+pub const EXIT_SIGTERM: u8 = 143;
 
 /// Prints a failure to stderr and maps the outcome to its exit code.
 pub fn report(outcome: Result<Outcome, Failure>) -> ExitCode {

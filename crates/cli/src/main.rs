@@ -2,11 +2,12 @@
 //! talks to the terminal.
 //!
 //! Exit codes: 0 every threshold met, 1 a threshold missed, 2 invalid input or
-//! environment (see `docs/cli.md`).
+//! environment, 130 and 143 stopped by SIGINT and SIGTERM (see `docs/cli.md`).
 
 mod args;
 mod cmd;
 mod exit;
+mod interrupt;
 mod out;
 
 use clap::Parser;

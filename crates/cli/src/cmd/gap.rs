@@ -2,7 +2,7 @@
 //! the same experiment side by side (the architecture gap), in the terminal, as JSON
 //! (`--json`) and as `gap.html`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use faultline_report::{compare, render_gap_html, render_gap_terminal};
 
@@ -54,7 +54,8 @@ pub fn gap(
     })
 }
 
-fn write(path: &PathBuf, text: &str) -> Result<(), Failure> {
-    std::fs::write(path, text)
-        .map_err(|e| Failure::new(format!("{}: cannot write: {e}", path.display())))
+/// Through a temporary file and a rename, like the reports: a failed write (a full
+/// disk) leaves the earlier page whole, not a truncated one.
+fn write(path: &Path, text: &str) -> Result<(), Failure> {
+    super::report::write_file(path, text)
 }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use faultline_hunt::scenario::{
-    objective_name, write_outputs, ScenarioHunt, PROGRESS_FILE, PROGRESS_SVG,
+    objective_name, write_outputs, ScenarioHunt, PROGRESS_FILE, PROGRESS_SVG, WORST_FILE,
 };
 
 use crate::args::OutputArgs;
@@ -23,6 +23,14 @@ pub fn hunt(file: &Path, out: Option<&Path>, output: &OutputArgs) -> Result<Outc
     let out_dir = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| default_out_dir(hunt.name()));
+    // Refused or made before the search, which may take minutes: a hunt writes into a
+    // folder of its own (or over its earlier output), and replays into `run/` of it.
+    super::out_dir::prepare_own(&out_dir, &HUNT_OUTPUT)?;
+    super::out_dir::check_given(&out_dir.join("run"))?;
+    crate::interrupt::on_interrupt(format!(
+        "the hunt stopped before its end; nothing of it was written into {}",
+        out_dir.display()
+    ));
     let talk = !output.quiet && !output.json;
     let objective = objective_name(&hunt.objective);
     if talk {
@@ -85,6 +93,19 @@ pub fn hunt(file: &Path, out: Option<&Path>, output: &OutputArgs) -> Result<Outc
     };
     super::run::run(&worst, &choices, output)
 }
+
+/// What `faultline hunt` writes into its folder; its `progress.json` names the
+/// objective and the best value found.
+const HUNT_OUTPUT: super::out_dir::OwnOutput = super::out_dir::OwnOutput {
+    command: "faultline hunt",
+    names: &[WORST_FILE, PROGRESS_FILE, PROGRESS_SVG, "run"],
+    is_its_output: |dir| {
+        std::fs::read(dir.join(PROGRESS_FILE))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+            .is_some_and(|p| p.get("objective").is_some() && p.get("best_value").is_some())
+    },
+};
 
 /// `runs/<name>-hunt`, with characters unsafe in file names replaced.
 fn default_out_dir(name: &str) -> PathBuf {

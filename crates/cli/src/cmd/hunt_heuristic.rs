@@ -13,6 +13,15 @@ use crate::out::outln;
 /// Searches for the input with the largest gap and writes it as a case file.
 pub fn hunt(args: &HeuristicHuntArgs, output: &OutputArgs) -> Result<Outcome, Failure> {
     let config = config_from(args)?;
+    if let Some(dir) = &config.out_dir {
+        // Refused or made before the search: a case found is not overwritten by
+        // accident, nor is a search spent on a folder that cannot be written.
+        super::out_dir::prepare_own(dir, &HEURISTIC_HUNT_OUTPUT)?;
+        crate::interrupt::on_interrupt(format!(
+            "the search stopped before its end; nothing of it was written into {}",
+            dir.display()
+        ));
+    }
     let quiet = output.quiet || output.json;
     let mut lines = ProgressLines::new(quiet);
     let result = hunt_heuristic(&config, &mut |p: Progress| {
@@ -81,6 +90,19 @@ pub fn rerun_case(case_path: &Path, output: &OutputArgs) -> Result<Outcome, Fail
         Ok(Outcome::ThresholdMissed)
     }
 }
+
+/// What `faultline hunt-heuristic` writes into its folder; its `case.json` reads back
+/// as a case.
+const HEURISTIC_HUNT_OUTPUT: super::out_dir::OwnOutput = super::out_dir::OwnOutput {
+    command: "faultline hunt-heuristic",
+    names: &[CASE_FILE, PROGRESS_FILE],
+    is_its_output: |dir| faultline_hunt::hunt::read_case(&dir.join(CASE_FILE)).is_ok(),
+};
+
+/// The case file `hunt_heuristic` writes (`crates/hunt/src/hunt.rs`).
+const CASE_FILE: &str = "case.json";
+/// Its progress file.
+const PROGRESS_FILE: &str = "progress.json";
 
 fn config_from(args: &HeuristicHuntArgs) -> Result<HeuristicHuntConfig, Failure> {
     let domain = Domain::parse(&args.domain).map_err(|e| Failure::new(e.to_string()))?;

@@ -47,8 +47,44 @@ fn holds(dir: &Path) -> Holds {
     }
 }
 
+/// Why `dir` cannot be (or become) a folder for `files` ("the run's files"): it is
+/// a file or something else that is not a folder, or a part of its path is a file.
+fn not_a_folder(dir: &Path, files: &str) -> Option<Failure> {
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => None,
+        Ok(meta) => Some(Failure::new(format!(
+            "{}: is {}; give a folder (new or empty) for {files}",
+            dir.display(),
+            if meta.is_file() {
+                "a file"
+            } else {
+                "not a folder (a pipe, socket or device)"
+            }
+        ))),
+        // Absent: fine if it can be made, which it cannot under a file.
+        Err(_) => {
+            let blocker = dir
+                .ancestors()
+                .skip(1)
+                .filter(|a| !a.as_os_str().is_empty())
+                .find(|a| a.symlink_metadata().is_ok())?;
+            (!blocker.is_dir()).then(|| {
+                Failure::new(format!(
+                    "{}: {} is a file, not a folder, so no folder can be made under it; give \
+                     a folder (new or empty) for {files}",
+                    dir.display(),
+                    blocker.display()
+                ))
+            })
+        }
+    }
+}
+
 /// `dir` if a run may write into it (`--out DIR`); otherwise why not.
 pub fn check_given(dir: &Path) -> Result<PathBuf, Failure> {
+    if let Some(failure) = not_a_folder(dir, "the run's files") {
+        return Err(failure);
+    }
     match holds(dir) {
         Holds::Nothing | Holds::SimulatedRun => Ok(dir.to_path_buf()),
         Holds::LiveRun(started_at) => Err(Failure::new(format!(
@@ -56,10 +92,6 @@ pub fn check_given(dir: &Path) -> Result<PathBuf, Failure> {
              --out, or move or delete that folder first",
             dir.display(),
             started_at.map_or(String::new(), |t| format!(" started at {t}"))
-        ))),
-        Holds::OtherFiles if dir.is_file() => Err(Failure::new(format!(
-            "{}: is a file; give a folder (new or empty) for the run's files",
-            dir.display()
         ))),
         Holds::OtherFiles => Err(Failure::new(format!(
             "{}: is not empty and holds no run record (run.json); a run writes its own files \
@@ -75,6 +107,12 @@ pub fn check_given(dir: &Path) -> Result<PathBuf, Failure> {
 pub fn choose_default(default: &Path) -> Result<(PathBuf, Option<String>), Failure> {
     if check_given(default).is_ok() {
         return Ok((default.to_path_buf(), None));
+    }
+    // `runs` is a file: no `runs/<name>-<seed>-<n>` can be made either.
+    if let Some(parent) = default.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Some(failure) = not_a_folder(parent, "the runs (or give --out)") {
+            return Err(failure);
+        }
     }
     for n in 2..=1000 {
         let mut name = default.as_os_str().to_os_string();
@@ -97,6 +135,108 @@ pub fn choose_default(default: &Path) -> Result<(PathBuf, Option<String>), Failu
         "{0} and {0}-2 to {0}-1000 all hold other runs or files; give --out",
         default.display()
     )))
+}
+
+/// `dir` if `run --runs N` may put its `seed-<seed>/` folders and `runs.html` there:
+/// it is new, empty, or holds nothing else (an earlier `--runs` set, whose runs with
+/// the same seeds are replaced and the others kept). Then makes `dir` and the seeds'
+/// folders, so that a place that cannot be written is refused before the first run.
+pub fn prepare_runs(dir: &Path, seed_dirs: &[PathBuf]) -> Result<(), Failure> {
+    let files = "the runs (seed-<seed>/ folders and runs.html)";
+    if let Some(failure) = not_a_folder(dir, files) {
+        return Err(failure);
+    }
+    let foreign = foreign_entries(dir, |name, path| {
+        (name == super::report::RUNS_HTML && path.is_file())
+            || (name
+                .strip_prefix("seed-")
+                .is_some_and(|n| n.parse::<u64>().is_ok())
+                && path.is_dir())
+    });
+    if !foreign.is_empty() {
+        return Err(Failure::new(format!(
+            "{}: holds {}, which `faultline run --runs` does not write; its runs go into \
+             seed-<seed>/ folders and runs.html in a folder of their own: give a new or \
+             empty folder",
+            dir.display(),
+            foreign.join(", ")
+        )));
+    }
+    for seed_dir in seed_dirs {
+        check_given(seed_dir)?;
+    }
+    for seed_dir in seed_dirs {
+        std::fs::create_dir_all(seed_dir).map_err(|e| {
+            Failure::new(format!(
+                "{}: cannot make the folder: {e}",
+                seed_dir.display()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// What a command other than `run` writes into its output folder (`hunt`,
+/// `hunt-heuristic`), to tell its earlier output, which it replaces, from other files.
+pub struct OwnOutput {
+    /// The command, for messages: `faultline hunt`.
+    pub command: &'static str,
+    /// The names it writes directly in its folder.
+    pub names: &'static [&'static str],
+    /// Whether the folder's files are that command's: its main file reads as one.
+    pub is_its_output: fn(&Path) -> bool,
+}
+
+/// Makes `dir` for `own`'s files if it is new, empty or holds `own`'s earlier output
+/// (the same command and seed make it again); refuses it otherwise, before the command
+/// spends any time, so that no file of the user's is overwritten.
+pub fn prepare_own(dir: &Path, own: &OwnOutput) -> Result<(), Failure> {
+    let names = own.names.join(", ");
+    let files = format!("the files of `{}` ({names})", own.command);
+    if let Some(failure) = not_a_folder(dir, &files) {
+        return Err(failure);
+    }
+    let foreign = foreign_entries(dir, |name, _| own.names.contains(&name));
+    let empty = std::fs::read_dir(dir).map_or(true, |mut e| e.next().is_none());
+    if !foreign.is_empty() || !(empty || (own.is_its_output)(dir)) {
+        let held = if foreign.is_empty() {
+            format!(
+                "files named like its own that `{}` did not write",
+                own.command
+            )
+        } else {
+            foreign.join(", ")
+        };
+        return Err(Failure::new(format!(
+            "{}: holds {held}; `{}` writes its files ({names}) into a folder of its own: \
+             give another --out (new, empty, or holding its earlier output)",
+            dir.display(),
+            own.command
+        )));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::new(format!("{}: cannot make the folder: {e}", dir.display())))
+}
+
+/// The names of the entries of `dir` that `ours` does not accept (at most five, then
+/// how many more), quoted; none when `dir` cannot be read (it is absent).
+fn foreign_entries(dir: &Path, ours: impl Fn(&str, &Path) -> bool) -> Vec<String> {
+    const SHOWN_MAX: usize = 5;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut foreign: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_name().to_str().is_some_and(|n| ours(n, &e.path())))
+        .map(|e| format!("`{}`", e.file_name().to_string_lossy()))
+        .collect();
+    foreign.sort();
+    if foreign.len() > SHOWN_MAX {
+        let more = foreign.len() - SHOWN_MAX;
+        foreign.truncate(SHOWN_MAX);
+        foreign.push(format!("{more} more"));
+    }
+    foreign
 }
 
 #[cfg(test)]

@@ -37,13 +37,24 @@ pub struct LoadedRun {
 /// Reads the record in `run_dir` and analyzes it with its own `experiment.yaml`.
 pub fn load_run(run_dir: &Path) -> Result<LoadedRun, Failure> {
     if !run_dir.is_dir() {
+        let what = if run_dir.exists() {
+            "not a folder (a file)"
+        } else {
+            "not a folder (nothing is there)"
+        };
         return Err(Failure::new(format!(
-            "{}: not a folder; give the output folder of a run (it holds run.json)",
+            "{}: {what}; give the output folder of a run (it holds run.json)",
             run_dir.display()
         )));
     }
-    if !run_dir.join(layout::RUN).exists() && run_dir.join(SUMMARY_FILE).is_file() {
-        let seed = summary_file(run_dir).map_or_else(|_| "S".to_string(), |s| s.seed.to_string());
+    // A summary.json of another tool is no run of `--runs`: that case falls through to
+    // the missing run.json.
+    let only_summary = match run_dir.join(layout::RUN).exists() {
+        true => None,
+        false => summary_file(run_dir).ok(),
+    };
+    if let Some(summary) = only_summary {
+        let seed = summary.seed;
         return Err(Failure::new(format!(
             "{}: holds only the summary of a run of `faultline run --runs N`, not its record; \
              make that run again with `faultline run FILE --seed {seed} --out DIR` (or the \
@@ -90,11 +101,32 @@ pub fn write_reports(
 }
 
 /// Writes through a temporary file and a rename, so a reader never sees half a report.
-fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
-    let tmp = path.with_extension("tmp");
+/// The temporary file is `.<name>.faultline-tmp` beside it, a name no one else uses
+/// (`<stem>.tmp` could be a file of the user's), and is removed when the write fails.
+pub(super) fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
+    if path.is_dir() {
+        return Err(Failure::new(format!(
+            "{}: is a folder; give the path of a file (new, or one to replace)",
+            path.display()
+        )));
+    }
+    let Some(name) = path.file_name() else {
+        return Err(Failure::new(format!(
+            "{}: names no file; give the path of a file (such as {RUNS_HTML})",
+            path.display()
+        )));
+    };
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(".faultline-tmp");
+    let tmp = path.with_file_name(tmp_name);
     std::fs::write(&tmp, text)
         .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| Failure::new(format!("{}: cannot write: {e}", path.display())))
+        .map_err(|e| {
+            // Best effort: the temporary file may not even exist.
+            let _ = std::fs::remove_file(&tmp);
+            Failure::new(format!("{}: cannot write: {e}", path.display()))
+        })
 }
 
 /// `faultline report RUN_DIR...`.

@@ -57,15 +57,24 @@ pub fn run(file: &Path, choices: &RunChoices, output: &OutputArgs) -> Result<Out
         );
     } else if !quiet {
         errln!(
-            "simulating `{}` with seed {} (replay: faultline run {} --seed {}{})",
+            "simulating `{}` with seed {} (replay: faultline run {}{})",
             experiment.raw().name,
             experiment.seed(),
             file.display(),
-            experiment.seed(),
-            choices
-                .engine
-                .map_or(String::new(), |e| format!(" --engine {}", e.name()))
+            replay_args(experiment.seed(), choices.engine)
         );
+    }
+    if live {
+        crate::interrupt::leave_to_live_engine();
+    } else {
+        crate::interrupt::on_interrupt(format!(
+            "the simulation stopped before its end; the record in {dir} is incomplete (its \
+             run.json says `running`): `faultline analyze {dir}` reads what it holds, and \
+             `faultline run {file}{replay} --out {dir}` makes the whole run again",
+            dir = out_dir.display(),
+            file = file.display(),
+            replay = replay_args(experiment.seed(), choices.engine),
+        ));
     }
     let mut progress = |p: &Progress| {
         view.update_stderr(p);
@@ -83,7 +92,20 @@ pub fn run(file: &Path, choices: &RunChoices, output: &OutputArgs) -> Result<Out
     view.finish_stderr();
     log.finish_stderr();
     result.map_err(|e| Failure::new(format!("{}: {e}", file.display())))?;
+    if !live {
+        crate::interrupt::on_interrupt(format!(
+            "the run is complete, but its summary.json and reports in {dir} may be missing \
+             or stale: `faultline analyze {dir}` writes them again",
+            dir = out_dir.display()
+        ));
+    }
     super::finish::finish_run(&out_dir, output)
+}
+
+/// ` --seed S` and ` --engine E` when the command line chose it: what replays the run.
+fn replay_args(seed: u64, engine: Option<EngineChoice>) -> String {
+    let engine = engine.map_or(String::new(), |e| format!(" --engine {}", e.name()));
+    format!(" --seed {seed}{engine}")
 }
 
 /// `runs/<name>-<seed>`, with characters unsafe in file names replaced, and

@@ -51,11 +51,28 @@ pub fn run_seeds(
     let out_dir = choices.out.clone().unwrap_or_else(|| {
         PathBuf::from("runs").join(format!("{}-seeds-{first}-{last}", file_name_safe(name)))
     });
-    // Every folder is checked before the first run starts.
+    // Every folder is checked, and made, before the first run starts.
     let seeds = first..=last;
-    for seed in seeds.clone() {
-        super::out_dir::check_given(&seed_dir(&out_dir, seed))?;
-    }
+    let seed_dirs: Vec<PathBuf> = seeds.clone().map(|s| seed_dir(&out_dir, s)).collect();
+    super::out_dir::prepare_runs(&out_dir, &seed_dirs)?;
+    crate::interrupt::on_interrupt(format!(
+        "the runs stopped before their end; {dir}/seed-<seed>/ holds the summary of each \
+         run that ended, and {dir}/{RUNS_HTML} was not written: `faultline run {file} \
+         --runs {runs}{keep} --out {dir}{seed}{engine}` makes them all again",
+        dir = out_dir.display(),
+        file = file.display(),
+        keep = if choices.keep_records {
+            " --keep-records"
+        } else {
+            ""
+        },
+        seed = choices
+            .seed
+            .map_or(String::new(), |s| format!(" --seed {s}")),
+        engine = choices
+            .engine
+            .map_or(String::new(), |e| format!(" --engine {}", e.name())),
+    ));
     let quiet = output.quiet || output.json;
     if !quiet {
         let engine = choices

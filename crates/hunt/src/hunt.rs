@@ -438,7 +438,8 @@ fn write_json<T: Serialize>(dir: &Path, name: &str, value: &T) -> Result<PathBuf
     std::fs::create_dir_all(dir).map_err(io)?;
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| HuntError::Benchmark(format!("cannot serialise {name}: {e}")))?;
-    std::fs::write(&path, text + "\n").map_err(io)?;
+    // Whole or not at all: a full disk leaves an earlier case file whole.
+    faultline_record::write_atomically(&path, (text + "\n").as_bytes()).map_err(io)?;
     Ok(path)
 }
 

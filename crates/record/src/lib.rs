@@ -46,4 +46,4 @@ pub use memory::MemoryRecord;
 pub use progress::Progress;
 pub use reader::{ReadError, RunRecord};
 pub use types::*;
-pub use writer::{write_json_atomically, Recorder, SeriesId, WriteError};
+pub use writer::{write_atomically, write_json_atomically, Recorder, SeriesId, WriteError};

@@ -371,11 +371,32 @@ impl Recorder {
 /// Writes JSON to a temporary file and renames it over `path`, so readers never see
 /// half a file.
 pub fn write_json_atomically<T: Serialize>(path: &Path, value: &T) -> io::Result<()> {
-    let tmp = path.with_extension("json.tmp");
     let mut text = serde_json::to_vec_pretty(value)?;
     text.push(b'\n');
-    fs::write(&tmp, text)?;
-    fs::rename(&tmp, path)
+    write_atomically(path, &text)
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it and a rename, so that a
+/// reader finds the old file or the new one, never half of one (a full disk leaves the
+/// old one whole). The temporary file, `.<name>.faultline-tmp` (a name no one else
+/// uses), is removed when the write fails.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let Some(name) = path.file_name() else {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the path names no file",
+        ));
+    };
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(".faultline-tmp");
+    let tmp = path.with_file_name(tmp_name);
+    let written = fs::write(&tmp, bytes).and_then(|()| fs::rename(&tmp, path));
+    if written.is_err() {
+        // Best effort: it may not even exist.
+        let _ = fs::remove_file(&tmp);
+    }
+    written
 }
 
 #[cfg(test)]
@@ -584,6 +605,27 @@ mod tests {
         assert_eq!(record.meta.status, RunStatus::Running);
         assert_eq!(record.buckets.iter().map(|b| b.ok).sum::<u64>(), 25);
         assert_eq!(record.markers.len(), 1);
+    }
+
+    #[test]
+    fn an_atomic_write_that_fails_leaves_the_old_file_and_no_temporary_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("summary.json");
+        write_json_atomically(&path, &1).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "1\n");
+        write_json_atomically(&path, &2).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "2\n");
+        // A folder in the way: the rename fails after the temporary file was written.
+        let blocked = dir.path().join("blocked.json");
+        fs::create_dir(&blocked).unwrap();
+        fs::write(blocked.join("inside"), "x").unwrap();
+        assert!(write_json_atomically(&blocked, &3).is_err());
+        let mut names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["blocked.json", "summary.json"]);
     }
 
     #[test]

@@ -100,9 +100,8 @@ pub fn write_reports(
     Ok(written)
 }
 
-/// Writes through a temporary file and a rename, so a reader never sees half a report.
-/// The temporary file is `.<name>.faultline-tmp` beside it, a name no one else uses
-/// (`<stem>.tmp` could be a file of the user's), and is removed when the write fails.
+/// Writes through a temporary file and a rename, so a reader never sees half a report
+/// ([`faultline_record::write_atomically`]).
 pub(super) fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
     if path.is_dir() {
         return Err(Failure::new(format!(
@@ -110,23 +109,14 @@ pub(super) fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
             path.display()
         )));
     }
-    let Some(name) = path.file_name() else {
+    if path.file_name().is_none() {
         return Err(Failure::new(format!(
             "{}: names no file; give the path of a file (such as {RUNS_HTML})",
             path.display()
         )));
-    };
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(".faultline-tmp");
-    let tmp = path.with_file_name(tmp_name);
-    std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            // Best effort: the temporary file may not even exist.
-            let _ = std::fs::remove_file(&tmp);
-            Failure::new(format!("{}: cannot write: {e}", path.display()))
-        })
+    }
+    faultline_record::write_atomically(path, text.as_bytes())
+        .map_err(|e| Failure::new(format!("{}: cannot write: {e}", path.display())))
 }
 
 /// `faultline report RUN_DIR...`.

@@ -476,7 +476,9 @@ pub fn write_outputs(
     };
     std::fs::create_dir_all(out_dir).map_err(io(out_dir))?;
     let worst = out_dir.join(WORST_FILE);
-    std::fs::write(&worst, &outcome.worst_text).map_err(io(&worst))?;
+    // Each file whole or not at all: a full disk leaves an earlier hunt's file whole.
+    faultline_record::write_atomically(&worst, outcome.worst_text.as_bytes())
+        .map_err(io(&worst))?;
     let s = &outcome.search;
     let file = ProgressFile {
         experiment: &hunt.name,
@@ -499,7 +501,7 @@ pub fn write_outputs(
         source: std::io::Error::other(e),
     })?;
     text.push('\n');
-    std::fs::write(&progress, text).map_err(io(&progress))?;
+    faultline_record::write_atomically(&progress, text.as_bytes()).map_err(io(&progress))?;
     let svg = out_dir.join(PROGRESS_SVG);
     let title = format!(
         "{}: best {} vs evaluations",
@@ -513,7 +515,8 @@ pub fn write_outputs(
         elapsed_ms: 0.0,
     }];
     series.extend(s.progress.iter().copied());
-    std::fs::write(&svg, progress_svg(&series, &title)).map_err(io(&svg))?;
+    faultline_record::write_atomically(&svg, progress_svg(&series, &title).as_bytes())
+        .map_err(io(&svg))?;
     Ok(worst)
 }
 

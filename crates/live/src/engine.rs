@@ -94,7 +94,23 @@ pub async fn run(
         None => None,
     };
     target.prepare().await?;
-    if !verify::wait_ready(&target, PREFLIGHT_WAIT).await {
+    // Ctrl-C while the target does not answer yet stops at once, not after the wait.
+    let ready = tokio::select! {
+        ready = verify::wait_ready(&target, PREFLIGHT_WAIT) => ready,
+        () = stopper.stopped() => {
+            let why = stopper.cause().map_or_else(|| "stopped".to_string(), |c| c.reason());
+            return Err(LiveError::new(
+                LiveErrorKind::Preflight,
+                format!(
+                    "preflight: {why} while waiting for target `{}` ({}) to answer; the run \
+                     had not started: nothing was injected and no record was written",
+                    plan.target_name,
+                    target.describe()
+                ),
+            ));
+        }
+    };
+    if !ready {
         return Err(LiveError::new(
             LiveErrorKind::Preflight,
             format!(

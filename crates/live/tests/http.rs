@@ -67,3 +67,51 @@ fn http2_open_and_closed_models_record_and_verify_every_write() {
     check("http2", "open");
     check("http2", "closed");
 }
+
+#[test]
+fn a_stop_while_the_target_does_not_answer_ends_the_preflight_at_once() {
+    // A loopback port nobody listens on: every read is refused, and the preflight would
+    // wait its whole 10 s for an answer.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let yaml = format!(
+        r#"
+name: preflight-stop
+engine: live
+architecture:
+  api: {{ kind: service, instances: 1, concurrency: 8, service_time: {{ fixed: 1ms }} }}
+live:
+  targets: {{ api: {{ http: {{ base: "http://127.0.0.1:{port}" }} }} }}
+workload:
+  model: open
+  stages: [ {{ hold: 2s, rate: 10/s }} ]
+  mix: {{ read: 100%, write: 0% }}
+"#
+    );
+    let exp = common::experiment(&yaml);
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let stopper = std::sync::Arc::new(faultline_live::Stopper::default());
+    let started = std::time::Instant::now();
+    let result = runtime.block_on(async {
+        let stop = stopper.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            stop.stop(faultline_live::StopCause::Interrupted(
+                "SIGINT (Ctrl-C)".into(),
+            ));
+        });
+        faultline_live::run_async(&exp, dir.path(), &mut |_| {}, stopper.clone()).await
+    });
+    let error = result.expect_err("no target answered").to_string();
+    assert!(error.contains("interrupted: SIGINT"), "{error}");
+    assert!(error.contains("nothing was injected"), "{error}");
+    // Well before the 10 s the preflight waits for a target that never answers.
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert!(
+        !dir.path().join("run.json").exists(),
+        "no record was started"
+    );
+}

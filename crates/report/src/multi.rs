@@ -146,8 +146,14 @@ pub fn render_multi_terminal(runs: &[Summary]) -> String {
     let objectives = objective_counts(runs);
     if !objectives.is_empty() {
         let _ = writeln!(out, "\nObjectives held");
-        for (name, expected, held, of) in objectives {
-            let _ = writeln!(out, "  {name:<20} {expected:<12} {held}/{of}");
+        // Columns as wide as their longest entry (alert names are the user's).
+        let width = |column: &dyn Fn(&(String, String, usize, usize)) -> usize, least| {
+            objectives.iter().map(column).max().unwrap_or(0).max(least)
+        };
+        let name_w = width(&|o| o.0.chars().count(), 20);
+        let expected_w = width(&|o| o.1.chars().count(), 12);
+        for (name, expected, held, of) in &objectives {
+            let _ = writeln!(out, "  {name:<name_w$} {expected:<expected_w$} {held}/{of}");
         }
     }
     if let Some(line) = missed_line(runs) {

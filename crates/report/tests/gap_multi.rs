@@ -144,6 +144,21 @@ fn several_runs_show_each_metric_as_a_distribution() {
         text.ends_with("\nMissed an objective: seeds 1, 2, 3, 4 and 5\n"),
         "the runs to replay: {text}"
     );
+    // A name longer than the column's least width widens it: the counts stay aligned.
+    let mut long_name = runs.clone();
+    for s in &mut long_name {
+        s.thresholds[0].name = "alert:redundancy-breached-in-the-west".into();
+    }
+    let text = render_multi_terminal(&long_name);
+    let rows: Vec<&str> = text
+        .lines()
+        .skip_while(|l| *l != "Objectives held")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let count_at: Vec<Option<usize>> = rows.iter().map(|r| r.rfind(' ')).collect();
+    assert!(rows.len() > 1, "{text}");
+    assert!(count_at.windows(2).all(|w| w[0] == w[1]), "{text}");
     let mut one_missed = runs.clone();
     for (i, s) in one_missed.iter_mut().enumerate() {
         s.passed = i != 3;

@@ -147,11 +147,14 @@ pub fn render_multi_terminal(runs: &[Summary]) -> String {
     if !objectives.is_empty() {
         let _ = writeln!(out, "\nObjectives held");
         // Columns as wide as their longest entry (alert names are the user's).
-        let width = |column: &dyn Fn(&(String, String, usize, usize)) -> usize, least| {
-            objectives.iter().map(column).max().unwrap_or(0).max(least)
-        };
-        let name_w = width(&|o| o.0.chars().count(), 20);
-        let expected_w = width(&|o| o.1.chars().count(), 12);
+        let name_w = objectives
+            .iter()
+            .map(|o| o.0.chars().count())
+            .fold(20, usize::max);
+        let expected_w = objectives
+            .iter()
+            .map(|o| o.1.chars().count())
+            .fold(12, usize::max);
         for (name, expected, held, of) in &objectives {
             let _ = writeln!(out, "  {name:<name_w$} {expected:<expected_w$} {held}/{of}");
         }

@@ -289,15 +289,25 @@ impl Simulation {
         if user != NONE {
             let u = &mut self.users[user as usize];
             u.busy = false;
+            // A user starts at most one operation per microsecond, the clock's
+            // resolution. Network time is zero, so an operation refused at once (a dead
+            // node, a full queue, a balancer with no healthy instance) answers in the
+            // instant it started; with no think time the user would start the next in
+            // that same instant, for ever, and the clock would never move again. An
+            // operation that took any time is not affected.
+            let think_us_least = (t_start + 1).saturating_sub(self.now);
             match self.think {
                 // A fixed think time is a timer of one length: no heap.
                 Some(crate::rng::Sampler::Fixed(_)) | None => {
                     let think_us = self.think.map_or(0, |t| t.sample_us(&mut self.rng));
-                    self.q
-                        .push_timer(self.now, think_us, crate::event::Ev::UserWake(user));
+                    self.q.push_timer(
+                        self.now,
+                        think_us.max(think_us_least),
+                        crate::event::Ev::UserWake(user),
+                    );
                 }
                 Some(t) => {
-                    let think_us = t.sample_us(&mut self.rng);
+                    let think_us = t.sample_us(&mut self.rng).max(think_us_least);
                     self.q
                         .push(self.now + think_us, crate::event::Ev::UserWake(user));
                 }

@@ -323,3 +323,35 @@ fn think_time_is_drawn_from_its_distribution() {
         mean(&uniform)
     );
 }
+
+/// Regression: a user without think time whose operation was refused at once (network
+/// time is zero) started its next one in the same microsecond, for ever: the clock
+/// stopped, `faultline run` never returned and its memory grew until it was killed.
+/// A user now starts at most one operation per microsecond.
+#[test]
+fn a_user_without_think_time_refused_at_once_lets_the_clock_move() {
+    let o = run("name: spin\n\
+         architecture:\n  api: { kind: service, instances: 1, concurrency: 1, \
+         service_time: { fixed: 10ms } }\n\
+         workload:\n  stages: [ { hold: 2s, users: 1 } ]\n  mix: { read: 100%, write: 0% }\n\
+         faults:\n  - { at: 1900ms, kill: api }\n");
+    let refused = o.summary.metrics.failure_classes.refused;
+    // 100 ms of refusals, one per microsecond at most.
+    assert!(
+        (1_000..=100_001).contains(&refused),
+        "{refused} refused operations"
+    );
+}
+
+/// Regression: the same instant loop without any fault: with `queue_limit: 0`, a
+/// second user finds the only slot busy, is refused with a 503 in the instant it asked
+/// and, thinking for no time, asked again in that instant for ever.
+#[test]
+fn a_user_without_think_time_turned_away_by_a_full_queue_lets_the_clock_move() {
+    let o = run("name: full\n\
+         architecture:\n  api: { kind: service, instances: 1, concurrency: 1, queue_limit: 0, \
+         service_time: { fixed: 10ms } }\n\
+         workload:\n  stages: [ { hold: 1s, users: 2 } ]\n  mix: { read: 100%, write: 0% }\n");
+    let ok = o.summary.metrics.baseline.operations;
+    assert!(ok > 100, "{ok} operations");
+}

@@ -160,6 +160,12 @@ const CASES: &[(&str, &[&str])] = &[
         "counts-beyond-the-limits.yaml:30:5: workload.stages: the stages last 100000000h2m30s in all, more than faultline runs: at most 720h (30 days)",
         "counts-beyond-the-limits.yaml:31:24: workload.stages[1].to: 2000000 is more virtual users than faultline models: at most 1000000 (each is held in memory, one by one)",
     ]),
+    ("retries-beyond-the-limit.yaml", &[
+        "retries-beyond-the-limit.yaml:10:21: architecture.api.retries.max: 4000000000 is more retries than faultline models: at most 100 (each is one more attempt of every failed call, all in one instant with a zero backoff)",
+    ]),
+    ("health-check-interval-too-short.yaml", &[
+        "health-check-interval-too-short.yaml:8:31: architecture.lb.health_check.interval: must be at least 10ms (every instance is checked at each interval); 1us is too short",
+    ]),
     ("alert-bound-as-percentage.yaml", &[
         "alert-bound-as-percentage.yaml:35:57: alerts[0].above: expected a number, found the text `5%`; a share is written as a number here: `0.05`",
     ]),

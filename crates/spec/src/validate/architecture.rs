@@ -4,8 +4,14 @@
 use crate::diag::FieldPath;
 use crate::model::{Component, Database, DatabaseTopology, PrimaryDiscovery, Service, Spares};
 use crate::suggest::list;
+use crate::units::Duration;
 
-use super::{Checker, INSTANCES, POOL_CONNECTIONS};
+use super::{Checker, INSTANCES, POOL_CONNECTIONS, RETRIES};
+
+/// The shortest health check interval: the simulator checks every instance at each
+/// interval, and 10000 instances checked every 10 ms are already a million checks per
+/// simulated second.
+const HEALTH_CHECK_INTERVAL_LEAST: Duration = Duration::from_micros(10_000);
 
 pub(super) fn check(c: &mut Checker<'_>) {
     let base = FieldPath::root().key("architecture");
@@ -61,7 +67,16 @@ pub(super) fn check(c: &mut Checker<'_>) {
                 c.component_ref(path.key("targets"), &lb.targets, &["service"]);
                 if let Some(health) = &lb.health_check {
                     let hc = path.key("health_check");
-                    c.positive(hc.key("interval"), health.interval, "5s");
+                    if health.interval.micros == 0 {
+                        c.positive(hc.key("interval"), health.interval, "5s");
+                    } else {
+                        c.period_at_least(
+                            hc.key("interval"),
+                            health.interval,
+                            HEALTH_CHECK_INTERVAL_LEAST,
+                            "every instance is checked at each interval",
+                        );
+                    }
                     c.positive(hc.key("timeout"), health.timeout, "2s");
                     c.at_least_one(hc.key("unhealthy_after"), health.unhealthy_after.into());
                     c.at_least_one(hc.key("healthy_after"), health.healthy_after.into());
@@ -140,6 +155,14 @@ fn check_service(c: &mut Checker<'_>, path: &FieldPath, name: &str, service: &Se
     check_spares(c, path, service.spares.as_ref());
     if let Some(warm_up) = &service.warm_up {
         c.positive(path.key("warm_up").key("duration"), warm_up.duration, "30s");
+    }
+    if let Some(retries) = &service.retries {
+        // `max: 0` means no retry, so only the most is bounded.
+        c.count_at_most(
+            path.key("retries").key("max"),
+            u64::from(retries.max),
+            RETRIES,
+        );
     }
     if let Some(breaker) = &service.circuit_breaker {
         let breaker_path = path.key("circuit_breaker");

@@ -147,6 +147,16 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Reports a period shorter than `least`: the simulator runs a check of every node
+    /// (or an evaluation) at each period, so a period of a few microseconds, a slip of
+    /// a unit, would make a run of minutes take hours; `why` says what it is for.
+    fn period_at_least(&mut self, path: FieldPath, period: Duration, least: Duration, why: &str) {
+        if period < least {
+            let message = format!("must be at least {least} ({why}); {period} is too short");
+            self.report(path, message);
+        }
+    }
+
     /// Reports a count that must be at least 1.
     fn at_least_one(&mut self, path: FieldPath, count: u64) {
         if count == 0 {
@@ -160,11 +170,17 @@ impl<'a> Checker<'a> {
     fn count_within(&mut self, path: FieldPath, count: u64, limit: Limit) {
         if count == 0 {
             self.at_least_one(path, count);
-        } else if count > limit.most {
+        } else {
+            self.count_at_most(path, count, limit);
+        }
+    }
+
+    /// Reports a count above `limit` (zero allowed).
+    fn count_at_most(&mut self, path: FieldPath, count: u64, limit: Limit) {
+        if count > limit.most {
             let message = format!(
-                "{count} is more {} than faultline models: at most {} (each is held in \
-                 memory, one by one)",
-                limit.what, limit.most
+                "{count} is more {} than faultline models: at most {} ({})",
+                limit.what, limit.most, limit.why
             );
             self.report(path, message);
         }
@@ -178,25 +194,40 @@ pub(crate) struct Limit {
     pub most: u64,
     /// What is counted, plural.
     pub what: &'static str,
+    /// Why there is a most, for the message.
+    pub why: &'static str,
 }
+
+/// Why the counts of things held one by one have a most.
+const HELD_IN_MEMORY: &str = "each is held in memory, one by one";
 
 /// Instances of one service (autoscaling maximum and spares included), or nodes of a
 /// database.
 pub(crate) const INSTANCES: Limit = Limit {
     most: 10_000,
     what: "instances",
+    why: HELD_IN_MEMORY,
+};
+
+/// Retries of one failed call after its first attempt.
+pub(crate) const RETRIES: Limit = Limit {
+    most: 100,
+    what: "retries",
+    why: "each is one more attempt of every failed call, all in one instant with a zero backoff",
 };
 
 /// Connections in one instance's pool to one dependency.
 pub(crate) const POOL_CONNECTIONS: Limit = Limit {
     most: 10_000,
     what: "connections",
+    why: HELD_IN_MEMORY,
 };
 
 /// Virtual users of a closed workload at once.
 pub(crate) const VIRTUAL_USERS: Limit = Limit {
     most: 1_000_000,
     what: "virtual users",
+    why: HELD_IN_MEMORY,
 };
 
 /// "no component named `x` (did you mean `y`?); the components are ...".

@@ -172,8 +172,8 @@ fn path_in<'t>(root: &Node, text: &'t str) -> (FieldPath, &'t str) {
 /// On failure the error lists every problem found, each with file, line, column, field
 /// path and what would be valid.
 pub fn load(path: &Path) -> Result<Experiment, SpecErrors> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| SpecErrors::whole_file(path, format!("cannot read the file: {e}")))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| SpecErrors::whole_file(path, read_error(path, &e)))?;
     if bytes.len() > MAX_FILE_BYTES {
         return Err(SpecErrors::whole_file(
             path,
@@ -193,6 +193,16 @@ pub fn load(path: &Path) -> Result<Experiment, SpecErrors> {
         )
     })?;
     parse(&text, path)
+}
+
+/// Why `path` could not be read. A folder is named as such: the system's own words
+/// ("Is a directory" on Unix, "Access is denied" on Windows) do not say what to give.
+fn read_error(path: &Path, error: &std::io::Error) -> String {
+    if path.is_dir() {
+        "is a folder; give the path of an experiment file (`.yaml`, `.yml` or `.json`)".into()
+    } else {
+        format!("cannot read the file: {error}")
+    }
 }
 
 /// Parses and validates experiment text; `path` is used in messages (and a `.json`
@@ -373,5 +383,23 @@ mod tests {
         assert!(errors
             .render_snippets()
             .contains("cache.primary: { pidfile"));
+    }
+
+    /// Guards the message for a folder given where a file is expected: the system's
+    /// "Is a directory (os error 21)" said neither what the path is nor what to give.
+    #[test]
+    fn a_folder_given_as_the_file_says_it_is_a_folder() {
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let Err(errors) = load(&folder) else {
+            panic!("a folder loaded as an experiment");
+        };
+        assert_eq!(
+            errors.problems,
+            [format!(
+                "{}: is a folder; give the path of an experiment file (`.yaml`, `.yml` or \
+                 `.json`)",
+                folder.display()
+            )]
+        );
     }
 }

@@ -166,6 +166,17 @@ const CASES: &[(&str, &[&str])] = &[
     ("health-check-interval-too-short.yaml", &[
         "health-check-interval-too-short.yaml:8:31: architecture.lb.health_check.interval: must be at least 10ms (every instance is checked at each interval); 1us is too short",
     ]),
+    ("periods-below-the-simulator-floor.yaml", &[
+        "periods-below-the-simulator-floor.yaml:9:16: architecture.api.instances: must be at least 1: a service starts with at least one instance (with `autoscaling.min: 0` it may scale in to none later)",
+        "periods-below-the-simulator-floor.yaml:12:40: architecture.api.autoscaling.target_utilization: must be at least 1% (the simulator's autoscaler aims at 1% at the least: it divides by its target); 0% is too low",
+        "periods-below-the-simulator-floor.yaml:12:76: architecture.api.autoscaling.evaluate_every: must be at least 100ms (the simulator's autoscaler evaluates at most every 100ms); 10ms is too short",
+        "periods-below-the-simulator-floor.yaml:13:49: architecture.api.warm_up.initial_capacity: must be at least 1% (the simulator starts a warming instance at 1% of its capacity at the least); 0% is too low",
+        "periods-below-the-simulator-floor.yaml:14:52: architecture.api.circuit_breaker.window: must be at least 10us (the simulator counts calls in ten sub-windows of at least 1us each); 5us is too short",
+        "periods-below-the-simulator-floor.yaml:23:30: architecture.db.failover.check_every: must be at least 1ms (the simulator checks a database at most once a millisecond); 500us is too short",
+        "periods-below-the-simulator-floor.yaml:24:26: architecture.db.warm_up.duration: must be more than 0 (e.g. `30s`)",
+        "periods-below-the-simulator-floor.yaml:32:29: architecture.shards.monitor.check_every: must be at least 1ms (the simulator checks a database at most once a millisecond); 999us is too short",
+        "periods-below-the-simulator-floor.yaml:40:29: architecture.others.monitor.check_every: must be more than 0 (e.g. `1s`)",
+    ]),
     ("alert-bound-as-percentage.yaml", &[
         "alert-bound-as-percentage.yaml:35:57: alerts[0].above: expected a number, found the text `5%`; a share is written as a number here: `0.05`",
     ]),
@@ -257,7 +268,15 @@ const CASES: &[(&str, &[&str])] = &[
         "baseline-longer-than-lead-time.yaml:36:21: phases.baseline: the baseline (5m) is longer than the time before the first fault (2m40s); shorten it or inject later",
     ]),
     ("recovery-thresholds-without-faults.yaml", &[
-        "recovery-thresholds-without-faults.yaml:35:8: expect.rto: `rto` is measured from the first fault, and `faults` is empty: add a fault or remove this threshold",
+        "recovery-thresholds-without-faults.yaml:37:93: alerts[0].must_fire_within: is measured from the first fault, and `faults` is empty, so it could only fail: add a fault or remove `must_fire_within`",
+        "recovery-thresholds-without-faults.yaml:39:8: expect.rto: `rto` is measured from the first fault, and `faults` is empty, so it could only fail: add a fault or remove this threshold",
+        "recovery-thresholds-without-faults.yaml:40:8: expect.rpo: `rpo` is measured from the first fault, and `faults` is empty, so it could only fail: add a fault or remove this threshold",
+        "recovery-thresholds-without-faults.yaml:41:8: expect.ttd: `ttd` is measured from the first fault, and `faults` is empty, so it could only fail: add a fault or remove this threshold",
+        "recovery-thresholds-without-faults.yaml:42:8: expect.tta: `tta` is measured from the first fault, and `faults` is empty, so it could only fail: add a fault or remove this threshold",
+        "recovery-thresholds-without-faults.yaml:43:16: expect.p99_latency: `p99_latency` is measured over the transition after the first fault, and `faults` is empty, so it could only fail: add a fault or remove this threshold",
+        "recovery-thresholds-without-faults.yaml:44:15: expect.error_rate: `error_rate` is measured over the transition after the first fault, and `faults` is empty, so it could only fail: add a fault or remove this threshold",
+        "recovery-thresholds-without-faults.yaml:45:27: expect.throughput_degradation: `throughput_degradation` is measured over the transition after the first fault, and `faults` is empty, so it could only fail: add a fault or remove this threshold",
+        "recovery-thresholds-without-faults.yaml:47:23: expect.split_brain_writes: `split_brain_writes` is measured over the transition after the first fault, and `faults` is empty, so it could only fail: add a fault or remove this threshold",
     ]),
     ("alert-without-bound.yaml", &[
         "alert-without-bound.yaml:35:5: alerts[0]: an alert needs `below` or `above`: the bound past which it fires",

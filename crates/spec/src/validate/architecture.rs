@@ -2,16 +2,49 @@
 //! topology requirements, and dependency cycles.
 
 use crate::diag::FieldPath;
-use crate::model::{Component, Database, DatabaseTopology, PrimaryDiscovery, Service, Spares};
+use crate::model::{
+    Component, Database, DatabaseTopology, PrimaryDiscovery, Service, Spares, WarmUp,
+};
 use crate::suggest::list;
-use crate::units::Duration;
+use crate::units::{Duration, Fraction};
 
-use super::{Checker, INSTANCES, POOL_CONNECTIONS, RETRIES};
+use super::{Checker, Floor, INSTANCES, POOL_CONNECTIONS, RETRIES};
 
 /// The shortest health check interval: the simulator checks every instance at each
 /// interval, and 10000 instances checked every 10 ms are already a million checks per
 /// simulated second.
-const HEALTH_CHECK_INTERVAL_LEAST: Duration = Duration::from_micros(10_000);
+const HEALTH_CHECK_INTERVAL: Floor = Floor {
+    least: Duration::from_micros(10_000),
+    why: "every instance is checked at each interval",
+};
+
+// The floors below are the simulator's: it raises a shorter period (or a lower share)
+// to them when it builds its model (`crates/sim/src/build.rs`), so they are rejected
+// here rather than changed without a word. They must stay equal to the simulator's.
+
+/// The shortest time between two checks of a database's failover controller or
+/// routing monitor.
+const DATABASE_CHECK: Floor = Floor {
+    least: Duration::from_micros(1_000),
+    why: "the simulator checks a database at most once a millisecond",
+};
+
+/// The shortest time between two evaluations of a service's autoscaler.
+const AUTOSCALING_EVALUATION: Floor = Floor {
+    least: Duration::from_micros(100_000),
+    why: "the simulator's autoscaler evaluates at most every 100ms",
+};
+
+/// The shortest circuit breaker window: the simulator counts its calls in ten
+/// sub-windows of at least a microsecond each.
+const BREAKER_WINDOW: Floor = Floor {
+    least: Duration::from_micros(10),
+    why: "the simulator counts calls in ten sub-windows of at least 1us each",
+};
+
+/// The least share of its capacity a warming instance serves with, and the least
+/// utilisation an autoscaler may aim at (it divides by it).
+const SHARE_LEAST: Fraction = Fraction { value: 0.01 };
 
 pub(super) fn check(c: &mut Checker<'_>) {
     let base = FieldPath::root().key("architecture");
@@ -67,16 +100,12 @@ pub(super) fn check(c: &mut Checker<'_>) {
                 c.component_ref(path.key("targets"), &lb.targets, &["service"]);
                 if let Some(health) = &lb.health_check {
                     let hc = path.key("health_check");
-                    if health.interval.micros == 0 {
-                        c.positive(hc.key("interval"), health.interval, "5s");
-                    } else {
-                        c.period_at_least(
-                            hc.key("interval"),
-                            health.interval,
-                            HEALTH_CHECK_INTERVAL_LEAST,
-                            "every instance is checked at each interval",
-                        );
-                    }
+                    c.period_at_least(
+                        hc.key("interval"),
+                        health.interval,
+                        HEALTH_CHECK_INTERVAL,
+                        "5s",
+                    );
                     c.positive(hc.key("timeout"), health.timeout, "2s");
                     c.at_least_one(hc.key("unhealthy_after"), health.unhealthy_after.into());
                     c.at_least_one(hc.key("healthy_after"), health.healthy_after.into());
@@ -113,6 +142,23 @@ fn check_spares(c: &mut Checker<'_>, path: &FieldPath, spares: Option<&Spares>) 
     }
 }
 
+/// A warm-up lasts some time and starts from at least the simulator's least share.
+fn check_warm_up(c: &mut Checker<'_>, path: &FieldPath, warm_up: Option<&WarmUp>) {
+    let Some(warm_up) = warm_up else {
+        return;
+    };
+    let warm_up_path = path.key("warm_up");
+    c.positive(warm_up_path.key("duration"), warm_up.duration, "30s");
+    if let Some(initial) = warm_up.initial_capacity {
+        c.share_at_least(
+            warm_up_path.key("initial_capacity"),
+            initial,
+            SHARE_LEAST,
+            "the simulator starts a warming instance at 1% of its capacity at the least",
+        );
+    }
+}
+
 /// Names that mean the load generator wherever a component name is taken.
 const RESERVED_NAMES: [&str; 2] = ["client", "clients"];
 
@@ -143,19 +189,30 @@ fn check_service(c: &mut Checker<'_>, path: &FieldPath, name: &str, service: &Se
                     service.instances, scaling.min, scaling.max
                 );
                 c.report(path.key("instances"), message);
+            } else if service.instances == 0 {
+                // `min: 0` lets the autoscaler scale in to none, but the simulator
+                // starts every service with at least one instance.
+                let message = "must be at least 1: a service starts with at least one \
+                               instance (with `autoscaling.min: 0` it may scale in to none later)";
+                c.report(path.key("instances"), message.into());
             }
             c.count_within(scaling_path.key("max"), scaling.max.into(), INSTANCES);
-            c.positive(
+            c.period_at_least(
                 scaling_path.key("evaluate_every"),
                 scaling.evaluate_every,
+                AUTOSCALING_EVALUATION,
                 "10s",
+            );
+            c.share_at_least(
+                scaling_path.key("target_utilization"),
+                scaling.target_utilization,
+                SHARE_LEAST,
+                "the simulator's autoscaler aims at 1% at the least: it divides by its target",
             );
         }
     }
     check_spares(c, path, service.spares.as_ref());
-    if let Some(warm_up) = &service.warm_up {
-        c.positive(path.key("warm_up").key("duration"), warm_up.duration, "30s");
-    }
+    check_warm_up(c, path, service.warm_up.as_ref());
     if let Some(retries) = &service.retries {
         // `max: 0` means no retry, so only the most is bounded.
         c.count_at_most(
@@ -166,7 +223,12 @@ fn check_service(c: &mut Checker<'_>, path: &FieldPath, name: &str, service: &Se
     }
     if let Some(breaker) = &service.circuit_breaker {
         let breaker_path = path.key("circuit_breaker");
-        c.positive(breaker_path.key("window"), breaker.window, "10s");
+        c.period_at_least(
+            breaker_path.key("window"),
+            breaker.window,
+            BREAKER_WINDOW,
+            "10s",
+        );
         c.at_least_one(breaker_path.key("min_calls"), breaker.min_calls.into());
     }
     for (i, call) in service.calls.iter().enumerate() {
@@ -266,6 +328,7 @@ fn check_database(c: &mut Checker<'_>, path: &FieldPath, name: &str, db: &Databa
         );
     }
     check_spares(c, path, db.spares.as_ref());
+    check_warm_up(c, path, db.warm_up.as_ref());
     if db.spares.is_some() && db.topology != DatabaseTopology::NPlusOne {
         c.report(
             path.key("spares"),
@@ -281,7 +344,12 @@ fn check_database(c: &mut Checker<'_>, path: &FieldPath, name: &str, db: &Databa
             let only = "`topology: active_active` or `n_plus_one` (active-passive uses `failover`)";
             c.report(monitor_path.clone(), not_for("monitor", only));
         }
-        c.positive(monitor_path.key("check_every"), monitor.check_every, "1s");
+        c.period_at_least(
+            monitor_path.key("check_every"),
+            monitor.check_every,
+            DATABASE_CHECK,
+            "1s",
+        );
         c.at_least_one(monitor_path.key("fail_after"), monitor.fail_after.into());
     }
     let Some(failover) = &db.failover else {
@@ -296,7 +364,12 @@ fn check_database(c: &mut Checker<'_>, path: &FieldPath, name: &str, db: &Databa
                     other node)";
         c.report(failover_path.clone(), not_for("failover", only));
     }
-    c.positive(failover_path.key("check_every"), failover.check_every, "1s");
+    c.period_at_least(
+        failover_path.key("check_every"),
+        failover.check_every,
+        DATABASE_CHECK,
+        "1s",
+    );
     c.at_least_one(failover_path.key("fail_after"), failover.fail_after.into());
     match (failover.clients_find_primary_by, &failover.dns) {
         (PrimaryDiscovery::Dns, None) => {

@@ -14,48 +14,82 @@ enum Unit {
     Count,
 }
 
+/// What a metric is measured over, which decides whether it can be judged at all
+/// without a fault: the analyzer fails every metric of the transition with "no fault
+/// was injected" when there is none, so such a threshold could only fail.
+#[derive(Clone, Copy)]
+enum Measured {
+    /// From the first fault (RTO, RPO, TTD, TTA).
+    FromFirstFault,
+    /// Over the transition, which starts at the first fault.
+    OverTransition,
+    /// Over the whole run (lost writes: the ledger against the final state).
+    OverRun,
+}
+
+impl Measured {
+    /// Why the metric needs a fault, for the message; `None` if it does not.
+    fn needs_fault(self) -> Option<&'static str> {
+        match self {
+            Measured::FromFirstFault => Some("is measured from the first fault"),
+            Measured::OverTransition => {
+                Some("is measured over the transition after the first fault")
+            }
+            Measured::OverRun => None,
+        }
+    }
+}
+
 pub(super) fn check(c: &mut Checker<'_>) {
     let expect = &c.raw.expect;
     let base = FieldPath::root().key("expect");
-    let thresholds: [(&str, &Option<Threshold>, Unit); 9] = [
-        ("rto", &expect.rto, Unit::Duration),
-        ("rpo", &expect.rpo, Unit::Duration),
-        ("ttd", &expect.ttd, Unit::Duration),
-        ("tta", &expect.tta, Unit::Duration),
-        ("p99_latency", &expect.p99_latency, Unit::Duration),
-        ("error_rate", &expect.error_rate, Unit::Share),
+    let thresholds: [(&str, &Option<Threshold>, Unit, Measured); 9] = [
+        ("rto", &expect.rto, Unit::Duration, Measured::FromFirstFault),
+        ("rpo", &expect.rpo, Unit::Duration, Measured::FromFirstFault),
+        ("ttd", &expect.ttd, Unit::Duration, Measured::FromFirstFault),
+        ("tta", &expect.tta, Unit::Duration, Measured::FromFirstFault),
+        (
+            "p99_latency",
+            &expect.p99_latency,
+            Unit::Duration,
+            Measured::OverTransition,
+        ),
+        (
+            "error_rate",
+            &expect.error_rate,
+            Unit::Share,
+            Measured::OverTransition,
+        ),
         (
             "throughput_degradation",
             &expect.throughput_degradation,
             Unit::Share,
+            Measured::OverTransition,
         ),
-        ("lost_writes", &expect.lost_writes, Unit::Count),
+        (
+            "lost_writes",
+            &expect.lost_writes,
+            Unit::Count,
+            Measured::OverRun,
+        ),
         (
             "split_brain_writes",
             &expect.split_brain_writes,
             Unit::Count,
+            Measured::OverTransition,
         ),
     ];
-    for (name, threshold, unit) in thresholds {
-        if let Some(threshold) = threshold {
-            if let Some(message) = unit_problem(name, threshold, unit) {
-                c.report(base.key(name), message);
-            }
-        }
-    }
-    if !c.raw.faults.is_empty() {
-        return;
-    }
-    for name in ["rto", "rpo", "ttd", "tta"] {
-        let given = match name {
-            "rto" => expect.rto.is_some(),
-            "rpo" => expect.rpo.is_some(),
-            "ttd" => expect.ttd.is_some(),
-            _ => expect.tta.is_some(),
+    let no_fault = c.raw.faults.is_empty();
+    for (name, threshold, unit, measured) in thresholds {
+        let Some(threshold) = threshold else {
+            continue;
         };
-        if given {
+        if let Some(message) = unit_problem(name, threshold, unit) {
+            c.report(base.key(name), message);
+        }
+        if let Some(why) = measured.needs_fault().filter(|_| no_fault) {
             let message = format!(
-                "`{name}` is measured from the first fault, and `faults` is empty: add a fault \
+                "`{name}` {why}, and `faults` is empty, so it could only fail: add a fault \
                  or remove this threshold"
             );
             c.report(base.key(name), message);
@@ -139,8 +173,23 @@ pub(super) fn check_alert_bound(c: &mut Checker<'_>, path: &FieldPath, alert: &A
     if let Some(problem) = problem {
         c.report(path.key(field), format!("`{bound}` {problem}"));
     }
-    if let Some(within) = alert.must_fire_within {
-        c.positive(path.key("must_fire_within"), within, "30s");
+}
+
+/// An alert's `must_fire_within` is a positive time after the first fault, so it needs
+/// a fault.
+pub(super) fn check_alert_deadline(c: &mut Checker<'_>, path: &FieldPath, alert: &AlertRule) {
+    let Some(within) = alert.must_fire_within else {
+        return;
+    };
+    c.positive(path.key("must_fire_within"), within, "30s");
+    // The analyzer times the firing from the first fault, as it does `ttd`.
+    if c.raw.faults.is_empty() {
+        c.report(
+            path.key("must_fire_within"),
+            "is measured from the first fault, and `faults` is empty, so it could only \
+             fail: add a fault or remove `must_fire_within`"
+                .into(),
+        );
     }
 }
 

@@ -20,7 +20,7 @@ use crate::diag::{FieldPath, Problem};
 use crate::model::{Component, Distribution, RawExperiment};
 use crate::suggest::{did_you_mean, list};
 use crate::tree::Node;
-use crate::units::Duration;
+use crate::units::{Duration, Fraction};
 
 /// Every problem of meaning in `raw`; `root` locates them in the file.
 pub(crate) fn check(raw: &RawExperiment, root: &Node) -> Vec<Problem> {
@@ -147,12 +147,27 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Reports a period shorter than `least`: the simulator runs a check of every node
-    /// (or an evaluation) at each period, so a period of a few microseconds, a slip of
-    /// a unit, would make a run of minutes take hours; `why` says what it is for.
-    fn period_at_least(&mut self, path: FieldPath, period: Duration, least: Duration, why: &str) {
-        if period < least {
-            let message = format!("must be at least {least} ({why}); {period} is too short");
+    /// Reports a period of 0 (as [`Checker::positive`] does, with `example`) or shorter
+    /// than `floor`: below its floor the simulator would either take hours over a run
+    /// of minutes (a slip of a unit, `1us` for `1s`) or silently run at the floor
+    /// instead, so that the file would not say what the model does.
+    fn period_at_least(&mut self, path: FieldPath, period: Duration, floor: Floor, example: &str) {
+        if period.micros == 0 {
+            self.positive(path, period, example);
+        } else if period < floor.least {
+            let message = format!(
+                "must be at least {} ({}); {period} is too short",
+                floor.least, floor.why
+            );
+            self.report(path, message);
+        }
+    }
+
+    /// Reports a share below `least`, which the simulator would raise to `least`
+    /// without a word; `why` says why there is a least.
+    fn share_at_least(&mut self, path: FieldPath, share: Fraction, least: Fraction, why: &str) {
+        if share.value < least.value {
+            let message = format!("must be at least {least} ({why}); {share} is too low");
             self.report(path, message);
         }
     }
@@ -195,6 +210,15 @@ pub(crate) struct Limit {
     /// What is counted, plural.
     pub what: &'static str,
     /// Why there is a most, for the message.
+    pub why: &'static str,
+}
+
+/// The shortest a period may be ([`Checker::period_at_least`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Floor {
+    /// The shortest period accepted.
+    pub least: Duration,
+    /// Why there is a least, for the message.
     pub why: &'static str,
 }
 

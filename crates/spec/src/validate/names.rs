@@ -222,6 +222,7 @@ fn check_signals(c: &mut Checker<'_>) {
         }
         c.component_ref(path.key("of"), &alert.of, &[]);
         super::expect::check_alert_bound(c, &path, alert);
+        super::expect::check_alert_deadline(c, &path, alert);
     }
 }
 

@@ -55,5 +55,5 @@ mod verdict;
 pub use analysis::{analyze, analyze_with, Analysis, RECOVERY_SEARCH_BUCKETS_MAX};
 pub use buckets::{SecondPoint, BUCKETS_PER_SECOND};
 pub use config::AnalysisConfig;
-pub use signals::{kind_name, STEADY_STATE_SOURCE, TIMELINE_EVENTS_MAX};
+pub use signals::{kind_name, FAULT_SOURCE_PREFIX, STEADY_STATE_SOURCE, TIMELINE_EVENTS_MAX};
 pub use summary::*;

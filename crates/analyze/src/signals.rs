@@ -91,21 +91,28 @@ pub(crate) fn alert_fired_us(markers: &[Marker], name: &str, t_f_us: u64) -> Opt
         .min()
 }
 
-/// Whether a marker of this kind belongs on the fault timeline.
-fn on_timeline(kind: MarkerKind) -> bool {
-    matches!(
-        kind,
+/// Whether a marker belongs on the fault timeline: its kind, or a note about a fault
+/// (source `fault:<index>`: a simulated edge fault that applied to no message, a
+/// fault the simulator skips, a live heal or rollback that failed), which reports
+/// must be able to show next to the fault's own markers.
+fn on_timeline(marker: &Marker) -> bool {
+    match marker.kind {
         MarkerKind::FaultInjected
-            | MarkerKind::FaultHealed
-            | MarkerKind::Detect
-            | MarkerKind::Activate
-            | MarkerKind::RoleChange
-            | MarkerKind::Alert
-            | MarkerKind::DnsChange
-            | MarkerKind::Guardrail
-            | MarkerKind::Health
-    )
+        | MarkerKind::FaultHealed
+        | MarkerKind::Detect
+        | MarkerKind::Activate
+        | MarkerKind::RoleChange
+        | MarkerKind::Alert
+        | MarkerKind::DnsChange
+        | MarkerKind::Guardrail
+        | MarkerKind::Health => true,
+        MarkerKind::Note => marker.source.starts_with(FAULT_SOURCE_PREFIX),
+        _ => false,
+    }
 }
+
+/// How the sources of a fault's markers begin: `fault:<index>`.
+pub const FAULT_SOURCE_PREFIX: &str = "fault:";
 
 /// The fault timeline: timeline markers, the failing probe used for detection and the
 /// recovery, in time order (recovery after markers of the same instant); at most
@@ -120,7 +127,7 @@ pub(crate) fn timeline(
         let is_probe_used = m.kind == MarkerKind::ProbeFailed
             && probe_detection
                 .is_some_and(|p| p.t_us == m.t_us && p.source == probe_source(&m.source));
-        if on_timeline(m.kind) || is_probe_used {
+        if on_timeline(m) || is_probe_used {
             events.push((
                 m.t_us,
                 TimelineEvent {
@@ -216,6 +223,29 @@ mod tests {
         );
         let (s, _) = detection(&markers, &[], 5_000).unwrap();
         assert_eq!((s.t_us, s.source.as_str()), (6_000, "other"));
+    }
+
+    #[test]
+    fn the_timeline_carries_notes_about_a_fault_and_no_other_note() {
+        let markers = vec![
+            marker(1_000, MarkerKind::FaultInjected, "fault:0"),
+            marker(2_000, MarkerKind::Note, "db.conflicts"),
+            marker(3_000, MarkerKind::FaultHealed, "fault:0"),
+            marker(3_000, MarkerKind::Note, "fault:0"),
+        ];
+        let (events, _) = timeline(&markers, None, None);
+        let kinds: Vec<(&str, &str)> = events
+            .iter()
+            .map(|e| (e.kind.as_str(), e.source.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("fault_injected", "fault:0"),
+                ("fault_healed", "fault:0"),
+                ("note", "fault:0")
+            ]
+        );
     }
 
     #[test]

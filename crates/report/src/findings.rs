@@ -5,7 +5,7 @@
 //! DNS TTL), the dominant failure class, lost writes and the replication that explains
 //! them. (The blast radius has its own section in every report.)
 
-use faultline_analyze::{RtoParts, Summary};
+use faultline_analyze::{RtoParts, Summary, FAULT_SOURCE_PREFIX};
 use faultline_spec::{Component, Experiment, PrimaryDiscovery, ReplicationMode};
 
 use crate::text::{counted, duration, millis, number, percent};
@@ -231,6 +231,7 @@ pub fn findings(summary: &Summary, experiment: &Experiment) -> Vec<Finding> {
         }
     }
     data_findings(summary, experiment, &mut out);
+    fault_note_findings(summary, experiment, &mut out);
     for note in &summary.notes {
         out.push(Finding {
             level: Level::Info,
@@ -600,6 +601,39 @@ fn data_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Findi
                 "{} came back with another value than was written (checksum mismatch).",
                 counted(i.corrupt, "write", "writes")
             ),
+        });
+    }
+}
+
+/// One finding per note an engine recorded about a fault (on the timeline with the
+/// fault's source): a simulated edge fault that applied to no message and so changed
+/// nothing, a fault the simulator skipped, a live heal or rollback that failed. Each
+/// means the run did not test what the file asks for, whatever its verdict says.
+fn fault_note_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Finding>) {
+    let faults = &experiment.raw().faults;
+    for e in &summary.timeline {
+        if e.kind != "note" || !e.source.starts_with(FAULT_SOURCE_PREFIX) {
+            continue;
+        }
+        let Some(detail) = e.detail.as_deref() else {
+            continue;
+        };
+        let name = e.source[FAULT_SOURCE_PREFIX.len()..]
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| faults.get(i).map(|f| crate::topology::fault_name(f, i)));
+        let name = name.map_or(String::new(), |n| format!(" ({})", in_code(&n)));
+        // The detail is the engine's free text (a live error message among others): a
+        // lone backtick in it would open a code span that never closes.
+        let detail = detail.trim_end_matches('.');
+        let detail = if detail.matches('`').count() % 2 == 1 {
+            in_code(detail)
+        } else {
+            detail.to_string()
+        };
+        out.push(Finding {
+            level: Level::Warn,
+            text: format!("Fault `{}`{name}: {detail}.", in_code(&e.source)),
         });
     }
 }

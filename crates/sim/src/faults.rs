@@ -8,6 +8,9 @@ use crate::sim::{AlertRt, Ep, FaultRt, Simulation, CLIENTS, CONTROLLER};
 use crate::world::{Addr, Kind, Role, NONE};
 use crate::SimError;
 
+/// Most endpoints an unused edge fault's note names per end (the first ones seen).
+pub const EDGE_PEERS_MAX: usize = 4;
+
 /// One end of an edge fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EpSpec {
@@ -73,23 +76,12 @@ impl Simulation {
     fn edge_effect_of_faults(&mut self, from: Ep, to: Ep) -> Option<u64> {
         let mut delay = 0u64;
         for i in 0..self.edges.len() {
-            let e = self.edges[i].1;
-            let forward = e.a.matches(from) && e.b.matches(to);
-            let backward = e.a.matches(to) && e.b.matches(from);
-            if !forward && !backward {
+            let Some(forward) = self.count_on_edge(i, from, to) else {
                 continue;
-            }
-            match e.kind {
-                EdgeKind::Partition { one_way } => {
-                    if forward || !one_way {
-                        return None;
-                    }
-                }
-                EdgeKind::Loss(p) => {
-                    if self.rng.chance(p) {
-                        return None;
-                    }
-                }
+            };
+            let lost = match self.edges[i].1.kind {
+                EdgeKind::Partition { one_way } => forward || !one_way,
+                EdgeKind::Loss(p) => self.rng.chance(p),
                 EdgeKind::Latency { add_us, jitter_us } => {
                     let j = if jitter_us > 0 {
                         self.rng.below(2 * jitter_us + 1) as i64 - jitter_us as i64
@@ -97,10 +89,116 @@ impl Simulation {
                         0
                     };
                     delay += (add_us as i64 + j).max(0) as u64;
+                    false
                 }
+            };
+            if lost {
+                // The later edge faults saw the message too (a second fault on the
+                // same edge is not one that never applied), but draw nothing for it:
+                // the random draws stay those of a run without the counting.
+                for rest in i + 1..self.edges.len() {
+                    self.count_on_edge(rest, from, to);
+                }
+                return None;
             }
         }
         Some(delay)
+    }
+
+    /// Counts a message from `from` to `to` against the edge fault `self.edges[i]`:
+    /// `Some(forward)` when it goes between the fault's ends (`forward`: from `a` to
+    /// `b`), else `None`, and while the fault has seen no message, whom its ends talk
+    /// to instead.
+    #[inline(always)]
+    fn count_on_edge(&mut self, i: usize, from: Ep, to: Ep) -> Option<bool> {
+        let (fault, e) = self.edges[i];
+        let forward = e.a.matches(from) && e.b.matches(to);
+        let backward = e.a.matches(to) && e.b.matches(from);
+        let f = &mut self.faults[fault as usize];
+        if forward || backward {
+            f.edge_messages += 1;
+            return Some(forward);
+        }
+        if f.edge_messages == 0 {
+            self.note_edge_peers(fault as usize, e, from, to);
+        }
+        None
+    }
+
+    /// Remembers whom the ends of an edge fault that has seen no message exchange
+    /// messages with: what its note names as the edges that do carry traffic.
+    #[cold]
+    #[inline(never)]
+    fn note_edge_peers(&mut self, fault: usize, e: EdgeFault, from: Ep, to: Ep) {
+        for (end, spec) in [e.a, e.b].into_iter().enumerate() {
+            for (me, peer) in [(from, to), (to, from)] {
+                // Messages inside one end (a database's nodes replicating) are no edge.
+                if !spec.matches(me) || spec.matches(peer) {
+                    continue;
+                }
+                // Another node of the end's own component, or a controller, is named
+                // as a node; anything else as its component, as `between` names it.
+                let peer = if peer.comp == spec.comp || peer.node == CONTROLLER {
+                    peer
+                } else {
+                    Ep {
+                        comp: peer.comp,
+                        node: NONE,
+                    }
+                };
+                let peers = &mut self.faults[fault].edge_peers[end];
+                if peers.len() < EDGE_PEERS_MAX && !peers.contains(&peer) {
+                    peers.push(peer);
+                }
+            }
+        }
+    }
+
+    /// An endpoint as a fault's `between` would name it.
+    fn ep_name(&self, ep: Ep) -> String {
+        if ep.comp == CLIENTS {
+            return "client".to_string();
+        }
+        let comp = &self.comps[ep.comp as usize].name;
+        match ep.node {
+            NONE => comp.clone(),
+            CONTROLLER => format!("{comp}.controller"),
+            n => self.node_name(n),
+        }
+    }
+
+    /// The note of an edge fault that ends having applied to no message, `None` when
+    /// it applied to some (or is no edge fault): such a fault changed nothing, and a
+    /// run that passes would otherwise read as a design that survived it.
+    fn unused_edge_note(&self, fi: usize) -> Option<String> {
+        let f = &self.faults[fi];
+        if f.edge.is_none() || f.edge_messages > 0 {
+            return None;
+        }
+        let (_, between) = fault_target(&f.spec);
+        let [a, b] = [&between[0], &between[1]];
+        let peers: Vec<Vec<String>> = f
+            .edge_peers
+            .iter()
+            .map(|p| p.iter().map(|&ep| self.ep_name(ep)).collect())
+            .collect();
+        let [pa, pb] = [&peers[0], &peers[1]];
+        let why = if pa.is_empty() || pb.is_empty() {
+            let silent = if pa.is_empty() { a } else { b };
+            format!(
+                "{silent} sent and received no message at all while it was active, so the fault may need to be at another time or between other components"
+            )
+        } else {
+            format!(
+                "in this design {a} and {b} do not exchange messages directly ({a} talks to {}; {b} to {}), so the fault may need to be between components that do, such as {a} and {}",
+                pa.join(", "),
+                pb.join(", "),
+                pa[0]
+            )
+        };
+        Some(format!(
+            "no message went between {a} and {b} while the fault was active, so it changed nothing: {why}"
+        ))
     }
 
     /// Resolves a target name (`api`, `api.2`, `db.primary`, `db.standby`,
@@ -175,6 +273,8 @@ impl Simulation {
                 nodes: Vec::new(),
                 lbs: Vec::new(),
                 edge: None,
+                edge_messages: 0,
+                edge_peers: [Vec::new(), Vec::new()],
                 dns_before: None,
             });
         }
@@ -460,12 +560,23 @@ impl Simulation {
         } else {
             "healed"
         };
+        let component = targets.join(" <-> ");
         self.mark(
             MarkerKind::FaultHealed,
             &format!("fault:{i}"),
-            Some(&targets.join(" <-> ")),
+            Some(&component),
             Some(detail.into()),
         );
+        // A note's source is its signal as is (`mark`): `fault:<i>`, which no fault can
+        // wait for (validation allows only `fault:<i>.injected` and `.healed`).
+        if let Some(note) = self.unused_edge_note(fi) {
+            self.mark(
+                MarkerKind::Note,
+                &format!("fault:{i}"),
+                Some(&component),
+                Some(note),
+            );
+        }
     }
 
     /// Evaluates every alert rule (each tick).

@@ -142,6 +142,16 @@ pub struct FaultRt {
     pub nodes: Vec<u32>,
     pub lbs: Vec<u16>,
     pub edge: Option<crate::faults::EdgeFault>,
+    /// Messages that went between the edge fault's two ends while it was active,
+    /// whether it dropped, delayed or let them through: zero when it ends means the
+    /// fault changed nothing (the two ends never talk), which the run then says in a
+    /// note instead of passing silently. Counted only while an edge fault is active.
+    pub edge_messages: u64,
+    /// While `edge_messages` is zero: the endpoints each end of the edge fault (`a`
+    /// then `b`) was seen exchanging messages with instead, at most
+    /// [`crate::faults::EDGE_PEERS_MAX`] each, for the note to say which edge does
+    /// carry traffic.
+    pub edge_peers: [Vec<Ep>; 2],
     pub dns_before: Option<(u16, Addr)>,
 }
 

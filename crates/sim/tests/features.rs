@@ -355,3 +355,71 @@ fn a_user_without_think_time_turned_away_by_a_full_queue_lets_the_clock_move() {
     let ok = o.summary.metrics.baseline.operations;
     assert!(ok > 100, "{ok} operations");
 }
+
+/// An edge fault between two components that never exchange a message changes
+/// nothing: without a note, the run passes and reads as a design that survived a
+/// partition it never saw. Here the clients call `api` only, and `api` calls `db`.
+#[test]
+fn an_edge_fault_between_components_that_never_talk_is_noted_as_changing_nothing() {
+    let o = run("name: unused-edge\n\
+         seed: 3\n\
+         architecture:\n  api: { kind: service, instances: 2, concurrency: 32, \
+         service_time: { fixed: 2ms }, calls: [ { to: db, timeout: 1s } ] }\n  \
+         db: { kind: database, topology: single, concurrency: 32, \
+         read_time: { fixed: 1ms }, write_time: { fixed: 2ms } }\n\
+         workload:\n  model: open\n  target: api\n  stages: [ { hold: 2m, rate: 200/s } ]\n  \
+         mix: { read: 50%, write: 50% }\n\
+         faults:\n  \
+         - { at: 60s, duration: 10s, partition: { between: [client, db] } }\n  \
+         - { at: 80s, duration: 10s, partition: { between: [api, db] } }\n  \
+         - { at: 100s, latency: { between: [db, client], add: 50ms } }\n");
+    let notes: Vec<_> = o
+        .record
+        .markers
+        .iter()
+        .filter(|m| m.kind == MarkerKind::Note && m.source.starts_with("fault:"))
+        .collect();
+    let sources: Vec<&str> = notes.iter().map(|m| m.source.as_str()).collect();
+    // The partition that cut api from db applied: no note. The latency fault still
+    // active at the end is noted when it is rolled back.
+    assert_eq!(sources, ["fault:0", "fault:2"], "{notes:#?}");
+    assert_eq!(marker_s(&o, MarkerKind::Note, "fault:0"), Some(70.0));
+    assert_eq!(
+        notes[0].detail.as_deref(),
+        Some(
+            "no message went between client and db while the fault was active, so it \
+             changed nothing: in this design client and db do not exchange messages \
+             directly (client talks to api; db to api), so the fault may need to be \
+             between components that do, such as client and api"
+        )
+    );
+    assert_eq!(notes[0].component.as_deref(), Some("client <-> db"));
+    assert!(
+        notes[1]
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.starts_with("no message went between db and client")),
+        "{:?}",
+        notes[1].detail
+    );
+    // The partition between api and db did cut traffic: clients failed meanwhile,
+    // while the one between client and db failed none of them.
+    let failed = |from_s: u64, to_s: u64| -> u64 {
+        o.seconds["client"]
+            .iter()
+            .filter(|p| (from_s..to_s).contains(&p.t_s))
+            .map(|p| p.failed)
+            .sum()
+    };
+    assert_eq!(failed(60, 70), 0);
+    assert!(failed(81, 90) > 100, "{} failed", failed(81, 90));
+    // The summary's timeline carries the notes, for the reports' findings.
+    let on_timeline: Vec<&str> = o
+        .summary
+        .timeline
+        .iter()
+        .filter(|e| e.kind == "note")
+        .map(|e| e.source.as_str())
+        .collect();
+    assert_eq!(on_timeline, ["fault:0", "fault:2"]);
+}

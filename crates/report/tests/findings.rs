@@ -1,0 +1,71 @@
+//! Findings drawn from the notes engines record about a fault.
+
+mod common;
+
+use std::path::Path;
+
+use faultline_analyze::analyze;
+use faultline_record::{Marker, MarkerKind};
+use faultline_report::findings::{findings, Finding, Level};
+
+/// The note the simulator records for a partition between the clients and `db` when
+/// the clients only call `api` (see `faultline-sim`'s `features` test).
+const UNUSED_EDGE: &str = "no message went between client and db while the fault was \
+    active, so it changed nothing: in this design client and db do not exchange messages \
+    directly (client talks to api; db to api), so the fault may need to be between \
+    components that do, such as client and api";
+
+/// The demo run with its fault made a partition between the clients and `db`, and
+/// with `note` (if any) recorded when it was rolled back at the end.
+fn partition_findings(note: Option<&str>) -> Vec<Finding> {
+    let text = common::example_text().replace(
+        "{ at: 10m30s, kill: db.primary }",
+        "{ at: 10m30s, partition: { between: [client, db] } }",
+    );
+    let experiment = faultline_spec::parse(&text, Path::new("partition.yaml")).expect("valid");
+    let mut record = common::record(common::Shape::default());
+    record.experiment_text = text;
+    if let Some(note) = note {
+        record.markers.push(Marker {
+            t_us: 990_000_000,
+            kind: MarkerKind::Note,
+            source: "fault:0".to_string(),
+            component: Some("client <-> db".to_string()),
+            detail: Some(note.to_string()),
+        });
+    }
+    let analysis = analyze(&record, &experiment);
+    findings(&analysis.summary, &experiment)
+}
+
+/// An edge fault that applied to no message changed nothing: a run that passes would
+/// read as a design that survived it, so the reports must say so.
+#[test]
+fn an_edge_fault_that_changed_nothing_is_a_finding() {
+    let expected = format!("Fault `fault:0` (partition client | db): {UNUSED_EDGE}.");
+    let with_note = partition_findings(Some(UNUSED_EDGE));
+    let found: Vec<&Finding> = with_note.iter().filter(|f| f.text == expected).collect();
+    assert_eq!(found.len(), 1, "{with_note:#?}");
+    assert_eq!(found[0].level, Level::Warn);
+
+    let without = partition_findings(None);
+    assert!(
+        without
+            .iter()
+            .all(|f| !f.text.starts_with("Fault `fault:0`")),
+        "{without:#?}"
+    );
+}
+
+/// A note's free text (a live error message) with a lone backtick must not open a code
+/// span that swallows the rest of the finding.
+#[test]
+fn a_fault_note_with_a_lone_backtick_keeps_code_spans_balanced() {
+    let found = partition_findings(Some("heal failed: bad `name"));
+    let text = &found
+        .iter()
+        .find(|f| f.text.starts_with("Fault `fault:0`"))
+        .expect("the note is a finding")
+        .text;
+    assert_eq!(text.matches('`').count() % 2, 0, "{text}");
+}

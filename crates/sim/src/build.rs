@@ -385,6 +385,7 @@ impl Simulation {
             open_rr: 0,
             segment_cache: (1, 0, 0.0, 0.0),
             gap_cache: (f64::NAN, 0.0),
+            arrival_exact_us: 0.0,
             rec: None,
             client_series: None,
             client_window: Window::default(),

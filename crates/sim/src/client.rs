@@ -175,14 +175,17 @@ impl Simulation {
             if rate_per_s != self.gap_cache.0 {
                 self.gap_cache = (rate_per_s, 1e6 / rate_per_s);
             }
-            let gap_us = crate::world::whole_us(self.rng.exponential(self.gap_cache.1).max(1.0));
-            self.q
-                .push_chain(self.now + gap_us, crate::event::Ev::Arrival);
+            // The gaps add up to the fraction of a microsecond, and arrivals may share
+            // one: cutting each gap to whole microseconds (at least 1) made the rate
+            // wrong by half a microsecond per gap (+0.3% at 6400/s, +4% at 100 000/s)
+            // and capped it at 1 000 000/s.
+            self.arrival_exact_us += self.rng.exponential(self.gap_cache.1);
+            let at_us = crate::world::whole_us(self.arrival_exact_us).max(self.now);
+            self.q.push_chain(at_us, crate::event::Ev::Arrival);
         } else {
-            self.q.push_chain(
-                self.now + faultline_record::BUCKET_US,
-                crate::event::Ev::Arrival,
-            );
+            let at_us = self.now + faultline_record::BUCKET_US;
+            self.arrival_exact_us = at_us as f64;
+            self.q.push_chain(at_us, crate::event::Ev::Arrival);
         }
     }
 

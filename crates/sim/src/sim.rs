@@ -217,6 +217,9 @@ pub struct Simulation {
     pub(crate) segment_cache: (u64, u64, f64, f64),
     /// The last open-model rate and its mean gap in microseconds.
     pub(crate) gap_cache: (f64, f64),
+    /// The open model's pending arrival to the fraction of a microsecond: its event
+    /// fires at the whole microsecond, but the next gap is added to this exact time.
+    pub(crate) arrival_exact_us: f64,
     pub(crate) rec: Option<Recorder>,
     pub(crate) client_series: Option<faultline_record::SeriesId>,
     pub(crate) client_window: Window,

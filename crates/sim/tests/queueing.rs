@@ -58,6 +58,30 @@ fn stats(text: &str) -> faultline_sim::ComponentStats {
     sim.component_stats("svc").expect("svc exists")
 }
 
+/// Regression: each gap between arrivals was cut to whole microseconds (and at least
+/// one), so the open model delivered more than its rate (+11% at 200 000/s) and never
+/// more than 1 000 000/s.
+#[test]
+fn open_arrivals_come_at_the_rate_asked_however_high() {
+    for (rate_per_s, seconds) in [(200_000.0, 2), (3_000_000.0, 1)] {
+        let s = stats(&open_service(
+            "rate",
+            100_000,
+            "{ fixed: 1us }",
+            rate_per_s,
+            seconds,
+            5,
+        ));
+        // Poisson counts: a standard deviation of 0.2% of 400 000 arrivals or less.
+        close(
+            s.arrival_rate_per_s,
+            rate_per_s,
+            0.01,
+            &format!("arrivals per second at {rate_per_s}/s"),
+        );
+    }
+}
+
 #[test]
 fn mm1_mean_response_matches_theory() {
     // rho = 0.5: W = S / (1 - rho) = 2 ms.

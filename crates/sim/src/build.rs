@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 
+use faultline_spec::floors;
 use faultline_spec::profile::Profile;
 use faultline_spec::{Component, DatabaseTopology, Experiment, PrimaryDiscovery};
 
@@ -97,7 +98,7 @@ impl Simulation {
                     target: comp_index(&exp, &l.targets)?,
                     algorithm: l.algorithm,
                     health: l.health_check.as_ref().map(|h| HealthCfg {
-                        interval_us: dur_us(h.interval).max(1),
+                        interval_us: dur_us(h.interval).max(floors::HEALTH_CHECK_INTERVAL.micros),
                         timeout_us: dur_us(h.timeout),
                         unhealthy_after: h.unhealthy_after.max(1),
                         healthy_after: h.healthy_after.max(1),
@@ -158,20 +159,24 @@ impl Simulation {
                         }),
                         breaker: s.circuit_breaker.as_ref().map(|b| BreakerCfg {
                             failure_ratio: b.failure_ratio.value,
-                            window_us: dur_us(b.window).max(10),
+                            window_us: dur_us(b.window).max(floors::BREAKER_WINDOW.micros),
                             min_calls: b.min_calls,
                             open_for_us: dur_us(b.open_for),
                         }),
                         cold_start_us: s.cold_start.map_or(0, dur_us),
                         warm: s.warm_up.as_ref().map(|w| WarmCfg {
                             duration_us: dur_us(w.duration).max(1),
-                            initial: w.initial_capacity.map_or(0.2, |f| f.value).max(0.01),
+                            initial: w
+                                .initial_capacity
+                                .map_or(0.2, |f| f.value)
+                                .max(floors::SHARE.value),
                         }),
                         scale: s.autoscaling.as_ref().map(|a| ScaleCfg {
-                            target: a.target_utilization.value.max(0.01),
+                            target: a.target_utilization.value.max(floors::SHARE.value),
                             min: a.min,
                             max: a.max.max(a.min),
-                            every_us: dur_us(a.evaluate_every).max(100_000),
+                            every_us: dur_us(a.evaluate_every)
+                                .max(floors::AUTOSCALING_EVALUATION.micros),
                             cooldown_us: dur_us(a.cooldown),
                             provisioning_us: dur_us(a.provisioning_delay),
                         }),
@@ -250,7 +255,7 @@ impl Simulation {
                     }
                     let failover = match &d.failover {
                         Some(f) => Some(FailoverCfg {
-                            check_us: dur_us(f.check_every).max(1000),
+                            check_us: dur_us(f.check_every).max(floors::DATABASE_CHECK.micros),
                             fail_after: f.fail_after.max(1),
                             promote_us: dur_us(f.promote_in),
                             fencing: f.fencing,
@@ -267,7 +272,7 @@ impl Simulation {
                             },
                         }),
                         None => d.monitor.as_ref().map(|m| FailoverCfg {
-                            check_us: dur_us(m.check_every).max(1000),
+                            check_us: dur_us(m.check_every).max(floors::DATABASE_CHECK.micros),
                             fail_after: m.fail_after.max(1),
                             promote_us: 0,
                             fencing: false,
@@ -287,7 +292,10 @@ impl Simulation {
                         failover,
                         warm: d.warm_up.as_ref().map(|w| WarmCfg {
                             duration_us: dur_us(w.duration).max(1),
-                            initial: w.initial_capacity.map_or(0.2, |f| f.value).max(0.01),
+                            initial: w
+                                .initial_capacity
+                                .map_or(0.2, |f| f.value)
+                                .max(floors::SHARE.value),
                         }),
                         primary: comp_nodes[0],
                         slots,

@@ -38,6 +38,7 @@
 //! );
 //! ```
 
+pub mod floors;
 pub mod model;
 pub mod profile;
 pub mod session;

@@ -2,49 +2,37 @@
 //! topology requirements, and dependency cycles.
 
 use crate::diag::FieldPath;
+use crate::floors;
 use crate::model::{
     Component, Database, DatabaseTopology, PrimaryDiscovery, Service, Spares, WarmUp,
 };
 use crate::suggest::list;
-use crate::units::{Duration, Fraction};
 
 use super::{Checker, Floor, INSTANCES, POOL_CONNECTIONS, RETRIES};
 
-/// The shortest health check interval: the simulator checks every instance at each
-/// interval, and 10000 instances checked every 10 ms are already a million checks per
-/// simulated second.
+/// A health check interval below [`floors::HEALTH_CHECK_INTERVAL`].
 const HEALTH_CHECK_INTERVAL: Floor = Floor {
-    least: Duration::from_micros(10_000),
+    least: floors::HEALTH_CHECK_INTERVAL,
     why: "every instance is checked at each interval",
 };
 
-// The floors below are the simulator's: it raises a shorter period (or a lower share)
-// to them when it builds its model (`crates/sim/src/build.rs`), so they are rejected
-// here rather than changed without a word. They must stay equal to the simulator's.
-
-/// The shortest time between two checks of a database's failover controller or
-/// routing monitor.
+/// A database check period below [`floors::DATABASE_CHECK`].
 const DATABASE_CHECK: Floor = Floor {
-    least: Duration::from_micros(1_000),
+    least: floors::DATABASE_CHECK,
     why: "the simulator checks a database at most once a millisecond",
 };
 
-/// The shortest time between two evaluations of a service's autoscaler.
+/// An autoscaler evaluation period below [`floors::AUTOSCALING_EVALUATION`].
 const AUTOSCALING_EVALUATION: Floor = Floor {
-    least: Duration::from_micros(100_000),
+    least: floors::AUTOSCALING_EVALUATION,
     why: "the simulator's autoscaler evaluates at most every 100ms",
 };
 
-/// The shortest circuit breaker window: the simulator counts its calls in ten
-/// sub-windows of at least a microsecond each.
+/// A circuit breaker window below [`floors::BREAKER_WINDOW`].
 const BREAKER_WINDOW: Floor = Floor {
-    least: Duration::from_micros(10),
+    least: floors::BREAKER_WINDOW,
     why: "the simulator counts calls in ten sub-windows of at least 1us each",
 };
-
-/// The least share of its capacity a warming instance serves with, and the least
-/// utilisation an autoscaler may aim at (it divides by it).
-const SHARE_LEAST: Fraction = Fraction { value: 0.01 };
 
 pub(super) fn check(c: &mut Checker<'_>) {
     let base = FieldPath::root().key("architecture");
@@ -153,7 +141,7 @@ fn check_warm_up(c: &mut Checker<'_>, path: &FieldPath, warm_up: Option<&WarmUp>
         c.share_at_least(
             warm_up_path.key("initial_capacity"),
             initial,
-            SHARE_LEAST,
+            floors::SHARE,
             "the simulator starts a warming instance at 1% of its capacity at the least",
         );
     }
@@ -206,7 +194,7 @@ fn check_service(c: &mut Checker<'_>, path: &FieldPath, name: &str, service: &Se
             c.share_at_least(
                 scaling_path.key("target_utilization"),
                 scaling.target_utilization,
-                SHARE_LEAST,
+                floors::SHARE,
                 "the simulator's autoscaler aims at 1% at the least: it divides by its target",
             );
         }

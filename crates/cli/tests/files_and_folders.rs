@@ -11,16 +11,6 @@ use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::Duration;
 
-const EXPERIMENT: &str = "name: tiny\nseed: 5\narchitecture:\n  api: { kind: service, \
-    instances: 1, concurrency: 8, service_time: { fixed: 5ms } }\nworkload: { stages: [ { \
-    hold: 5s, users: 2 } ], mix: { read: 100%, write: 0% } }\n";
-
-fn setup() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    fs::write(dir.path().join("tiny.yaml"), EXPERIMENT).expect("write the experiment");
-    dir
-}
-
 fn example(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../examples")
@@ -30,6 +20,13 @@ fn example(name: &str) -> String {
 
 fn stderr_of(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts that the command was refused as invalid (exit 2) with `why` in its message.
+fn assert_refused(out: &std::process::Output, why: &str) {
+    let stderr = stderr_of(out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(why), "expected {why:?} in: {stderr}");
 }
 
 fn names_in(dir: &Path) -> Vec<String> {
@@ -45,18 +42,13 @@ fn names_in(dir: &Path) -> Vec<String> {
 fn a_hunt_never_overwrites_files_it_did_not_write() {
     // Before: `hunt --out DIR` searched, then wrote worst.yaml and progress.json over
     // the user's files of those names.
-    let dir = setup();
+    let dir = common::tiny_dir();
     let hunt = example("hunt-replication-lag.yaml");
     let mine = dir.path().join("mine");
     fs::create_dir(&mine).expect("mkdir");
     fs::write(mine.join("worst.yaml"), "my own worst case").expect("write");
     let out = common::faultline_in(dir.path(), &["hunt", &hunt, "-q", "--out", "mine"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
-    assert!(
-        stderr_of(&out).contains("mine: holds files named like its own"),
-        "{}",
-        stderr_of(&out)
-    );
+    assert_refused(&out, "mine: holds files named like its own");
     assert_eq!(
         fs::read_to_string(mine.join("worst.yaml")).expect("kept"),
         "my own worst case"
@@ -78,19 +70,14 @@ fn a_hunt_never_overwrites_files_it_did_not_write() {
 #[test]
 fn a_heuristic_hunt_never_overwrites_a_case_it_did_not_write() {
     // Before: case.json and progress.json of the user's were overwritten silently.
-    let dir = setup();
+    let dir = common::tiny_dir();
     let mine = dir.path().join("mine");
     fs::create_dir(&mine).expect("mkdir");
     fs::write(mine.join("case.json"), "my case").expect("write");
     fs::write(mine.join("notes.txt"), "my notes").expect("write");
     let args = ["hunt-heuristic", "--budget", "20", "-q", "--out"];
     let out = common::faultline_in(dir.path(), &[&args[..], &["mine"]].concat());
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr_of(&out).contains("holds `notes.txt`"),
-        "{}",
-        stderr_of(&out)
-    );
+    assert_refused(&out, "holds `notes.txt`");
     assert_eq!(
         fs::read_to_string(mine.join("case.json")).expect("kept"),
         "my case"
@@ -99,12 +86,7 @@ fn a_heuristic_hunt_never_overwrites_a_case_it_did_not_write() {
     // Under a file: refused before the search, naming the file.
     fs::write(dir.path().join("plain"), "x").expect("write");
     let out = common::faultline_in(dir.path(), &[&args[..], &["plain/sub"]].concat());
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr_of(&out).contains("plain is a file, not a folder"),
-        "{}",
-        stderr_of(&out)
-    );
+    assert_refused(&out, "plain is a file, not a folder");
 
     for _ in 0..2 {
         let own = common::faultline_in(dir.path(), &[&args[..], &["hh"]].concat());
@@ -116,19 +98,14 @@ fn a_heuristic_hunt_never_overwrites_a_case_it_did_not_write() {
 fn runs_never_write_among_other_files_nor_into_a_single_runs_record() {
     // Before: only DIR/seed-<seed>/ was checked; runs.html replaced the user's page,
     // and the seed folders went into a live run's record.
-    let dir = setup();
+    let dir = common::tiny_dir();
     let mine = dir.path().join("mine");
     fs::create_dir(&mine).expect("mkdir");
     fs::write(mine.join("runs.html"), "my page").expect("write");
     fs::write(mine.join("notes.txt"), "my notes").expect("write");
     let args = ["run", "tiny.yaml", "--runs", "2", "-q", "--out"];
     let out = common::faultline_in(dir.path(), &[&args[..], &["mine"]].concat());
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr_of(&out).contains("holds `notes.txt`"),
-        "{}",
-        stderr_of(&out)
-    );
+    assert_refused(&out, "holds `notes.txt`");
     assert_eq!(names_in(&mine), ["notes.txt", "runs.html"]);
     assert_eq!(
         fs::read_to_string(mine.join("runs.html")).expect("kept"),
@@ -144,12 +121,7 @@ fn runs_never_write_among_other_files_nor_into_a_single_runs_record() {
     // Under a file: refused before the first run, naming the file.
     fs::write(dir.path().join("plain"), "x").expect("write");
     let out = common::faultline_in(dir.path(), &[&args[..], &["plain/set"]].concat());
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr_of(&out).contains("plain is a file, not a folder"),
-        "{}",
-        stderr_of(&out)
-    );
+    assert_refused(&out, "plain is a file, not a folder");
 
     // An earlier set of runs is replaced.
     for _ in 0..2 {
@@ -160,25 +132,15 @@ fn runs_never_write_among_other_files_nor_into_a_single_runs_record() {
 
 #[test]
 fn an_out_that_cannot_be_a_folder_is_named_as_such() {
-    let dir = setup();
+    let dir = common::tiny_dir();
     fs::write(dir.path().join("plain"), "x").expect("write");
     let out = common::faultline_in(dir.path(), &["run", "tiny.yaml", "--out", "plain/a/b"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr_of(&out).contains("plain/a/b: plain is a file, not a folder"),
-        "{}",
-        stderr_of(&out)
-    );
+    assert_refused(&out, "plain/a/b: plain is a file, not a folder");
     // Before: a pipe was "not empty and holds no run record".
     let made = Command::new("mkfifo").arg(dir.path().join("pipe")).status();
     if made.is_ok_and(|s| s.success()) {
         let out = common::faultline_in(dir.path(), &["run", "tiny.yaml", "--out", "pipe"]);
-        assert_eq!(out.status.code(), Some(2));
-        assert!(
-            stderr_of(&out).contains("pipe: is not a folder"),
-            "{}",
-            stderr_of(&out)
-        );
+        assert_refused(&out, "pipe: is not a folder");
     }
 }
 
@@ -186,7 +148,7 @@ fn an_out_that_cannot_be_a_folder_is_named_as_such() {
 fn a_report_keeps_the_users_files_and_leaves_no_temporary_file() {
     // Before: the page was written to `<stem>.tmp` first (a file of the user's of that
     // name was lost), and a failed write left it behind.
-    let dir = setup();
+    let dir = common::tiny_dir();
     for name in ["a", "b"] {
         let out = common::faultline_in(dir.path(), &["run", "tiny.yaml", "-q", "--out", name]);
         assert_eq!(out.status.code(), Some(0));
@@ -201,12 +163,7 @@ fn a_report_keeps_the_users_files_and_leaves_no_temporary_file() {
 
     fs::create_dir(dir.path().join("pages")).expect("mkdir");
     let out = common::faultline_in(dir.path(), &["report", "a", "b", "--out", "pages"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr_of(&out).contains("pages: is a folder; give the path of a file"),
-        "{}",
-        stderr_of(&out)
-    );
+    assert_refused(&out, "pages: is a folder; give the path of a file");
     let out = common::faultline_in(dir.path(), &["gap", "a", "b", "--html", "pages"]);
     assert_eq!(out.status.code(), Some(2));
     let left: Vec<String> = names_in(dir.path())
@@ -218,14 +175,9 @@ fn a_report_keeps_the_users_files_and_leaves_no_temporary_file() {
 
 #[test]
 fn analyze_says_what_is_wrong_with_a_folder_that_is_no_run() {
-    let dir = setup();
+    let dir = common::tiny_dir();
     let out = common::faultline_in(dir.path(), &["analyze", "absent"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr_of(&out).contains("absent: not a folder (nothing is there)"),
-        "{}",
-        stderr_of(&out)
-    );
+    assert_refused(&out, "absent: not a folder (nothing is there)");
     // Another tool's summary.json is not the summary of a run of `--runs`.
     fs::create_dir(dir.path().join("other")).expect("mkdir");
     fs::write(dir.path().join("other/summary.json"), "{}").expect("write");
@@ -238,7 +190,7 @@ fn analyze_says_what_is_wrong_with_a_folder_that_is_no_run() {
 
 /// Hours of simulated time: far longer than the test waits.
 fn long_experiment() -> String {
-    EXPERIMENT.replace("hold: 5s, users: 2", "hold: 600m, users: 200")
+    common::TINY_EXPERIMENT.replace("hold: 5s, users: 2", "hold: 600m, users: 200")
 }
 
 #[test]

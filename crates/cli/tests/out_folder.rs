@@ -7,19 +7,9 @@ use std::fs;
 
 use faultline_record::{Engine, RunMeta};
 
-const EXPERIMENT: &str = "name: tiny\nseed: 5\narchitecture:\n  api: { kind: service, \
-    instances: 1, concurrency: 8, service_time: { fixed: 5ms } }\nworkload: { stages: [ { \
-    hold: 5s, users: 2 } ], mix: { read: 100%, write: 0% } }\n";
-
-fn setup() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    fs::write(dir.path().join("tiny.yaml"), EXPERIMENT).expect("write the experiment");
-    dir
-}
-
 #[test]
 fn a_folder_of_other_files_is_refused_and_left_alone() {
-    let dir = setup();
+    let dir = common::tiny_dir();
     let mine = dir.path().join("mine");
     fs::create_dir(&mine).expect("mkdir");
     fs::write(mine.join("notes.txt"), "keep me").expect("write");
@@ -39,7 +29,7 @@ fn a_folder_of_other_files_is_refused_and_left_alone() {
 
 #[test]
 fn a_live_run_in_the_default_folder_is_kept_and_the_new_run_goes_beside_it() {
-    let dir = setup();
+    let dir = common::tiny_dir();
     let live = dir.path().join("runs/tiny-5");
     fs::create_dir_all(&live).expect("mkdir");
     let mut meta = RunMeta::new("tiny", Engine::Live, 5);

@@ -418,8 +418,8 @@ pub fn hunt_heuristic(
     };
     let (mut case_path, mut progress_path) = (None, None);
     if let Some(dir) = &cfg.out_dir {
-        case_path = Some(write_json(dir, "case.json", &case)?);
-        progress_path = Some(write_json(dir, "progress.json", &outcome.progress)?);
+        case_path = Some(write_json(dir, CASE_FILE, &case)?);
+        progress_path = Some(write_json(dir, PROGRESS_FILE, &outcome.progress)?);
     }
     Ok(HuntResult {
         case,
@@ -428,6 +428,11 @@ pub fn hunt_heuristic(
         progress_path,
     })
 }
+
+/// The case file a heuristic hunt writes into its folder ([`rerun`] reads it back).
+pub const CASE_FILE: &str = "case.json";
+/// The progress file a heuristic hunt writes beside it.
+pub const PROGRESS_FILE: &str = "progress.json";
 
 fn write_json<T: Serialize>(dir: &Path, name: &str, value: &T) -> Result<PathBuf, HuntError> {
     let path = dir.join(name);

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use faultline_hunt::hunt::{CASE_FILE, PROGRESS_FILE};
 use faultline_hunt::{hunt_heuristic, rerun, Domain, HeuristicHuntConfig, Method, Progress};
 
 use crate::args::{HeuristicHuntArgs, OutputArgs};
@@ -98,11 +99,6 @@ const HEURISTIC_HUNT_OUTPUT: super::out_dir::OwnOutput = super::out_dir::OwnOutp
     names: &[CASE_FILE, PROGRESS_FILE],
     is_its_output: |dir| faultline_hunt::hunt::read_case(&dir.join(CASE_FILE)).is_ok(),
 };
-
-/// The case file `hunt_heuristic` writes (`crates/hunt/src/hunt.rs`).
-const CASE_FILE: &str = "case.json";
-/// Its progress file.
-const PROGRESS_FILE: &str = "progress.json";
 
 fn config_from(args: &HeuristicHuntArgs) -> Result<HeuristicHuntConfig, Failure> {
     let domain = Domain::parse(&args.domain).map_err(|e| Failure::new(e.to_string()))?;

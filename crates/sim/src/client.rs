@@ -176,9 +176,9 @@ impl Simulation {
                 self.gap_cache = (rate_per_s, 1e6 / rate_per_s);
             }
             // The gaps add up to the fraction of a microsecond, and arrivals may share
-            // one: cutting each gap to whole microseconds (at least 1) made the rate
-            // wrong by half a microsecond per gap (+0.3% at 6400/s, +4% at 100 000/s)
-            // and capped it at 1 000 000/s.
+            // one: cutting each gap to whole microseconds (at least 1) shortened the
+            // mean gap by about half a microsecond (too many arrivals: see docs/sim.md)
+            // and capped the rate at 1 000 000/s.
             self.arrival_exact_us += self.rng.exponential(self.gap_cache.1);
             let at_us = crate::world::whole_us(self.arrival_exact_us).max(self.now);
             self.q.push_chain(at_us, crate::event::Ev::Arrival);

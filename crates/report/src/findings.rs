@@ -23,6 +23,11 @@ pub(crate) enum RtoPart {
     Rest,
 }
 
+/// The RTO's resolution, seconds: its end `t_r` is the start of a 100 ms bucket, while
+/// TTD and TTA are exact, so a part after them can come out up to this much below zero
+/// without anything having happened before them.
+pub(crate) const BUCKET_S: f64 = faultline_record::BUCKET_US as f64 / 1e6;
+
 /// The RTO's parts in order, each with its seconds, so that they add up to `rto_s`:
 /// the summary counts the rest from the activation even without a detection, and the
 /// time up to the activation is then one undivided part.
@@ -263,7 +268,8 @@ fn rto_findings(summary: &Summary, experiment: &Experiment, out: &mut Vec<Findin
         _ => return,
     };
     if let (Some(rto), Some(tta)) = (m.rto_s, m.tta_s) {
-        if rto < tta {
+        // Within one bucket the order is not known: the RTO ends at a bucket's start.
+        if tta - rto >= BUCKET_S {
             out.push(Finding {
                 level: Level::Info,
                 text: format!(

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use faultline_analyze::{Baseline, Percentiles, RtoParts, Summary, ThresholdLine};
 
-use crate::findings::{rto_split, RtoPart};
+use crate::findings::{rto_split, RtoPart, BUCKET_S};
 
 /// Whether to colour PASS/FAIL with ANSI escapes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -387,7 +387,9 @@ fn signed_seconds(v: f64) -> String {
 
 /// The RTO as the sum of its parts, e.g. `12.1s = detection 2s + activation 4s + rest 6.1s`
 /// ([`rto_split`]). The remainder is negative when service came back before activation
-/// (a pause that ended first): it is subtracted and said so.
+/// (a pause that ended first): it is subtracted and said so, unless by less than the
+/// RTO's 100 ms resolution ([`BUCKET_S`]): then the recovery and the activation fell
+/// in the same bucket, and which came first is not known.
 fn rto_equation(rto: f64, p: &RtoParts) -> String {
     let mut early = String::new();
     let parts: Vec<String> = rto_split(rto, p)
@@ -397,8 +399,15 @@ fn rto_equation(rto: f64, p: &RtoParts) -> String {
                 RtoPart::UntilActivation => "until activation (no detection seen)",
                 RtoPart::Detection => "detection",
                 RtoPart::Activation => "activation",
-                RtoPart::Rest if secs < 0.0 => {
+                RtoPart::Rest if secs <= -BUCKET_S => {
                     early = format!(" - {} (recovered before activation)", seconds(-secs));
+                    return None;
+                }
+                RtoPart::Rest if secs < 0.0 => {
+                    early = format!(
+                        " - {} (recovered in the 100 ms of the activation)",
+                        seconds(-secs)
+                    );
                     return None;
                 }
                 RtoPart::Rest => "rest",
@@ -458,6 +467,11 @@ mod tests {
         assert_eq!(
             rto_equation(3.25, &parts(Some(-2.75))),
             "3.25s = detection 2s + activation 4s - 2.75s (recovered before activation)"
+        );
+        // Less than a bucket below zero: the recovery's bucket held the activation.
+        assert_eq!(
+            rto_equation(5.96, &parts(Some(-0.04))),
+            "5.96s = detection 2s + activation 4s - 0.04s (recovered in the 100 ms of the activation)"
         );
         assert_eq!(rto_equation(1.5, &RtoParts::default()), "1.5s");
         // No detection: the parts still add up to the RTO.

@@ -69,3 +69,28 @@ fn a_fault_note_with_a_lone_backtick_keeps_code_spans_balanced() {
         .text;
     assert_eq!(text.matches('`').count() % 2, 0, "{text}");
 }
+
+/// The findings of the demo run with its activation marker moved to `activate_s`
+/// (its recovery window starts at 677.1 s, a bucket's start: an RTO of 47.1 s).
+fn findings_with_activation_at(activate_s: f64) -> Vec<Finding> {
+    let experiment = common::experiment();
+    let mut record = common::record(common::Shape::default());
+    let activation = record
+        .markers
+        .iter_mut()
+        .find(|m| m.kind == MarkerKind::Activate)
+        .expect("the demo run has an activation");
+    activation.t_us = (activate_s * 1e6).round() as u64;
+    findings(&analyze(&record, &experiment).summary, &experiment)
+}
+
+/// The RTO ends at the start of a 100 ms bucket while the activation is exact: an
+/// activation inside the recovery's first bucket is not a recovery before the failover.
+#[test]
+fn a_recovery_before_activation_is_told_only_beyond_the_rto_resolution() {
+    let told = |found: &[Finding]| found.iter().any(|f| f.text.contains("critical path"));
+    let same_bucket = findings_with_activation_at(677.14);
+    assert!(!told(&same_bucket), "{same_bucket:#?}");
+    let seconds_later = findings_with_activation_at(679.1);
+    assert!(told(&seconds_later), "{seconds_later:#?}");
+}

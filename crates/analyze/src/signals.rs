@@ -152,11 +152,27 @@ pub(crate) fn timeline(
             },
         ));
     }
+    // Over the cap, the events that tell the fault's story go first: a long run's
+    // health flaps must not push its later faults, their notes or the recovery off.
+    let omitted = events.len().saturating_sub(TIMELINE_EVENTS_MAX) as u64;
+    if omitted > 0 {
+        events.sort_by_key(|(t, e)| (!tells_the_story(&e.kind), *t));
+        events.truncate(TIMELINE_EVENTS_MAX);
+    }
     // Stable: markers keep their record order within an instant; recovery comes last.
     events.sort_by_key(|(t, _)| *t);
-    let omitted = events.len().saturating_sub(TIMELINE_EVENTS_MAX) as u64;
-    events.truncate(TIMELINE_EVENTS_MAX);
     (events.into_iter().map(|(_, e)| e).collect(), omitted)
+}
+
+/// Whether a timeline event of `kind` is kept before the others when the timeline is
+/// over [`TIMELINE_EVENTS_MAX`]: the faults, their notes, detection, activation and
+/// recovery (a few per fault), not health changes, alerts, DNS changes and the like,
+/// which a flapping system repeats.
+fn tells_the_story(kind: &str) -> bool {
+    matches!(
+        kind,
+        "fault_injected" | "fault_healed" | "note" | "detect" | "activate" | "recovered"
+    )
 }
 
 /// A marker kind as written in the record.
@@ -256,5 +272,28 @@ mod tests {
         let (events, omitted) = timeline(&markers, None, None);
         assert_eq!(events.len(), TIMELINE_EVENTS_MAX);
         assert_eq!(omitted, 5);
+    }
+
+    /// A flapping health check fills the cap long before the run ends: the fault's
+    /// note, its heal and the recovery after them are kept all the same, in time order.
+    #[test]
+    fn a_full_timeline_keeps_the_faults_their_notes_and_the_recovery() {
+        let mut markers = vec![marker(0, MarkerKind::FaultInjected, "fault:0")];
+        markers.extend(
+            (1..=(TIMELINE_EVENTS_MAX as u64 * 2)).map(|i| marker(i, MarkerKind::Health, "lb")),
+        );
+        let end = TIMELINE_EVENTS_MAX as u64 * 2 + 1;
+        markers.push(marker(end, MarkerKind::FaultHealed, "fault:0"));
+        markers.push(marker(end, MarkerKind::Note, "fault:0"));
+        let (events, omitted) = timeline(&markers, None, Some(end + 1));
+        assert_eq!(events.len(), TIMELINE_EVENTS_MAX);
+        assert_eq!(omitted, TIMELINE_EVENTS_MAX as u64 + 4);
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds[0], "fault_injected");
+        assert_eq!(
+            kinds[kinds.len() - 3..],
+            ["fault_healed", "note", "recovered"]
+        );
+        assert!(events.windows(2).all(|w| w[0].t_s <= w[1].t_s));
     }
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{marker_s, offered, run};
+use common::{marker_s, offered, run, run_within};
 use faultline_record::MarkerKind;
 
 const BASE: &str = r#"
@@ -324,17 +324,24 @@ fn think_time_is_drawn_from_its_distribution() {
     );
 }
 
+/// Wall time after which a run of a few simulated seconds has surely stopped its clock
+/// (it takes well under a second; generous for a loaded machine and a debug build).
+const STUCK_CLOCK_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// Regression: a user without think time whose operation was refused at once (network
 /// time is zero) started its next one in the same microsecond, for ever: the clock
 /// stopped, `faultline run` never returned and its memory grew until it was killed.
 /// A user now starts at most one operation per microsecond.
 #[test]
 fn a_user_without_think_time_refused_at_once_lets_the_clock_move() {
-    let o = run("name: spin\n\
+    let o = run_within(
+        "name: spin\n\
          architecture:\n  api: { kind: service, instances: 1, concurrency: 1, \
          service_time: { fixed: 10ms } }\n\
          workload:\n  stages: [ { hold: 2s, users: 1 } ]\n  mix: { read: 100%, write: 0% }\n\
-         faults:\n  - { at: 1900ms, kill: api }\n");
+         faults:\n  - { at: 1900ms, kill: api }\n",
+        STUCK_CLOCK_LIMIT,
+    );
     let refused = o.summary.metrics.failure_classes.refused;
     // 100 ms of refusals, one per microsecond at most.
     assert!(
@@ -348,10 +355,13 @@ fn a_user_without_think_time_refused_at_once_lets_the_clock_move() {
 /// and, thinking for no time, asked again in that instant for ever.
 #[test]
 fn a_user_without_think_time_turned_away_by_a_full_queue_lets_the_clock_move() {
-    let o = run("name: full\n\
+    let o = run_within(
+        "name: full\n\
          architecture:\n  api: { kind: service, instances: 1, concurrency: 1, queue_limit: 0, \
          service_time: { fixed: 10ms } }\n\
-         workload:\n  stages: [ { hold: 1s, users: 2 } ]\n  mix: { read: 100%, write: 0% }\n");
+         workload:\n  stages: [ { hold: 1s, users: 2 } ]\n  mix: { read: 100%, write: 0% }\n",
+        STUCK_CLOCK_LIMIT,
+    );
     let ok = o.summary.metrics.baseline.operations;
     assert!(ok > 100, "{ok} operations");
 }

@@ -57,6 +57,22 @@ pub fn run(text: &str) -> Outcome {
     }
 }
 
+/// [`run`], failing the test when the run has not ended after `limit` of wall time: for
+/// regressions whose symptom is a run that never ends (a clock that stopped), so that
+/// they fail instead of hanging the suite. The stuck run's thread is left behind; the
+/// test binary ends it when it exits.
+pub fn run_within(text: &str, limit: std::time::Duration) -> Outcome {
+    let (done, outcome) = std::sync::mpsc::channel();
+    let text_owned = text.to_string();
+    std::thread::spawn(move || {
+        // The receiver is gone only once the test has failed already.
+        let _ = done.send(run(&text_owned));
+    });
+    outcome.recv_timeout(limit).unwrap_or_else(|e| {
+        panic!("the run did not end within {limit:?} of wall time ({e}): did the clock stop?")
+    })
+}
+
 /// Sum of `offered` of a series over `[from_s, to_s)`.
 pub fn offered(o: &Outcome, series: &str, from_s: u64, to_s: u64) -> u64 {
     o.seconds[series]

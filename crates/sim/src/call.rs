@@ -37,6 +37,7 @@ impl Simulation {
             dest: NONE,
             waiting: false,
             connecting: false,
+            attempt_open: false,
             timeout_us,
             t_attempt: t_start,
         };
@@ -88,6 +89,7 @@ impl Simulation {
     pub(crate) fn start_attempt(&mut self, call: u32) {
         let c = &mut self.calls[call as usize];
         c.attempt += 1;
+        c.attempt_open = true;
         c.t_attempt = self.now;
         let (caller, attempt, gen) = (c.caller, c.attempt, c.gen);
         if let Caller::Node(n, dep) = caller {
@@ -468,7 +470,7 @@ impl Simulation {
         outcome: Result<(), FailureClass>,
     ) {
         let c = &mut self.calls[call as usize];
-        if c.gen != gen || c.attempt != attempt || c.waiting {
+        if c.gen != gen || c.attempt != attempt || c.waiting || !c.attempt_open {
             return;
         }
         if c.connecting {
@@ -492,10 +494,8 @@ impl Simulation {
 
     /// An attempt's timeout fired.
     pub(crate) fn attempt_timeout(&mut self, call: u32, gen: u32, attempt: u32) {
-        if !self.call_valid(call, gen)
-            || self.calls[call as usize].attempt != attempt
-            || self.calls[call as usize].waiting
-        {
+        let c = &self.calls[call as usize];
+        if c.gen != gen || c.attempt != attempt || c.waiting || !c.attempt_open {
             return;
         }
         let waited = self.now - self.calls[call as usize].t_attempt;
@@ -567,6 +567,11 @@ impl Simulation {
     /// An attempt ended: release, record, retry or finish.
     #[inline(always)]
     fn attempt_done(&mut self, call: u32, outcome: Result<(), FailureClass>) {
+        debug_assert!(
+            self.calls[call as usize].attempt_open,
+            "an attempt ended twice"
+        );
+        self.calls[call as usize].attempt_open = false;
         let broken = matches!(
             outcome,
             Err(FailureClass::Refused | FailureClass::Reset | FailureClass::Timeout)

@@ -94,6 +94,11 @@ pub struct Call {
     pub dest: u32,
     pub waiting: bool,
     pub connecting: bool,
+    /// Whether the current attempt is still waiting for its outcome: false from the
+    /// moment it ended (answer, timeout, pool timeout) until the next attempt starts.
+    /// A timed-out attempt's answer can still arrive, and its timeout can still fire
+    /// after an early failure, during the retry's backoff: neither may end it again.
+    pub attempt_open: bool,
     pub timeout_us: u64,
     pub t_attempt: u64,
 }

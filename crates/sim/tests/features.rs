@@ -366,6 +366,33 @@ fn a_user_without_think_time_turned_away_by_a_full_queue_lets_the_clock_move() {
     assert!(ok > 100, "{ok} operations");
 }
 
+/// Regression: an attempt that timed out stayed open through its retry's backoff, so
+/// its late answer ended the call as a success (and a timeout firing after an early
+/// failure ended it a second time). Here every `db` answer (150 ms) comes after the
+/// call's 100 ms timeout: each operation must fail after both attempts timed out, at
+/// about 1 + 100 + 500 + 100 ms, and `db` must see both attempts.
+#[test]
+fn a_late_answer_during_the_retry_backoff_does_not_end_the_call() {
+    let o = run("name: late-answer\n\
+         architecture:\n  api: { kind: service, instances: 1, concurrency: 100, \
+         service_time: { fixed: 1ms }, calls: [ { to: db, timeout: 100ms } ], \
+         retries: { max: 1, backoff: 500ms, jitter: none } }\n  \
+         db: { kind: database, topology: single, concurrency: 100, \
+         read_time: { fixed: 150ms }, write_time: { fixed: 150ms } }\n\
+         workload:\n  think_time: { fixed: 100ms }\n  stages: [ { hold: 20s, users: 10 } ]\n  \
+         mix: { read: 100%, write: 0% }\n");
+    let baseline = &o.summary.metrics.baseline;
+    assert_eq!(baseline.success_rate, Some(0.0), "{baseline:?}");
+    let p50_ms = o.summary.metrics.latency_ms.baseline.p50;
+    assert!(
+        p50_ms.is_some_and(|p| (690.0..720.0).contains(&p)),
+        "baseline p50 {p50_ms:?} ms"
+    );
+    let ops = o.sim.client_operations();
+    let db = o.sim.component_stats("db").expect("db").arrivals;
+    assert!(db >= 2 * ops - 20, "{db} db requests for {ops} operations");
+}
+
 /// An edge fault between two components that never exchange a message changes
 /// nothing: without a note, the run passes and reads as a design that survived a
 /// partition it never saw. Here the clients call `api` only, and `api` calls `db`.

@@ -108,6 +108,7 @@ pub fn analyze_with(record: &RunRecord, config: &AnalysisConfig) -> Analysis {
         operations: base.completed(),
         steady: steady.steady,
         throughput_swing: steady.throughput_swing,
+        backlog_share: steady.backlog_share,
         steady_reason: steady.reason,
     };
 
@@ -406,6 +407,7 @@ fn baseline_seconds(
             let totals = client.totals(start..start + BUCKETS_PER_SECOND);
             let mid_us = second * 1_000_000 + 500_000;
             SteadySecond {
+                started: totals.started,
                 ok: totals.ok,
                 failed: totals.failed.total(),
                 level: config.profile.as_ref().map_or(1.0, |p| p.level_at(mid_us)),

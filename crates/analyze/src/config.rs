@@ -65,7 +65,7 @@ impl AnalysisConfig {
             activate_sources: raw.signals.activate.clone(),
             expect: raw.expect.clone(),
             alerts: raw.alerts.clone(),
-            steady: SteadyLimits::of(raw.phases.steady_state.as_ref()),
+            steady: SteadyLimits::of(raw.phases.steady_state.as_ref(), raw.workload.model),
             faults_declared: !raw.faults.is_empty(),
             profile: Some(Profile::new(&raw.workload.stages)),
         }

@@ -189,6 +189,11 @@ pub struct Baseline {
     /// The largest deviation of one second's ok-throughput per unit of load from the
     /// baseline's median, as a share of the median; `null` when not judged.
     pub throughput_swing: Option<f64>,
+    /// Client operations started in the later half of the judged seconds (by intended
+    /// start) minus those finished in them, as a share of those started: how far an
+    /// open-model load outran the system; `null` when not judged (too short, or a
+    /// closed-model load) or nothing started.
+    pub backlog_share: Option<f64>,
     /// Why the baseline is not steady, or why it was not judged; `null` when steady.
     pub steady_reason: Option<String>,
 }

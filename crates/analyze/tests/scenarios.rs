@@ -616,6 +616,71 @@ fn with_the_check_off_an_unsteady_baseline_is_reported_but_does_not_fail() {
     );
 }
 
+/// An open load the system cannot keep up with: in the 5 s baseline 1 000 operations a
+/// second start and 100 finish, without an error or a swing (the other 900 a second
+/// answer 20 s later); `steady_state` is the `phases.steady_state` setting.
+fn fallen_behind(steady_state: &str) -> RecordBuilder {
+    let settings = format!(
+        "phases: {{ baseline: 5s{steady_state} }}\nrecovery: {{ window: 3s }}\n\
+         expect: {{ rto: \"<= 5s\" }}\n"
+    );
+    RecordBuilder::new("behind", 40.0, &settings)
+        .open_load(1_000)
+        .ok(0.0, 40.0)
+        .traffic("client", 0.0, 10.0, 90, Ok(()), 20_000.0)
+        .fault(10.0)
+}
+
+#[test]
+fn a_baseline_that_fell_behind_its_load_is_not_steady_and_fails_the_run() {
+    let summary = check(
+        &fallen_behind(""),
+        &[
+            ("/metrics/baseline/steady", "false"),
+            ("/metrics/baseline/backlog_share", "0.9"),
+            ("/metrics/baseline/throughput_swing", "0.0"),
+            ("/metrics/baseline/success_rate", "1.0"),
+            ("/passed", "false"),
+        ],
+    );
+    assert_eq!(
+        summary.metrics.baseline.steady_reason.as_deref(),
+        Some(
+            "the system fell behind its load: 3000 operations started in the last 3 seconds \
+             of the baseline and 300 finished (90% still waiting, max_backlog 10%)"
+        )
+    );
+}
+
+#[test]
+fn a_wider_backlog_limit_accepts_the_same_baseline() {
+    check(
+        &fallen_behind(", steady_state: { max_backlog: 95% }"),
+        &[
+            ("/metrics/baseline/steady", "true"),
+            ("/metrics/baseline/backlog_share", "0.9"),
+        ],
+    );
+}
+
+/// Users wait for their answers: a closed-model load cannot outrun the system, and
+/// what is in flight is no backlog (the same counts with 10 users are not judged).
+#[test]
+fn a_closed_model_load_is_not_judged_on_its_backlog() {
+    let settings = "phases: { baseline: 5s }\nrecovery: { window: 3s }\n";
+    let record = RecordBuilder::new("closed", 40.0, settings)
+        .ok(0.0, 40.0)
+        .traffic("client", 0.0, 10.0, 90, Ok(()), 20_000.0)
+        .fault(10.0);
+    check(
+        &record,
+        &[
+            ("/metrics/baseline/steady", "true"),
+            ("/metrics/baseline/backlog_share", "null"),
+        ],
+    );
+}
+
 #[test]
 fn errors_in_the_baseline_make_it_unsteady() {
     let record = RecordBuilder::new("outage", 30.0, &settings("expect: { rto: \"<= 5s\" }"))

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Instant;
 
+use faultline_analyze::steady::OpCounts;
 use faultline_record::{
     Checksum, FailureClass, LatencyHistogram, LedgerEntry, Marker, MarkerKind, OpKind, Recorder,
     SeriesId, WriteOutcome, BUCKET_US,
@@ -32,6 +33,8 @@ pub struct KeyState {
 pub struct SecondStats {
     /// Second number from the start of the run.
     pub second: u64,
+    /// Operations whose intended start falls in the second (as the record counts them).
+    pub started: u64,
     /// Operations completed successfully.
     pub ok: u64,
     /// Operations failed.
@@ -110,6 +113,11 @@ impl Sink {
                 rec.op_started(s, op, t);
             }
         }
+        // In the second the record counts it in, so that the gate and the analyzer
+        // see the same starts.
+        if let Some(stats) = second_mut(&mut inner.seconds, t / 1_000_000) {
+            stats.started += 1;
+        }
     }
 
     /// Counts a completed operation; latency runs from its intended start.
@@ -128,17 +136,7 @@ impl Sink {
                 rec.op_finished(s, op, t_intended_us.min(t_end), t_end, outcome);
             }
         }
-        let second = t_end_us / 1_000_000;
-        if inner.seconds.back().is_none_or(|s| s.second < second) {
-            inner.seconds.push_back(SecondStats {
-                second,
-                ..SecondStats::default()
-            });
-            if inner.seconds.len() > SECONDS_KEPT {
-                inner.seconds.pop_front();
-            }
-        }
-        if let Some(stats) = inner.seconds.iter_mut().rev().find(|s| s.second == second) {
+        if let Some(stats) = second_mut(&mut inner.seconds, t_end_us / 1_000_000) {
             match outcome {
                 Ok(()) => stats.ok += 1,
                 Err(_) => stats.failed += 1,
@@ -250,6 +248,21 @@ impl Sink {
         (ok, failed, latency.quantile_us(0.99))
     }
 
+    /// Client operations of one second: started (by intended start) and finished.
+    pub fn second_counts(&self, second: u64) -> OpCounts {
+        let inner = self.lock();
+        inner
+            .seconds
+            .iter()
+            .rev()
+            .find(|s| s.second == second)
+            .map_or(OpCounts::default(), |s| OpCounts {
+                started: s.started,
+                ok: s.ok,
+                failed: s.failed,
+            })
+    }
+
     /// Sets a probe's current state.
     pub fn set_probe_state(&self, probe: &str, ok: bool) {
         self.lock().probe_states.insert(probe.to_string(), ok);
@@ -305,6 +318,35 @@ impl Sink {
     }
 }
 
+/// The statistics of `second`, added in order when missing; `None` for a second older
+/// than every one kept once [`SECONDS_KEPT`] are.
+fn second_mut(seconds: &mut VecDeque<SecondStats>, second: u64) -> Option<&mut SecondStats> {
+    // Kept in order; the second wanted is almost always the newest.
+    let mut at = seconds
+        .iter()
+        .rposition(|s| s.second <= second)
+        .map_or(0, |i| i + 1);
+    if at > 0 && seconds[at - 1].second == second {
+        return seconds.get_mut(at - 1);
+    }
+    if at == 0 && seconds.len() >= SECONDS_KEPT {
+        return None;
+    }
+    seconds.insert(
+        at,
+        SecondStats {
+            second,
+            ..SecondStats::default()
+        },
+    );
+    if seconds.len() > SECONDS_KEPT {
+        // `at` is past the front here: a second older than all was refused above.
+        seconds.pop_front();
+        at -= 1;
+    }
+    seconds.get_mut(at)
+}
+
 /// The signal names a marker publishes.
 fn signal_names(marker: &Marker) -> Vec<String> {
     let suffix = match marker.kind {
@@ -328,4 +370,78 @@ fn signal_names(marker: &Marker) -> Vec<String> {
         names.push(marker.source.clone());
     }
     names
+}
+
+#[cfg(test)]
+mod tests {
+    use faultline_record::{Engine, RunMeta};
+
+    use super::*;
+
+    fn sink() -> Sink {
+        let (recorder, _memory) = Recorder::in_memory(RunMeta::new("t", Engine::Live, 0), "");
+        Sink::new(recorder, "api", Instant::now())
+    }
+
+    /// The steady-state gate reads starts by intended start, as the record counts
+    /// them: a lagging generator's late start still counts in its own second.
+    #[test]
+    fn starts_count_in_the_second_of_their_intended_start() {
+        let sink = sink();
+        sink.op_started(OpKind::Read, 1_200_000);
+        sink.op_finished(OpKind::Read, 1_200_000, 3_100_000, Ok(()));
+        sink.op_finished(
+            OpKind::Write,
+            1_300_000,
+            3_200_000,
+            Err(FailureClass::Timeout),
+        );
+        // Started in second 2, counted after second 3 opened.
+        sink.op_started(OpKind::Write, 2_900_000);
+        let counts = |second| sink.second_counts(second);
+        assert_eq!(
+            counts(1),
+            OpCounts {
+                started: 1,
+                ok: 0,
+                failed: 0
+            }
+        );
+        assert_eq!(counts(2).started, 1);
+        assert_eq!(
+            counts(3),
+            OpCounts {
+                started: 0,
+                ok: 1,
+                failed: 1
+            }
+        );
+        assert_eq!(counts(4), OpCounts::default());
+    }
+
+    #[test]
+    fn seconds_kept_are_bounded_and_in_order() {
+        let mut seconds = VecDeque::new();
+        for second in (0..SECONDS_KEPT as u64 + 10).rev().step_by(2) {
+            if let Some(stats) = second_mut(&mut seconds, second) {
+                stats.ok += 1;
+            }
+        }
+        for second in 0..SECONDS_KEPT as u64 + 10 {
+            if let Some(stats) = second_mut(&mut seconds, second) {
+                stats.ok += 1;
+            }
+        }
+        assert_eq!(seconds.len(), SECONDS_KEPT);
+        assert!(seconds
+            .iter()
+            .zip(seconds.iter().skip(1))
+            .all(|(a, b)| a.second < b.second));
+        assert_eq!(
+            seconds.back().map(|s| s.second),
+            Some(SECONDS_KEPT as u64 + 9)
+        );
+        // A second older than all kept is refused once full.
+        assert!(second_mut(&mut seconds, 0).is_none());
+    }
 }

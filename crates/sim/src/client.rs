@@ -220,6 +220,7 @@ impl Simulation {
         if let (Some(rec), Some(s)) = (&mut self.rec, self.client_series) {
             rec.op_started(s, op, self.now);
         }
+        self.steady.started(self.now);
         let timeout_us = self.client_timeout_us;
         let call = self.new_call(
             parent,

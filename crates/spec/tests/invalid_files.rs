@@ -40,6 +40,9 @@ const CASES: &[(&str, &[&str])] = &[
     ("wrong-type.yaml", &[
         "wrong-type.yaml:13:18: architecture.api.concurrency: expected a whole number, found the text `lots`",
     ]),
+    ("steady-state-share-above-100.yaml", &[
+        "steady-state-share-above-100.yaml:34:40: phases.steady_state.max_backlog: `150%` is not a share such as `10%`, `0.1%` or a fraction between 0 and 1",
+    ]),
     ("duration-without-unit.yaml", &[
         "duration-without-unit.yaml:4:45: architecture.front.ttl: `30` has no unit: write a duration such as `500ms`, `90s`, `2m30s`, `1h` or `250us`",
         "duration-without-unit.yaml:8:31: architecture.lb.health_check.interval: `5` has no unit: write a duration such as `500ms`, `90s`, `2m30s`, `1h` or `250us`",

@@ -38,6 +38,9 @@ pub struct RecordBuilder {
     markers: Vec<Marker>,
     ledger: Vec<LedgerEntry>,
     finals: Vec<FinalRead>,
+    /// The experiment's `workload.model` and load level: 10 users, or this many
+    /// arrivals a second in the open model.
+    open_rate_per_s: Option<u64>,
 }
 
 impl RecordBuilder {
@@ -53,7 +56,14 @@ impl RecordBuilder {
             markers: Vec::new(),
             ledger: Vec::new(),
             finals: Vec::new(),
+            open_rate_per_s: None,
         }
+    }
+
+    /// The experiment's load becomes open: `rate_per_s` arrivals a second.
+    pub fn open_load(mut self, rate_per_s: u64) -> Self {
+        self.open_rate_per_s = Some(rate_per_s);
+        self
     }
 
     /// `per_bucket` reads per 100 ms on `series` over `[from_s, to_s)`, spread evenly
@@ -165,9 +175,13 @@ impl RecordBuilder {
             "name: {name}\nseed: 7\narchitecture:\n\
              \x20 api: {{ kind: service, instances: 2, concurrency: 10, service_time: {{ fixed: 5ms }}, calls: [ {{ to: db }} ] }}\n\
              \x20 db: {{ kind: database, topology: active_passive, concurrency: 10, read_time: {{ fixed: 2ms }}, write_time: {{ fixed: 2ms }}, replication: {{ mode: async, lag: {{ fixed: 100ms }} }}, failover: {{ check_every: 1s, fail_after: 3, promote_in: 5s }} }}\n\
-             workload:\n  target: api\n  stages: [ {{ hold: 2h, users: 10 }} ]\n  mix: {{ read: 70%, write: 30% }}\n\
+             workload:\n  target: api\n{load}  mix: {{ read: 70%, write: 30% }}\n\
              faults:\n  - {{ at: {fault_at_us}us, kill: db.primary }}\n{settings}",
             name = self.name,
+            load = match self.open_rate_per_s {
+                None => "  stages: [ { hold: 2h, users: 10 } ]\n".to_string(),
+                Some(rate) => format!("  model: open\n  stages: [ {{ hold: 2h, rate: {rate}/s }} ]\n"),
+            },
             settings = self.settings_yaml
         )
     }

@@ -28,7 +28,8 @@ pub struct Phases {
     pub failback: Option<Failback>,
     /// What a steady baseline is. Before the first fault both engines check the
     /// baseline; if it is not steady, the run stops there and says why (nothing is
-    /// injected into a system that was already failing or swinging).
+    /// injected into a system that was already failing, swinging or falling behind its
+    /// load).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steady_state: Option<SteadyState>,
 }
@@ -38,10 +39,17 @@ pub struct Phases {
 /// A second of the baseline is *off* when its ok-throughput per unit of load (users or
 /// arrivals per second at that moment, so ramps are allowed) differs from the
 /// baseline's median by more than `max_throughput_swing` and by more than counting
-/// noise (four standard deviations, `4·√n`). The baseline is not steady when its error
-/// rate passes `max_error_rate`, or when more than a tenth of its seconds (and at least
-/// two) are off. A baseline shorter than 5 whole seconds is not judged, nor one without
-/// faults to follow it.
+/// noise (four standard deviations, `4·√n`). An open-model load has *outrun the
+/// system* when the client operations started in the later half of the baseline's
+/// seconds (by intended start) outnumber those that finished in them (ok or failed) by
+/// more than `max_backlog` of those started and by more than counting noise
+/// (`4·√started`): its backlog grows without errors while a long client timeout holds.
+/// (A closed-model load waits for the system, so it is not judged on this; the earlier
+/// half gives the run's first operations their latency's time.) The baseline is not
+/// steady when its error rate passes
+/// `max_error_rate`, when its load outran the system, or when more than a tenth of
+/// its seconds (and at least two) are off. A baseline shorter than 5 whole seconds is
+/// not judged, nor one without faults to follow it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SteadyState {
@@ -55,6 +63,12 @@ pub struct SteadyState {
     /// baseline's median, as a share of that median. Default: 50%.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_throughput_swing: Option<Fraction>,
+    /// Largest growth of the backlog of an open-model load over the later half of the
+    /// baseline: client operations started in its seconds minus those finished in them
+    /// (ok or failed), as a share of those started. Default: 10%. Not used with a
+    /// closed-model load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_backlog: Option<Fraction>,
 }
 
 /// The optional failback phase.

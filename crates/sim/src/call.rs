@@ -473,6 +473,18 @@ impl Simulation {
         if c.gen != gen || c.attempt != attempt || c.waiting || !c.attempt_open {
             return;
         }
+        if let Some(n) = self.paused_caller(call) {
+            let fail = outcome.map_or_else(fail::code, |()| fail::OK);
+            let reply = Ev::Reply {
+                call,
+                gen,
+                attempt,
+                fail,
+            };
+            self.nodes[n as usize].frozen.push(reply);
+            return;
+        }
+        let c = &mut self.calls[call as usize];
         if c.connecting {
             c.connecting = false;
             if outcome.is_ok() {
@@ -498,6 +510,11 @@ impl Simulation {
         if c.gen != gen || c.attempt != attempt || c.waiting || !c.attempt_open {
             return;
         }
+        if let Some(n) = self.paused_caller(call) {
+            let timeout = Ev::AttemptTimeout { call, gen, attempt };
+            self.nodes[n as usize].frozen.push(timeout);
+            return;
+        }
         let waited = self.now - self.calls[call as usize].t_attempt;
         self.decide("call.timeout", true, waited as f64);
         self.calls[call as usize].connecting = false;
@@ -510,6 +527,11 @@ impl Simulation {
             || self.calls[call as usize].attempt != attempt
             || !self.calls[call as usize].waiting
         {
+            return;
+        }
+        if let Some(n) = self.paused_caller(call) {
+            let timeout = Ev::AcquireTimeout { call, gen, attempt };
+            self.nodes[n as usize].frozen.push(timeout);
             return;
         }
         self.calls[call as usize].waiting = false;
@@ -653,8 +675,22 @@ impl Simulation {
 
     /// A retry's backoff is over.
     pub(crate) fn retry(&mut self, call: u32, gen: u32) {
-        if self.call_valid(call, gen) {
-            self.start_attempt(call);
+        if !self.call_valid(call, gen) {
+            return;
+        }
+        match self.paused_caller(call) {
+            Some(n) => self.nodes[n as usize].frozen.push(Ev::Retry { call, gen }),
+            None => self.start_attempt(call),
+        }
+    }
+
+    /// The node making `call`, when it is paused: what happens to its calls (answers,
+    /// timeouts, retry backoffs) waits for it to resume.
+    #[inline(always)]
+    fn paused_caller(&self, call: u32) -> Option<u32> {
+        match self.calls[call as usize].caller {
+            Caller::Node(n, _) if self.nodes[n as usize].paused => Some(n),
+            _ => None,
         }
     }
 

@@ -201,7 +201,7 @@ impl Simulation {
         let j = &self.jobs[job as usize];
         let (n, kind, key, write_id, hit) = (j.node as usize, j.kind, j.key, j.write_id, j.hit);
         if self.nodes[n].paused {
-            self.nodes[n].frozen.push((job, gen));
+            self.nodes[n].frozen.push(Ev::ServiceDone { job, gen });
             return;
         }
         let comp = self.nodes[n].comp as usize;
@@ -467,10 +467,10 @@ impl Simulation {
         }
         node.paused = false;
         let frozen = std::mem::take(&mut node.frozen);
-        for (job, gen) in frozen {
-            // A frozen request that ended meanwhile (its slot freed, perhaps reused)
-            // has nothing left to finish: `service_done` checks the generation.
-            self.service_done(job, gen);
+        for ev in frozen {
+            // A frozen request or call that ended meanwhile (its slot freed, perhaps
+            // reused) has nothing left to do: each handler checks the generation.
+            self.handle(ev);
         }
         self.start_queued(n as usize);
     }

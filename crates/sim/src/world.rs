@@ -469,9 +469,11 @@ pub struct Node {
     pub queue_limit: Option<u32>,
     pub busy: u32,
     pub queue: VecDeque<u32>,
-    /// Requests whose service ended while the node was paused, with their
-    /// generations: they complete when it resumes.
-    pub frozen: Vec<(u32, u32)>,
+    /// What happened to the node while it was paused, in order: services that ended
+    /// (`ServiceDone`), and answers, timeouts and retry backoffs of the calls it was
+    /// making (`Reply`, `AttemptTimeout`, `AcquireTimeout`, `Retry`). A paused process
+    /// reads no answer and runs no timer: they all take effect when it resumes.
+    pub frozen: Vec<crate::event::Ev>,
     pub role: Role,
     pub store: Option<crate::db::Store>,
     pub deps: Vec<DepState>,

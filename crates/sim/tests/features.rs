@@ -393,6 +393,38 @@ fn a_late_answer_during_the_retry_backoff_does_not_end_the_call() {
     assert!(db >= 2 * ops - 20, "{db} db requests for {ops} operations");
 }
 
+/// Regression: a paused node went on with its requests' calls: the answers `db` sent
+/// to a paused `api` were read, and `api` answered its clients, during the pause.
+/// A paused process reads nothing and runs no timer: the 20 or so requests waiting on
+/// `db` when `api` stops (100/s × 200 ms) complete when it resumes, not before.
+#[test]
+fn a_paused_caller_answers_nothing_until_it_resumes() {
+    let o = run("name: paused-caller\n\
+         architecture:\n  api: { kind: service, instances: 1, concurrency: 100, \
+         service_time: { fixed: 1ms }, calls: [ { to: db, timeout: 10s } ] }\n  \
+         db: { kind: database, topology: single, concurrency: 100, \
+         read_time: { fixed: 200ms }, write_time: { fixed: 200ms } }\n\
+         workload:\n  model: open\n  stages: [ { hold: 30s, rate: 100/s } ]\n  timeout: 20s\n  \
+         mix: { read: 100%, write: 0% }\n\
+         phases: { baseline: 10s }\n\
+         faults:\n  - { at: 15s, duration: 5s, pause: api }\n");
+    let ok_in = |from_s: u64, to_s: u64| -> u64 {
+        o.seconds["client"]
+            .iter()
+            .filter(|p| p.t_s >= from_s && p.t_s < to_s)
+            .map(|p| p.ok)
+            .sum()
+    };
+    assert_eq!(ok_in(15, 20), 0, "operations answered while api was paused");
+    // Those waiting on db at the pause complete at the resume, with the others.
+    assert!(
+        ok_in(20, 21) > 20,
+        "{} ok in the second of the resume",
+        ok_in(20, 21)
+    );
+    assert_eq!(o.summary.metrics.failure_classes, Default::default());
+}
+
 /// An edge fault between two components that never exchange a message changes
 /// nothing: without a note, the run passes and reads as a design that survived a
 /// partition it never saw. Here the clients call `api` only, and `api` calls `db`.

@@ -459,6 +459,29 @@ impl Simulation {
         self.init_node_deps(n);
     }
 
+    /// Lets an event that waited for its node's resume happen (see [`Node::frozen`]).
+    /// A request or call that ended meanwhile (its slot freed, perhaps reused) has
+    /// nothing left to do: each handler checks the generation. Out of line, and not
+    /// through the event loop's dispatch, which stays in line in the loop alone.
+    ///
+    /// [`Node::frozen`]: crate::world::Node::frozen
+    #[inline(never)]
+    fn thaw(&mut self, ev: Ev) {
+        match ev {
+            Ev::ServiceDone { job, gen } => self.service_done(job, gen),
+            Ev::Reply {
+                call,
+                gen,
+                attempt,
+                fail,
+            } => self.reply(call, gen, attempt, fail),
+            Ev::AttemptTimeout { call, gen, attempt } => self.attempt_timeout(call, gen, attempt),
+            Ev::AcquireTimeout { call, gen, attempt } => self.acquire_timeout(call, gen, attempt),
+            Ev::Retry { call, gen } => self.retry(call, gen),
+            other => debug_assert!(false, "{other:?} is never frozen"),
+        }
+    }
+
     /// Resumes a paused node: work that finished during the pause completes now.
     pub(crate) fn resume_node(&mut self, n: u32) {
         let node = &mut self.nodes[n as usize];
@@ -468,9 +491,7 @@ impl Simulation {
         node.paused = false;
         let frozen = std::mem::take(&mut node.frozen);
         for ev in frozen {
-            // A frozen request or call that ended meanwhile (its slot freed, perhaps
-            // reused) has nothing left to do: each handler checks the generation.
-            self.handle(ev);
+            self.thaw(ev);
         }
         self.start_queued(n as usize);
     }

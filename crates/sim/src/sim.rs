@@ -478,7 +478,7 @@ impl Simulation {
     }
 
     #[inline(always)]
-    pub(crate) fn handle(&mut self, ev: Ev) {
+    fn handle(&mut self, ev: Ev) {
         match ev {
             Ev::Tick => self.tick(),
             Ev::End => self.end(),

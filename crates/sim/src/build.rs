@@ -65,6 +65,7 @@ impl Simulation {
                     incarnation: 0,
                     paused: false,
                     retired: false,
+                    registered: true,
                     serving_from_us: 0,
                     warm_from_us: None,
                     concurrency: conc.max(1),

@@ -258,7 +258,8 @@ impl Simulation {
         Ok((node, lb))
     }
 
-    /// Client-side round robin over a service's instances that exist (`NONE` if none).
+    /// Client-side round robin over a service's instances that exist, dead or alive,
+    /// not those still being provisioned nor those scaled in (`NONE` if none).
     #[inline(always)]
     fn service_pick(&mut self, comp: usize) -> u32 {
         let c = &mut self.comps[comp];
@@ -267,7 +268,8 @@ impl Simulation {
             let i = rem(u64::from(c.rr), u64::from(n)) as u32;
             c.rr = c.rr.wrapping_add(1);
             let cand = c.nodes[i as usize];
-            if !self.nodes[cand as usize].retired {
+            let node = &self.nodes[cand as usize];
+            if node.registered && !node.retired {
                 return cand;
             }
         }

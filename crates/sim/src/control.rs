@@ -584,6 +584,8 @@ impl Simulation {
             incarnation: 0,
             paused: false,
             retired: false,
+            // Not routed to until it starts (see `instance_start`).
+            registered: false,
             serving_from_us: u64::MAX,
             warm_from_us: None,
             concurrency: s.concurrency.max(1),
@@ -614,6 +616,7 @@ impl Simulation {
         let (cold, warm) = (s.cold_start_us, s.warm.is_some());
         let node = &mut self.nodes[n as usize];
         node.alive = true;
+        node.registered = true;
         node.serving_from_us = self.now + cold;
         node.warm_from_us = warm.then_some(self.now + cold);
         // Without health checks the balancer routes to it at once (and a cold start

@@ -462,7 +462,11 @@ pub struct Node {
     pub alive: bool,
     pub incarnation: u32,
     pub paused: bool,
+    /// Deregistered by a scale-in: no longer routed to nor checked, for good.
     pub retired: bool,
+    /// Known to its callers: false while an instance an autoscaler asked for is being
+    /// provisioned (it is routed to from its start, dead or alive, like the others).
+    pub registered: bool,
     pub serving_from_us: u64,
     pub warm_from_us: Option<u64>,
     pub concurrency: u32,

@@ -116,6 +116,30 @@ fn autoscaling_adds_instances_that_cold_start_and_warm_up() {
     );
 }
 
+/// Regression: clients calling a service directly (no balancer) spread their calls
+/// over its instances, the ones an autoscaler was still provisioning included: those
+/// refused, so a fifth to a third of all operations failed during every scale-out.
+/// An instance is routed to from its start (here with no cold start: from then on it
+/// serves), not from the decision to provision it.
+#[test]
+fn clients_of_a_service_call_no_instance_before_it_starts() {
+    let text = BASE
+        .replace("  target: lb\n", "  target: api\n")
+        .replace("stages: [ { hold: 2m, rate: 400/s } ]", "stages: [ { hold: 30s, rate: 400/s }, { ramp: 30s, to: 4000/s }, { hold: 1m } ]")
+        .replace("    concurrency: 32\n", "    concurrency: 8\n")
+        .replace("    timeout: 500ms\n", "    timeout: 500ms\n    autoscaling: { target_utilization: 50%, min: 4, max: 16, evaluate_every: 5s, cooldown: 20s, provisioning_delay: 10s }\n");
+    let o = run(&text);
+    let starts = o
+        .record
+        .markers
+        .iter()
+        .filter(|m| m.source == "instance.start")
+        .count();
+    assert!(starts >= 4, "{starts} instances started");
+    let failed: u64 = o.seconds["client"].iter().map(|p| p.failed).sum();
+    assert_eq!(failed, 0, "operations failed while the service scaled out");
+}
+
 #[test]
 fn a_circuit_breaker_stops_calls_to_a_failing_dependency() {
     let (arch, workload) = BASE.split_once("workload:").expect("BASE has a workload");

@@ -79,6 +79,8 @@ impl Simulation {
                     lb_healthy: true,
                     hc_ok: 0,
                     hc_fail: 0,
+                    hc_sent: 0,
+                    hc_counted: 0,
                 });
                 (nodes.len() - 1) as u32
             };

@@ -62,12 +62,15 @@ impl Simulation {
             // Deregistered by a scale-in: no longer checked.
             return;
         }
-        let mut ok = !lb_dead
-            && node.alive
-            && !node.paused
-            && !node.retired
-            && self.now >= node.serving_from_us;
-        if ok {
+        // A dead instance (or one in its cold start) refuses at once; a paused one, or
+        // one the network cuts off or delays past the timeout, says nothing, and the
+        // balancer learns of the failure when the timeout expires.
+        let refused = lb_dead || !node.alive || self.now < node.serving_from_us;
+        let (ok, after_us) = if refused {
+            (false, 0)
+        } else if node.paused {
+            (false, h.timeout_us)
+        } else {
             let lb_ep = Ep {
                 comp: lb,
                 node: NONE,
@@ -76,14 +79,44 @@ impl Simulation {
                 comp: node.comp,
                 node: n,
             };
-            ok = match self
+            match self
                 .edge_effect(lb_ep, me)
                 .and_then(|a| self.edge_effect(me, lb_ep).map(|b| a + b))
             {
-                Some(delay) => delay < h.timeout_us,
-                None => false,
+                Some(delay) if delay < h.timeout_us => (true, delay),
+                _ => (false, h.timeout_us),
+            }
+        };
+        let node = &mut self.nodes[n as usize];
+        node.hc_sent += 1;
+        let check = node.hc_sent;
+        if after_us == 0 {
+            self.health_verdict(lb, n, check, ok);
+        } else {
+            let verdict = Ev::HealthVerdict {
+                lb,
+                node: n,
+                check,
+                ok,
             };
+            self.q.push(self.now + after_us, verdict);
         }
+        self.q
+            .push(self.now + h.interval_us, Ev::HealthCheck { lb, node: n });
+    }
+
+    /// Counts the outcome of health check number `check` of instance `n` by `lb`, and
+    /// marks the instance down or up when its threshold is reached.
+    pub(crate) fn health_verdict(&mut self, lb: u16, n: u32, check: u32, ok: bool) {
+        let Kind::Lb(l) = &self.comps[lb as usize].kind else {
+            return;
+        };
+        let Some(h) = l.health else { return };
+        let node = &mut self.nodes[n as usize];
+        if check <= node.hc_counted || node.retired {
+            return;
+        }
+        node.hc_counted = check;
         let lb_name = self.comps[lb as usize].name.clone();
         let node = &mut self.nodes[n as usize];
         if ok {
@@ -128,8 +161,6 @@ impl Simulation {
                 Some("up".into()),
             );
         }
-        self.q
-            .push(self.now + h.interval_us, Ev::HealthCheck { lb, node: n });
     }
 
     pub(crate) fn start_controllers(&mut self) {
@@ -600,6 +631,8 @@ impl Simulation {
             lb_healthy: false,
             hc_ok: 0,
             hc_fail: 0,
+            hc_sent: 0,
+            hc_counted: 0,
         });
         let n = (self.nodes.len() - 1) as u32;
         self.comps[comp as usize].nodes.push(n);

@@ -31,6 +31,16 @@ pub enum Ev {
     Retry { call: u32, gen: u32 },
     /// A load balancer checks one instance.
     HealthCheck { lb: u16, node: u32 },
+    /// The outcome of a health check reaches its balancer: an answer after the
+    /// network's delay, or a failure when the check's timeout expires unanswered.
+    /// `check` is the check's number for that instance (a later check's outcome that
+    /// came first wins).
+    HealthVerdict {
+        lb: u16,
+        node: u32,
+        check: u32,
+        ok: bool,
+    },
     /// A database's failover controller checks its nodes.
     ControllerCheck { db: u16 },
     /// A promotion or spare takeover completes.

@@ -496,6 +496,12 @@ impl Simulation {
             Ev::AcquireTimeout { call, gen, attempt } => self.acquire_timeout(call, gen, attempt),
             Ev::Retry { call, gen } => self.retry(call, gen),
             Ev::HealthCheck { lb, node } => self.health_check(lb, node),
+            Ev::HealthVerdict {
+                lb,
+                node,
+                check,
+                ok,
+            } => self.health_verdict(lb, node, check, ok),
             Ev::ControllerCheck { db } => self.controller_check(db),
             Ev::Promote { db, slot, node } => self.promote(db, slot, node),
             Ev::Replicate { idx } => self.replicate(idx),

@@ -484,6 +484,10 @@ pub struct Node {
     pub lb_healthy: bool,
     pub hc_ok: u32,
     pub hc_fail: u32,
+    /// Health checks of this instance sent so far, and the number of the latest whose
+    /// outcome was counted: an outcome older than that is ignored.
+    pub hc_sent: u32,
+    pub hc_counted: u32,
 }
 
 impl Node {

@@ -46,6 +46,23 @@ fn lb_health_checks_mark_a_dead_instance_down_after_the_threshold() {
     assert!(o.summary.metrics.recovered == Some(true));
 }
 
+/// A dead instance refuses a check at once; a paused one, or one a partition cuts
+/// off, says nothing, and the balancer counts the failure when the check's timeout
+/// (1 s here) expires. Regression: every failure was counted when the check was sent,
+/// so a hung instance was marked down one timeout too early.
+#[test]
+fn lb_health_checks_learn_of_a_hung_instance_when_the_timeout_expires() {
+    let detect_s = |fault: &str| {
+        let o = run(&with_faults(&format!("  - {{ at: 60s, {fault} }}\n")));
+        marker_s(&o, MarkerKind::Detect, "lb.health").expect("marked down") - 60.0
+    };
+    let killed = detect_s("kill: api.1");
+    for hung in ["pause: api.1", "partition: { between: [lb, api.1] }"] {
+        let late = detect_s(hung) - killed;
+        assert!((late - 1.0).abs() < 1e-6, "{hung}: {late} s after a kill's");
+    }
+}
+
 #[test]
 fn losing_a_zone_kills_its_instances_and_the_rest_serve() {
     let o = run(&with_faults("  - { at: 60s, kill_zone: a }\n"));

@@ -1,9 +1,11 @@
 //! The `hunt-heuristic` and `proxy` subcommands, through the real binary.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use faultline_live::testkit::free_port;
 
 fn faultline() -> Command {
     Command::new(env!("CARGO_BIN_EXE_faultline"))
@@ -112,14 +114,6 @@ fn a_flag_the_domain_does_not_use_is_invalid_input_naming_the_domains_that_do() 
             "{flags:?}: nothing searched"
         );
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn http(port: u16, request: &str) -> Option<String> {

@@ -128,12 +128,43 @@ impl Drop for ChildGuard {
     }
 }
 
-/// A free loopback port (bound and released; good enough for tests on one machine).
+/// A free loopback port: bound and released, and never the same twice in one process.
+/// The kernel may hand a just-released port to the next bind, so two tests running in
+/// parallel could otherwise both get the port of a server neither has started yet.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(0)
+    static HANDED_OUT: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or(0);
+        if port == 0 || !handed_out.contains(&port) {
+            handed_out.push(port);
+            return port;
+        }
+    }
+}
+
+/// Spawns a server that binds a port of its own choosing and prints
+/// `listening on ADDR` as its first line (as `faultline-live-kv 127.0.0.1:0` does), and
+/// returns it with that address: no other process can take the port in between.
+pub fn spawn_listening(name: &str, command: &mut Command) -> std::io::Result<(ChildGuard, String)> {
+    use std::io::BufRead;
+    let mut guard = ChildGuard::spawn(name, command.stdout(std::process::Stdio::piped()))?;
+    let stdout = guard.child.stdout.take().ok_or_else(|| {
+        std::io::Error::other(format!(
+            "{name}: no standard output to read its address from"
+        ))
+    })?;
+    let mut first_line = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut first_line)?;
+    match first_line.trim().strip_prefix("listening on ") {
+        Some(addr) => Ok((guard, addr.to_string())),
+        None => Err(std::io::Error::other(format!(
+            "{name}: expected `listening on ADDR` as its first line, got {first_line:?}"
+        ))),
+    }
 }
 
 /// Waits until `addr` accepts TCP connections, at most `wait`.

@@ -294,11 +294,13 @@ fn load_average() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+/// Two distinct free loopback ports: both are held until both are known, so the
+/// kernel cannot hand the first out again as the second.
+fn two_free_ports() -> (u16, u16) {
+    let bind = || TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let (first, second) = (bind(), bind());
+    let port = |l: &TcpListener| l.local_addr().expect("a bound port").port();
+    (port(&first), port(&second))
 }
 
 struct Haproxy {
@@ -335,7 +337,7 @@ fn start_haproxy(echo: SocketAddr, sink: SocketAddr, pin: bool) -> Result<Haprox
         std::env::temp_dir().join(format!("faultline-bench-haproxy-{}", std::process::id())),
     );
     std::fs::create_dir_all(&dir.0).map_err(|e| e.to_string())?;
-    let (echo_port, sink_port) = (free_port(), free_port());
+    let (echo_port, sink_port) = two_free_ports();
     let threads = if pin { "    nbthread 1\n" } else { "" };
     let config = format!(
         "global\n    maxconn 1000\n{threads}\ndefaults\n    mode tcp\n    timeout connect 5s\n    timeout client 60s\n    timeout server 60s\n\n\

@@ -7,10 +7,10 @@
 //! Run: `cargo run --release -p faultline-live --bin faultline-live-bench`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use faultline_live::testkit::{free_port, wait_for_port, which, ChildGuard};
+use faultline_live::testkit::{spawn_listening, wait_for_port, which};
 use faultline_record::RunRecord;
 
 const CONNECTIONS: u32 = 64;
@@ -167,14 +167,12 @@ fn main() {
             eprintln!("build faultline-live-kv first (cargo build --release -p faultline-live)");
             std::process::exit(2);
         });
-    let addr = format!("127.0.0.1:{}", free_port());
     let mut cmd = Command::new("taskset");
     cmd.args(["-c", "1"])
         .arg(&kv_bin)
-        .arg(&addr)
-        .env("KV_THREADS", "1")
-        .stdout(Stdio::null());
-    let _server = ChildGuard::spawn("kv", &mut cmd).expect("server starts");
+        .arg("127.0.0.1:0")
+        .env("KV_THREADS", "1");
+    let (_server, addr) = spawn_listening("kv", &mut cmd).expect("server starts");
     assert!(wait_for_port(&addr, Duration::from_secs(10)));
     pin_to_cpu0();
     println!("server: faultline-live-kv, 1 thread on CPU 1; clients on CPU 0; {CONNECTIONS} connections, {SECONDS} s per run, {runs} runs, GET /health");

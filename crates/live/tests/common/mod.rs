@@ -5,18 +5,14 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use faultline_live::testkit::{free_port, wait_for_port, ChildGuard};
+use faultline_live::testkit::{spawn_listening, wait_for_port, ChildGuard};
 use faultline_record::{MarkerKind, RunRecord};
 
-/// Starts the `faultline-live-kv` service on a free loopback port.
+/// Starts the `faultline-live-kv` service on a loopback port it picks itself.
 pub fn start_kv() -> (ChildGuard, String) {
-    let port = free_port();
-    let addr = format!("127.0.0.1:{port}");
-    let child = ChildGuard::spawn(
+    let (child, addr) = spawn_listening(
         "kv",
-        Command::new(env!("CARGO_BIN_EXE_faultline-live-kv"))
-            .arg(&addr)
-            .stdout(Stdio::null()),
+        Command::new(env!("CARGO_BIN_EXE_faultline-live-kv")).arg("127.0.0.1:0"),
     )
     .expect("the kv binary starts");
     assert!(
@@ -26,7 +22,6 @@ pub fn start_kv() -> (ChildGuard, String) {
     (child, addr)
 }
 
-/// Parses and checks an experiment.
 /// Starts `redis-server` (binary `bin`) on `127.0.0.1:port` with no persistence, plus
 /// `extra` arguments, and waits until it accepts connections.
 pub fn start_redis(bin: &Path, port: u16, extra: &[&str]) -> ChildGuard {
@@ -52,6 +47,7 @@ pub fn start_redis(bin: &Path, port: u16, extra: &[&str]) -> ChildGuard {
     child
 }
 
+/// Parses and checks an experiment.
 pub fn experiment(yaml: &str) -> faultline_spec::Experiment {
     let exp =
         faultline_spec::parse(yaml, Path::new("test.yaml")).expect("the test experiment parses");

@@ -76,11 +76,6 @@ impl Simulation {
                     role,
                     store: None,
                     deps: Vec::new(),
-                    lb_healthy: true,
-                    hc_ok: 0,
-                    hc_fail: 0,
-                    hc_sent: 0,
-                    hc_counted: 0,
                 });
                 (nodes.len() - 1) as u32
             };
@@ -109,6 +104,8 @@ impl Simulation {
                     zones: l.zones.iter().map(|z| zones.id(z)).collect(),
                     dead: false,
                     rr: 0,
+                    // Filled when the run starts, once every component has its nodes.
+                    instances: Vec::new(),
                 }),
                 Component::Service(s) => {
                     let zone_ids: Vec<u16> = s.zones.iter().map(|z| zones.id(z)).collect();

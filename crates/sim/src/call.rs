@@ -278,24 +278,25 @@ impl Simulation {
 
     /// Picks an instance behind a load balancer.
     fn lb_pick(&mut self, lb: u16) -> Result<u32, FailureClass> {
-        let (target, algorithm, dead) = match &self.comps[lb as usize].kind {
-            Kind::Lb(l) => (l.target, l.algorithm, l.dead),
-            _ => return Err(FailureClass::Other),
+        let Kind::Lb(l) = &self.comps[lb as usize].kind else {
+            return Err(FailureClass::Other);
         };
-        if dead {
+        let algorithm = l.algorithm;
+        if l.dead {
             return Err(FailureClass::Refused);
         }
         let mut cands = std::mem::take(&mut self.cands);
         cands.clear();
         cands.extend(
-            self.comps[target as usize]
+            self.comps[l.target as usize]
                 .nodes
                 .iter()
-                .copied()
-                .filter(|&n| {
+                .zip(&l.instances)
+                .filter(|&(&n, view)| {
                     let node = &self.nodes[n as usize];
-                    node.lb_healthy && !node.retired
-                }),
+                    view.healthy && node.registered && !node.retired
+                })
+                .map(|(&n, _)| n),
         );
         let count = cands.len() as u64;
         if count == 0 {

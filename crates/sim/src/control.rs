@@ -8,11 +8,19 @@ use faultline_spec::{DatabaseTopology, ReplicationMode};
 use crate::db::{value_checksum, InFlight, Val};
 use crate::event::Ev;
 use crate::sim::{Ep, Simulation, CONTROLLER};
-use crate::world::{Kind, Node, Role, NONE};
+use crate::world::{InstanceHealth, Kind, Node, Role, NONE};
 
 impl Simulation {
+    /// Registers the instances of every balancer's target with it, and starts the
+    /// health checks (staggered over the first interval).
     pub(crate) fn start_health_checks(&mut self) {
         for lb in 0..self.comps.len() {
+            if let Kind::Lb(l) = &self.comps[lb].kind {
+                let count = self.comps[l.target as usize].nodes.len();
+                if let Kind::Lb(l) = &mut self.comps[lb].kind {
+                    l.instances = vec![InstanceHealth::new(true); count];
+                }
+            }
             if let Kind::Lb(l) = &self.comps[lb].kind {
                 if let Some(h) = l.health {
                     for &n in &self.comps[l.target as usize].nodes.clone() {
@@ -30,13 +38,20 @@ impl Simulation {
         }
     }
 
-    /// Schedules health checks of a node that joined a service later.
+    /// Registers a node that joined a service later with the service's balancers, and
+    /// schedules their health checks of it.
     fn start_health_checks_of(&mut self, comp: u16, n: u32) {
+        let ordinal = self.nodes[n as usize].ordinal as usize;
         for lb in 0..self.comps.len() {
-            if let Kind::Lb(l) = &self.comps[lb].kind {
+            if let Kind::Lb(l) = &mut self.comps[lb].kind {
                 if l.target == comp {
+                    if l.instances.len() <= ordinal {
+                        l.instances.resize(ordinal + 1, InstanceHealth::new(false));
+                    }
+                    // Without health checks the balancer routes to it at once (and a
+                    // cold start refuses); with them, after `healthy_after` passes.
+                    l.instances[ordinal] = InstanceHealth::new(l.health.is_none());
                     if let Some(h) = l.health {
-                        self.nodes[n as usize].lb_healthy = false;
                         self.q.push(
                             self.now + h.interval_us,
                             Ev::HealthCheck {
@@ -87,9 +102,11 @@ impl Simulation {
                 _ => (false, h.timeout_us),
             }
         };
-        let node = &mut self.nodes[n as usize];
-        node.hc_sent += 1;
-        let check = node.hc_sent;
+        let Some(view) = self.lb_view(lb, n) else {
+            return;
+        };
+        view.checks_sent += 1;
+        let check = view.checks_sent;
         if after_us == 0 {
             self.health_verdict(lb, n, check, ok);
         } else {
@@ -112,21 +129,25 @@ impl Simulation {
             return;
         };
         let Some(h) = l.health else { return };
-        let node = &mut self.nodes[n as usize];
-        if check <= node.hc_counted || node.retired {
+        if self.nodes[n as usize].retired {
             return;
         }
-        node.hc_counted = check;
-        let lb_name = self.comps[lb as usize].name.clone();
-        let node = &mut self.nodes[n as usize];
-        if ok {
-            node.hc_ok += 1;
-            node.hc_fail = 0;
-        } else {
-            node.hc_fail += 1;
-            node.hc_ok = 0;
+        let Some(view) = self.lb_view(lb, n) else {
+            return;
+        };
+        if check <= view.latest_counted {
+            return;
         }
-        let (healthy, fails, oks) = (node.lb_healthy, node.hc_fail, node.hc_ok);
+        view.latest_counted = check;
+        if ok {
+            view.passes_in_a_row += 1;
+            view.failures_in_a_row = 0;
+        } else {
+            view.failures_in_a_row += 1;
+            view.passes_in_a_row = 0;
+        }
+        let (healthy, fails, oks) = (view.healthy, view.failures_in_a_row, view.passes_in_a_row);
+        let lb_name = self.comps[lb as usize].name.clone();
         if healthy && !ok {
             self.decide(
                 "lb.health.down",
@@ -135,7 +156,9 @@ impl Simulation {
             );
         }
         if healthy && fails >= h.unhealthy_after {
-            self.nodes[n as usize].lb_healthy = false;
+            if let Some(view) = self.lb_view(lb, n) {
+                view.healthy = false;
+            }
             let name = self.node_name(n);
             self.mark(
                 MarkerKind::Health,
@@ -152,7 +175,9 @@ impl Simulation {
                 )),
             );
         } else if !healthy && oks >= h.healthy_after {
-            self.nodes[n as usize].lb_healthy = true;
+            if let Some(view) = self.lb_view(lb, n) {
+                view.healthy = true;
+            }
             let name = self.node_name(n);
             self.mark(
                 MarkerKind::Health,
@@ -627,12 +652,6 @@ impl Simulation {
             role: Role::Shard,
             store: None,
             deps: Vec::new(),
-            // Registered with load balancers when it starts (see `instance_start`).
-            lb_healthy: false,
-            hc_ok: 0,
-            hc_fail: 0,
-            hc_sent: 0,
-            hc_counted: 0,
         });
         let n = (self.nodes.len() - 1) as u32;
         self.comps[comp as usize].nodes.push(n);
@@ -652,9 +671,6 @@ impl Simulation {
         node.registered = true;
         node.serving_from_us = self.now + cold;
         node.warm_from_us = warm.then_some(self.now + cold);
-        // Without health checks the balancer routes to it at once (and a cold start
-        // refuses); with them, it waits for `healthy_after` passed checks.
-        node.lb_healthy = true;
         let name = self.node_name(n);
         self.mark(
             MarkerKind::Note,
@@ -741,16 +757,27 @@ impl Simulation {
         }
     }
 
-    /// A restarted instance must pass health checks again (its checks keep running).
+    /// A restarted instance must pass health checks again (their checks keep running).
     fn start_health_checks_of_existing(&mut self, comp: u16, n: u32) {
-        let has_checks = self
-            .comps
-            .iter()
-            .any(|c| matches!(&c.kind, Kind::Lb(l) if l.target == comp && l.health.is_some()));
-        if has_checks {
-            let node = &mut self.nodes[n as usize];
-            node.lb_healthy = false;
-            node.hc_ok = 0;
+        let ordinal = self.nodes[n as usize].ordinal as usize;
+        for c in &mut self.comps {
+            if let Kind::Lb(l) = &mut c.kind {
+                if l.target == comp && l.health.is_some() {
+                    if let Some(view) = l.instances.get_mut(ordinal) {
+                        view.healthy = false;
+                        view.passes_in_a_row = 0;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Balancer `lb`'s view of instance `n` of its target.
+    fn lb_view(&mut self, lb: u16, n: u32) -> Option<&mut InstanceHealth> {
+        let ordinal = self.nodes[n as usize].ordinal as usize;
+        match &mut self.comps[lb as usize].kind {
+            Kind::Lb(l) => l.instances.get_mut(ordinal),
+            _ => None,
         }
     }
 

@@ -42,6 +42,36 @@ pub struct LbCfg {
     pub zones: Vec<u16>,
     pub dead: bool,
     pub rr: u32,
+    /// What this balancer knows of each instance of its target, by the instance's
+    /// ordinal: each balancer judges by its own checks.
+    pub instances: Vec<InstanceHealth>,
+}
+
+/// One balancer's view of one instance of its target.
+#[derive(Debug, Clone, Copy)]
+pub struct InstanceHealth {
+    /// Whether the balancer sends it requests: from registration without health
+    /// checks, or after `healthy_after` passed checks with them.
+    pub healthy: bool,
+    pub passes_in_a_row: u32,
+    pub failures_in_a_row: u32,
+    /// Checks of this instance sent so far, and the number of the latest whose outcome
+    /// was counted: an outcome older than that is ignored.
+    pub checks_sent: u32,
+    pub latest_counted: u32,
+}
+
+impl InstanceHealth {
+    /// A new instance: routed to at once unless it must first pass health checks.
+    pub fn new(healthy: bool) -> Self {
+        Self {
+            healthy,
+            passes_in_a_row: 0,
+            failures_in_a_row: 0,
+            checks_sent: 0,
+            latest_counted: 0,
+        }
+    }
 }
 
 /// Health check settings.
@@ -481,13 +511,6 @@ pub struct Node {
     pub role: Role,
     pub store: Option<crate::db::Store>,
     pub deps: Vec<DepState>,
-    pub lb_healthy: bool,
-    pub hc_ok: u32,
-    pub hc_fail: u32,
-    /// Health checks of this instance sent so far, and the number of the latest whose
-    /// outcome was counted: an outcome older than that is ignored.
-    pub hc_sent: u32,
-    pub hc_counted: u32,
 }
 
 impl Node {

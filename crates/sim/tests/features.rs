@@ -63,6 +63,30 @@ fn lb_health_checks_learn_of_a_hung_instance_when_the_timeout_expires() {
     }
 }
 
+/// Two balancers in front of one service each keep their own view of its instances:
+/// a partition between one of them and an instance is that balancer's business only.
+/// Regression: they shared one set of counters, so the other balancer's passing checks
+/// reset the failures and neither marked the instance down.
+#[test]
+fn each_balancer_judges_the_instances_by_its_own_health_checks() {
+    let yaml = with_faults("  - { at: 60s, partition: { between: [lb_b, api.1] } }\n").replace(
+        "  api:\n",
+        "  lb_b:\n    kind: load_balancer\n    targets: api\n    \
+         health_check: { interval: 2s, timeout: 1s, unhealthy_after: 3, healthy_after: 2 }\n  api:\n",
+    );
+    let o = run(&yaml);
+    let down_by = |lb: &str| {
+        o.record
+            .markers
+            .iter()
+            .filter(|m| m.kind == MarkerKind::Health && m.source == format!("{lb}.health"))
+            .filter(|m| m.detail.as_deref() == Some("down"))
+            .count()
+    };
+    assert_eq!(down_by("lb_b"), 1, "the cut-off balancer marks api.1 down");
+    assert_eq!(down_by("lb"), 0, "the other still reaches it");
+}
+
 #[test]
 fn losing_a_zone_kills_its_instances_and_the_rest_serve() {
     let o = run(&with_faults("  - { at: 60s, kill_zone: a }\n"));

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{marker_s, offered, run, run_within};
+use common::{marker_s, markers_from, offered, run, run_within};
 use faultline_record::MarkerKind;
 
 const BASE: &str = r#"
@@ -131,18 +131,8 @@ fn autoscaling_adds_instances_that_cold_start_and_warm_up() {
         .replace("    concurrency: 32\n", "    concurrency: 8\n")
         .replace("    timeout: 500ms\n", "    timeout: 500ms\n    cold_start: 5s\n    warm_up: { duration: 20s }\n    autoscaling: { target_utilization: 50%, min: 4, max: 16, evaluate_every: 5s, cooldown: 20s, provisioning_delay: 10s }\n");
     let o = run(&text);
-    let outs = o
-        .record
-        .markers
-        .iter()
-        .filter(|m| m.source == "autoscaler")
-        .count();
-    let starts = o
-        .record
-        .markers
-        .iter()
-        .filter(|m| m.source == "instance.start")
-        .count();
+    let outs = markers_from(&o, "autoscaler");
+    let starts = markers_from(&o, "instance.start");
     assert!(
         outs >= 1 && starts >= 1,
         "scale-outs {outs}, starts {starts}"
@@ -170,12 +160,7 @@ fn clients_of_a_service_call_no_instance_before_it_starts() {
         .replace("    concurrency: 32\n", "    concurrency: 8\n")
         .replace("    timeout: 500ms\n", "    timeout: 500ms\n    autoscaling: { target_utilization: 50%, min: 4, max: 16, evaluate_every: 5s, cooldown: 20s, provisioning_delay: 10s }\n");
     let o = run(&text);
-    let starts = o
-        .record
-        .markers
-        .iter()
-        .filter(|m| m.source == "instance.start")
-        .count();
+    let starts = markers_from(&o, "instance.start");
     assert!(starts >= 4, "{starts} instances started");
     let failed: u64 = o.seconds["client"].iter().map(|p| p.failed).sum();
     assert_eq!(failed, 0, "operations failed while the service scaled out");

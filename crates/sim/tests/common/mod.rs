@@ -90,3 +90,12 @@ pub fn marker_s(o: &Outcome, kind: faultline_record::MarkerKind, source: &str) -
         .find(|m| m.kind == kind && m.source == source)
         .map(|m| m.t_us as f64 / 1e6)
 }
+
+/// How many markers `source` wrote.
+pub fn markers_from(o: &Outcome, source: &str) -> usize {
+    o.record
+        .markers
+        .iter()
+        .filter(|m| m.source == source)
+        .count()
+}

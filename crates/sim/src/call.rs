@@ -656,7 +656,10 @@ impl Simulation {
             Caller::Node(n, _) => self.nodes[n as usize].comp as usize,
             Caller::User(_) => 0,
         };
-        if let (Some(budget), Kind::Service(svc)) = (r.budget, &self.comps[comp].kind) {
+        let now_s = self.now / 1_000_000;
+        if let (Some(budget), Kind::Service(svc)) = (r.budget, &mut self.comps[comp].kind) {
+            // Over the 10 s before now, not before the last attempt counted.
+            svc.budget.advance(now_s);
             let (firsts, retried) = svc.budget.totals();
             let allowed = budget * firsts as f64 - retried as f64;
             self.decide("retry.budget", allowed >= 1.0, allowed);

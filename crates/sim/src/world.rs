@@ -443,6 +443,17 @@ impl WindowCounts {
     /// Counts one event in slot `slot` (slots never go back): in the second count if
     /// `second`, else in the first.
     pub fn add(&mut self, slot: u64, second: bool) {
+        self.advance(slot);
+        let i = (slot % 10) as usize;
+        if second {
+            self.second[i] += 1;
+        } else {
+            self.first[i] += 1;
+        }
+    }
+
+    /// Moves the window on to end at slot `slot`, forgetting the slots that left it.
+    pub fn advance(&mut self, slot: u64) {
         debug_assert!(slot >= self.slot, "window slots go forward");
         if slot != self.slot {
             let steps = (slot - self.slot).min(10);
@@ -453,15 +464,9 @@ impl WindowCounts {
             }
             self.slot = slot;
         }
-        let i = (slot % 10) as usize;
-        if second {
-            self.second[i] += 1;
-        } else {
-            self.first[i] += 1;
-        }
     }
 
-    /// The two counts over the window.
+    /// The two counts over the window (as of the last slot counted or advanced to).
     pub fn totals(&self) -> (u64, u64) {
         (self.first.iter().sum(), self.second.iter().sum())
     }

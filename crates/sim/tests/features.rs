@@ -443,6 +443,28 @@ fn a_late_answer_during_the_retry_backoff_does_not_end_the_call() {
     assert!(db >= 2 * ops - 20, "{db} db requests for {ops} operations");
 }
 
+/// A retry budget counts the first attempts of the last 10 s before the retry. Here
+/// 100 first attempts in the first second all time out 15 s later, when the last
+/// 10 s held none: no retry is allowed. Regression: the window was read as of the
+/// last attempt counted, 15 s stale, and let one retry through.
+#[test]
+fn a_retry_budget_counts_the_first_attempts_of_the_last_ten_seconds() {
+    let o = run("name: budget-window\n\
+         architecture:\n  api: { kind: service, instances: 1, concurrency: 1000, \
+         service_time: { fixed: 1ms }, calls: [ { to: db, timeout: 15s } ], \
+         retries: { max: 1, backoff: 10ms, jitter: none, budget: 50% } }\n  \
+         db: { kind: database, topology: single, concurrency: 1000, \
+         read_time: { fixed: 1ms }, write_time: { fixed: 1ms } }\n\
+         workload:\n  model: open\n  timeout: 1m\n  \
+         stages: [ { hold: 1s, rate: 100/s }, { hold: 30s, rate: 0/s } ]\n  \
+         mix: { read: 100%, write: 0% }\n\
+         faults:\n  - { at: 0s, pause: db, duration: 25s }\n");
+    let ops = o.sim.client_operations();
+    let db = o.sim.component_stats("db").expect("db").arrivals;
+    assert!(ops > 50, "{ops} operations");
+    assert_eq!(db, ops, "{db} db requests for {ops} operations: no retry");
+}
+
 /// Regression: a paused node went on with its requests' calls: the answers `db` sent
 /// to a paused `api` were read, and `api` answered its clients, during the pause.
 /// A paused process reads nothing and runs no timer: the 20 or so requests waiting on

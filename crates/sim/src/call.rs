@@ -5,7 +5,7 @@ use faultline_spec::{BalancingAlgorithm, DatabaseTopology, Jitter};
 
 use crate::event::{fail, Ev};
 use crate::sim::{Call, Caller, Ep, JobKind, Parent, Simulation, CLIENTS};
-use crate::world::{rem, Addr, Kind, Role, NONE};
+use crate::world::{rem, Addr, Kind, LbCfg, Role, NONE};
 
 impl Simulation {
     /// Allocates a call.
@@ -276,28 +276,34 @@ impl Simulation {
         NONE
     }
 
+    /// The instances of its target that balancer `l` sends requests to: started, not
+    /// scaled in, and healthy in its view.
+    pub(crate) fn lb_routable<'a>(&'a self, l: &'a LbCfg) -> impl Iterator<Item = u32> + 'a {
+        self.comps[l.target as usize]
+            .nodes
+            .iter()
+            .zip(&l.instances)
+            .filter(|&(&n, view)| {
+                let node = &self.nodes[n as usize];
+                view.healthy && node.registered && !node.retired
+            })
+            .map(|(&n, _)| n)
+    }
+
     /// Picks an instance behind a load balancer.
     fn lb_pick(&mut self, lb: u16) -> Result<u32, FailureClass> {
+        let mut cands = std::mem::take(&mut self.cands);
+        cands.clear();
         let Kind::Lb(l) = &self.comps[lb as usize].kind else {
+            self.cands = cands;
             return Err(FailureClass::Other);
         };
         let algorithm = l.algorithm;
         if l.dead {
+            self.cands = cands;
             return Err(FailureClass::Refused);
         }
-        let mut cands = std::mem::take(&mut self.cands);
-        cands.clear();
-        cands.extend(
-            self.comps[l.target as usize]
-                .nodes
-                .iter()
-                .zip(&l.instances)
-                .filter(|&(&n, view)| {
-                    let node = &self.nodes[n as usize];
-                    view.healthy && node.registered && !node.retired
-                })
-                .map(|(&n, _)| n),
-        );
+        cands.extend(self.lb_routable(l));
         let count = cands.len() as u64;
         if count == 0 {
             self.cands = cands;

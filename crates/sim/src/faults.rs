@@ -628,7 +628,8 @@ impl Simulation {
         };
         match metric {
             AlertMetric::HealthyNodes => match &c.kind {
-                Kind::Lb(l) => f64::from(u8::from(!l.dead)),
+                // What the balancer routes to, as a cloud balancer's healthy host count.
+                Kind::Lb(l) => self.lb_routable(l).count() as f64,
                 _ => c.nodes.iter().filter(|&&n| serving(n)).count() as f64,
             },
             AlertMetric::ErrorRate => c.window.error_rate(),

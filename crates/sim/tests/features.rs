@@ -87,6 +87,26 @@ fn each_balancer_judges_the_instances_by_its_own_health_checks() {
     assert_eq!(down_by("lb"), 0, "the other still reaches it");
 }
 
+/// `healthy_nodes` of a balancer counts the instances it routes to, as a cloud
+/// balancer's healthy host count: an alert on it fires when the health checks mark a
+/// killed instance down, not before. Regression: it was 1 while the balancer itself
+/// was alive, so `below: 4` fired at the start of every run.
+#[test]
+fn healthy_nodes_of_a_balancer_counts_the_instances_it_routes_to() {
+    let yaml = format!(
+        "{}alerts:\n  - {{ name: lb-degraded, metric: healthy_nodes, of: lb, below: 4 }}\n",
+        with_faults("  - { at: 60s, kill: api.1 }\n")
+    );
+    let o = run(&yaml);
+    let fired = marker_s(&o, MarkerKind::Alert, "alert:lb-degraded").expect("fired");
+    let detected = marker_s(&o, MarkerKind::Detect, "lb.health").expect("marked down");
+    assert!(fired > 60.0, "fired at {fired} s, before the kill");
+    assert!(
+        fired >= detected && fired - detected <= 0.1,
+        "fired at {fired} s, marked down at {detected} s (alerts are evaluated every 100 ms)"
+    );
+}
+
 #[test]
 fn losing_a_zone_kills_its_instances_and_the_rest_serve() {
     let o = run(&with_faults("  - { at: 60s, kill_zone: a }\n"));

@@ -116,7 +116,8 @@ pub struct Signals {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertMetric {
-    /// Healthy (alive and serving) nodes of the component.
+    /// Healthy (alive and serving) nodes of the component; of a load balancer, the
+    /// instances of its target it sends requests to (those its health checks pass).
     HealthyNodes,
     /// Failed share of the component's operations over the last second.
     ErrorRate,

@@ -1,7 +1,8 @@
 //! Checks of thresholds and alert bounds: each has the unit of its metric.
 
 use crate::diag::FieldPath;
-use crate::model::{AlertMetric, AlertRule, Expect, Quantity, Threshold};
+use crate::model::{AlertMetric, AlertRule, Component, Expect, Quantity, Threshold};
+use crate::suggest::list;
 use crate::units::{Duration, Fraction};
 
 use super::Checker;
@@ -173,6 +174,53 @@ pub(super) fn check_alert_bound(c: &mut Checker<'_>, path: &FieldPath, alert: &A
     if let Some(problem) = problem {
         c.report(path.key(field), format!("`{bound}` {problem}"));
     }
+}
+
+/// An alert's metric is one its component has: a DNS record serves no requests, and a
+/// load balancer has no capacity of its own.
+pub(super) fn check_alert_component(
+    c: &mut Checker<'_>,
+    path: &FieldPath,
+    alert: &AlertRule,
+    component: &Component,
+) {
+    let (kinds, why): (&[&str], &str) = match alert.metric {
+        AlertMetric::HealthyNodes => (
+            &["service", "database", "cache", "load_balancer"],
+            "a DNS record has no nodes",
+        ),
+        AlertMetric::ErrorRate | AlertMetric::P99LatencyMs => (
+            &["service", "database", "cache", "load_balancer"],
+            "a DNS record serves no requests",
+        ),
+        AlertMetric::Utilization => (
+            &["service", "database", "cache"],
+            "only services, databases and caches have a capacity (a load balancer has none of its own: alert on its target's)",
+        ),
+    };
+    if kinds.contains(&component.kind_name()) {
+        return;
+    }
+    let candidates: Vec<&str> = c
+        .components()
+        .iter()
+        .filter(|(_, other)| kinds.contains(&other.kind_name()))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let choices = if candidates.is_empty() {
+        String::new()
+    } else {
+        format!("; it can be measured on {}", list(candidates))
+    };
+    c.report(
+        path.key("of"),
+        format!(
+            "`{}` is a {}, which has no `{}`: {why}{choices}",
+            alert.of,
+            component.kind_name(),
+            alert.metric.name()
+        ),
+    );
 }
 
 /// An alert's `must_fire_within` is a positive time after the first fault, so it needs

@@ -220,7 +220,9 @@ fn check_signals(c: &mut Checker<'_>) {
             );
             c.report(path.key("name"), message);
         }
-        c.component_ref(path.key("of"), &alert.of, &[]);
+        if let Some(component) = c.component_ref(path.key("of"), &alert.of, &[]) {
+            super::expect::check_alert_component(c, &path, alert, component);
+        }
         super::expect::check_alert_bound(c, &path, alert);
         super::expect::check_alert_deadline(c, &path, alert);
     }

@@ -304,6 +304,7 @@ impl Simulation {
                         promoting: false,
                         spare_start_us: d.spares.as_ref().map_or(0, |s| dur_us(s.start_in)),
                         conflicts: 0,
+                        controller: ControllerState::Running,
                     })
                 }
                 Component::Cache(c) => {

@@ -8,7 +8,7 @@ use faultline_spec::{DatabaseTopology, ReplicationMode};
 use crate::db::{value_checksum, InFlight, Val};
 use crate::event::Ev;
 use crate::sim::{Ep, Simulation, CONTROLLER};
-use crate::world::{InstanceHealth, Kind, Node, Role, NONE};
+use crate::world::{ControllerState, InstanceHealth, Kind, Node, Role, NONE};
 
 impl Simulation {
     /// Registers the instances of every balancer's target with it, and starts the
@@ -219,6 +219,12 @@ impl Simulation {
             return;
         };
         let Some(f) = d.failover.clone() else { return };
+        if d.controller != ControllerState::Running {
+            // A stopped controller checks nothing; its clock goes on.
+            self.q
+                .push(self.now + f.check_us, Ev::ControllerCheck { db });
+            return;
+        }
         let slots = d.slots.clone();
         let topology = d.topology;
         let name = self.comps[db as usize].name.clone();

@@ -5,7 +5,7 @@ use faultline_spec::{AlertMetric, LoadModel};
 
 use crate::event::Ev;
 use crate::sim::{AlertRt, Ep, FaultRt, Simulation, CLIENTS, CONTROLLER};
-use crate::world::{Addr, Kind, Role, NONE};
+use crate::world::{Addr, ControllerState, Kind, Role, NONE};
 use crate::SimError;
 
 /// Most endpoints an unused edge fault's note names per end (the first ones seen).
@@ -272,6 +272,7 @@ impl Simulation {
                 scheduled: false,
                 nodes: Vec::new(),
                 lbs: Vec::new(),
+                controllers: Vec::new(),
                 edge: None,
                 edge_messages: 0,
                 edge_peers: [Vec::new(), Vec::new()],
@@ -411,6 +412,9 @@ impl Simulation {
                         self.faults[fi].lbs.push(c);
                     }
                 }
+                if let Target::Node(db, CONTROLLER) = t {
+                    self.stop_controller(fi, db, ControllerState::Dead);
+                }
                 for n in self.nodes_of(t) {
                     self.kill_with_spare(fi, n);
                 }
@@ -439,6 +443,9 @@ impl Simulation {
             }
         } else if spec.pause.is_some() {
             if let Some(&t) = resolved.first() {
+                if let Target::Node(db, CONTROLLER) = t {
+                    self.stop_controller(fi, db, ControllerState::Paused);
+                }
                 for n in self.nodes_of(t) {
                     if self.nodes[n as usize].alive && !self.nodes[n as usize].paused {
                         self.nodes[n as usize].paused = true;
@@ -518,6 +525,20 @@ impl Simulation {
         }
     }
 
+    /// Kills or pauses the failover controller of `db` for fault `fi` (a kill over a
+    /// pause wins; a pause of a dead controller changes nothing).
+    fn stop_controller(&mut self, fi: usize, db: u16, state: ControllerState) {
+        if let Kind::Db(d) = &mut self.comps[db as usize].kind {
+            if matches!(
+                (d.controller, state),
+                (ControllerState::Running, _) | (ControllerState::Paused, ControllerState::Dead)
+            ) {
+                d.controller = state;
+                self.faults[fi].controllers.push(db);
+            }
+        }
+    }
+
     fn add_edge(&mut self, i: u32, between: &[String; 2], kind: EdgeKind) {
         if let (Ok(a), Ok(b)) = (self.ep_spec(&between[0]), self.ep_spec(&between[1])) {
             let e = EdgeFault { a, b, kind };
@@ -546,6 +567,22 @@ impl Simulation {
         for c in std::mem::take(&mut self.faults[fi].lbs) {
             if let Kind::Lb(l) = &mut self.comps[c as usize].kind {
                 l.dead = false;
+            }
+        }
+        for db in std::mem::take(&mut self.faults[fi].controllers) {
+            if let Kind::Db(d) = &mut self.comps[db as usize].kind {
+                // A pause healed under a kill leaves it dead; a restart forgets counts.
+                let heals = if spec.pause.is_some() {
+                    ControllerState::Paused
+                } else {
+                    ControllerState::Dead
+                };
+                if d.controller == heals {
+                    if heals == ControllerState::Dead {
+                        d.fails.iter_mut().for_each(|f| *f = 0);
+                    }
+                    d.controller = ControllerState::Running;
+                }
             }
         }
         self.edges.retain(|(f, _)| *f != i);

@@ -146,6 +146,8 @@ pub struct FaultRt {
     /// Nodes the fault killed or paused (to heal).
     pub nodes: Vec<u32>,
     pub lbs: Vec<u16>,
+    /// Databases whose failover controller the fault killed or paused (to heal).
+    pub controllers: Vec<u16>,
     pub edge: Option<crate::faults::EdgeFault>,
     /// Messages that went between the edge fault's two ends while it was active,
     /// whether it dropped, delayed or let them through: zero when it ends means the

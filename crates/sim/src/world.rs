@@ -195,6 +195,19 @@ pub struct DbCfg {
     pub promoting: bool,
     pub spare_start_us: u64,
     pub conflicts: u64,
+    /// Whether the failover controller runs: a `kill` or `pause` of `<db>.controller`
+    /// stops its checks (no detection, no new promotion) until healed.
+    pub controller: ControllerState,
+}
+
+/// A failover controller's process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ControllerState {
+    Running,
+    /// Stopped; when it runs again its counts of failed checks are where they were.
+    Paused,
+    /// Killed; restarted, it counts failed checks from zero.
+    Dead,
 }
 
 /// A failover controller.

@@ -40,6 +40,35 @@ fn active_passive_rto_is_detection_plus_promotion_plus_re_resolution() {
     );
 }
 
+/// A killed or paused failover controller checks nothing until it runs again: the
+/// primary dies at 630 s, the controller stops at 632 s (after two failed checks, at
+/// 630 s + φ and 631 s + φ) for 30 s. Paused, it keeps its two failures and detects
+/// at its first check after 662 s; killed, it restarts counting from zero and detects
+/// two checks later. Regression: both faults were accepted and changed nothing.
+#[test]
+fn a_stopped_failover_controller_detects_nothing_until_it_runs_again() {
+    let detect_s = |action: &str| {
+        let faults = format!(
+            "  - {{ at: 10m30s, kill: db.primary }}\n  \
+             - {{ at: 10m32s, {action}: db.controller, duration: 30s }}\n"
+        );
+        let text = variant(
+            &example("active-passive"),
+            &[("  - { at: 10m30s, kill: db.primary }\n", &faults)],
+        );
+        marker_s(&run(&text), MarkerKind::Detect, "db.failover.detect").expect("detected")
+    };
+    let (paused, killed) = (detect_s("pause"), detect_s("kill"));
+    assert!(
+        (662.0..663.0).contains(&paused),
+        "paused: detected at {paused} s, not at its third failed check after 662 s"
+    );
+    assert!(
+        (killed - paused - 2.0).abs() < 1e-6,
+        "killed: detected at {killed} s, paused at {paused} s: 2 checks apart"
+    );
+}
+
 #[test]
 fn ttl_inflation_grows_the_rto_by_the_inflation() {
     let inflated = run(&example("active-passive-ttl-inflation"));

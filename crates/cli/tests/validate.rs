@@ -81,6 +81,34 @@ fn a_live_experiment_is_checked_as_the_live_engine_reads_it() {
     }
 }
 
+/// A fault the simulator has nothing to act on is refused before a run, located in the
+/// file, instead of passing silently.
+#[test]
+fn a_fault_the_simulator_cannot_make_is_refused_where_it_is_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("pause-lb.yaml");
+    let text = std::fs::read_to_string(repo_file("examples/active-passive.yaml"))
+        .expect("the example")
+        .replace("kill: db.primary", "pause: lb");
+    std::fs::write(&file, text).expect("write");
+    let file = file.to_str().expect("utf-8 path");
+    for command in ["validate", "run"] {
+        let (code, _, stderr) = faultline(&[command, file]);
+        assert_eq!(code, 2, "{command}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "{file}:57:19: faults[0].pause: `lb` is a load balancer, which the simulator \
+                 gives no process to pause"
+            )),
+            "{command}: {stderr}"
+        );
+        assert!(
+            stderr.contains("1 problem found for the simulator"),
+            "{command}: {stderr}"
+        );
+    }
+}
+
 #[test]
 fn a_missing_file_is_an_error_with_exit_code_2() {
     let (code, _, stderr) = faultline(&["validate", "no/such/file.yaml"]);

@@ -21,6 +21,7 @@ impl Simulation {
     /// Builds the simulation of `experiment` with `seed`. Nothing runs until
     /// [`Simulation::run_to_end`].
     pub fn new(experiment: &Experiment, seed: u64) -> Result<Self, SimError> {
+        crate::check(experiment).map_err(|problems| SimError::Model(problems.join("\n")))?;
         let exp = experiment.clone().with_seed(seed);
         let raw = exp.raw();
         let profile = Profile::new(&raw.workload.stages);

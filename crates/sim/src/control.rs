@@ -71,16 +71,21 @@ impl Simulation {
             return;
         };
         let Some(h) = l.health else { return };
-        let lb_dead = l.dead;
         let node = &self.nodes[n as usize];
         if node.retired {
             // Deregistered by a scale-in: no longer checked.
             return;
         }
+        if l.dead {
+            // A dead balancer checks nothing; its schedule goes on for when it is back.
+            self.q
+                .push(self.now + h.interval_us, Ev::HealthCheck { lb, node: n });
+            return;
+        }
         // A dead instance (or one in its cold start) refuses at once; a paused one, or
         // one the network cuts off or delays past the timeout, says nothing, and the
         // balancer learns of the failure when the timeout expires.
-        let refused = lb_dead || !node.alive || self.now < node.serving_from_us;
+        let refused = !node.alive || self.now < node.serving_from_us;
         let (ok, after_us) = if refused {
             (false, 0)
         } else if node.paused {
@@ -129,7 +134,7 @@ impl Simulation {
             return;
         };
         let Some(h) = l.health else { return };
-        if self.nodes[n as usize].retired {
+        if l.dead || self.nodes[n as usize].retired {
             return;
         }
         let Some(view) = self.lb_view(lb, n) else {
@@ -774,6 +779,22 @@ impl Simulation {
                         view.passes_in_a_row = 0;
                     }
                 }
+            }
+        }
+    }
+
+    /// A killed balancer starts again knowing nothing of its instances: as at the start
+    /// of the run, it routes to every started one until its checks mark one down, and
+    /// ignores the outcomes of checks it sent before it died.
+    pub(crate) fn restart_lb(&mut self, lb: u16) {
+        if let Kind::Lb(l) = &mut self.comps[lb as usize].kind {
+            l.dead = false;
+            for view in &mut l.instances {
+                *view = InstanceHealth {
+                    latest_counted: view.checks_sent,
+                    checks_sent: view.checks_sent,
+                    ..InstanceHealth::new(true)
+                };
             }
         }
     }

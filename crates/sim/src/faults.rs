@@ -565,9 +565,7 @@ impl Simulation {
             }
         }
         for c in std::mem::take(&mut self.faults[fi].lbs) {
-            if let Kind::Lb(l) = &mut self.comps[c as usize].kind {
-                l.dead = false;
-            }
+            self.restart_lb(c);
         }
         for db in std::mem::take(&mut self.faults[fi].controllers) {
             if let Kind::Db(d) = &mut self.comps[db as usize].kind {

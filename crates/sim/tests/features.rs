@@ -107,6 +107,28 @@ fn healthy_nodes_of_a_balancer_counts_the_instances_it_routes_to() {
     );
 }
 
+/// A dead balancer checks nothing, and comes back knowing nothing: it routes to its
+/// instances at once, as at the start of the run. Regression: its checks went on
+/// while it was dead, each failing, so it came back with every instance marked down
+/// and answered 503 until `healthy_after` checks had passed again.
+#[test]
+fn a_balancer_back_from_the_dead_routes_at_once() {
+    let o = run(&with_faults("  - { at: 60s, kill: lb, duration: 30s }\n"));
+    let (ok, failed): (u64, u64) = o.seconds["client"]
+        .iter()
+        .filter(|p| (90..95).contains(&p.t_s))
+        .fold((0, 0), |(ok, failed), p| (ok + p.ok, failed + p.failed));
+    assert!(
+        ok > 1500 && failed == 0,
+        "{ok} ok, {failed} failed in the 5 s after it is back"
+    );
+    assert_eq!(
+        markers_from(&o, "lb.health"),
+        0,
+        "it marked no instance down"
+    );
+}
+
 #[test]
 fn losing_a_zone_kills_its_instances_and_the_rest_serve() {
     let o = run(&with_faults("  - { at: 60s, kill_zone: a }\n"));

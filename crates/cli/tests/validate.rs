@@ -53,60 +53,61 @@ fn an_invalid_file_lists_every_problem_with_exit_code_2() {
     assert_eq!(lines[7], format!("error: {file}: 7 problems found"));
 }
 
-#[test]
-fn a_live_experiment_is_checked_as_the_live_engine_reads_it() {
-    let (code, stdout, stderr) = faultline(&["validate", "examples/live-redis-sentinel.yaml"]);
-    assert_eq!(code, 0, "stdout: {stdout}\nstderr: {stderr}");
+/// Runs `validate` and `run` on `example` with `from` replaced by `to`, and asserts
+/// that both refuse it (exit code 2) with the problem `problem` at
+/// `line_col` and the count line `found` on stderr.
+fn both_refuse_the_example_with(
+    example: &str,
+    (from, to): (&str, &str),
+    (line_col, problem): (&str, &str),
+    found: &str,
+) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("live.yaml");
-    let text = std::fs::read_to_string(repo_file("examples/live-redis-sentinel.yaml"))
-        .expect("the example")
-        .replace("kill: cache.primary", "kill: cache.standby");
-    std::fs::write(&file, text).expect("write");
+    let file = dir.path().join("edited.yaml");
+    let text = std::fs::read_to_string(repo_file(example)).expect("the example");
+    assert!(text.contains(from), "`{from}` is not in {example}");
+    std::fs::write(&file, text.replace(from, to)).expect("write");
     let file = file.to_str().expect("utf-8 path");
     for command in ["validate", "run"] {
         let (code, _, stderr) = faultline(&[command, file]);
         assert_eq!(code, 2, "{command}: {stderr}");
         assert!(
-            stderr.contains(&format!(
-                "{file}:44:5: faults[0]: `kill: cache.standby`: the live section has no process \
-                 `cache.standby`"
-            )),
+            stderr.contains(&format!("{file}:{line_col}: {problem}")),
             "{command}: {stderr}"
         );
-        assert!(
-            stderr.contains("1 problem found for the live engine"),
-            "{stderr}"
-        );
+        assert!(stderr.contains(found), "{command}: {stderr}");
     }
+}
+
+#[test]
+fn a_live_experiment_is_checked_as_the_live_engine_reads_it() {
+    let (code, stdout, stderr) = faultline(&["validate", "examples/live-redis-sentinel.yaml"]);
+    assert_eq!(code, 0, "stdout: {stdout}\nstderr: {stderr}");
+    both_refuse_the_example_with(
+        "examples/live-redis-sentinel.yaml",
+        ("kill: cache.primary", "kill: cache.standby"),
+        (
+            "44:5",
+            "faults[0]: `kill: cache.standby`: the live section has no process `cache.standby`",
+        ),
+        "1 problem found for the live engine",
+    );
 }
 
 /// A fault the simulator has nothing to act on is refused before a run, located in the
 /// file, instead of passing silently.
 #[test]
 fn a_fault_the_simulator_cannot_make_is_refused_where_it_is_written() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("pause-lb.yaml");
-    let text = std::fs::read_to_string(repo_file("examples/active-passive.yaml"))
-        .expect("the example")
-        .replace("kill: db.primary", "pause: lb");
-    std::fs::write(&file, text).expect("write");
-    let file = file.to_str().expect("utf-8 path");
-    for command in ["validate", "run"] {
-        let (code, _, stderr) = faultline(&[command, file]);
-        assert_eq!(code, 2, "{command}: {stderr}");
-        assert!(
-            stderr.contains(&format!(
-                "{file}:57:19: faults[0].pause: `lb` is a load balancer, which the simulator \
-                 gives no process to pause"
-            )),
-            "{command}: {stderr}"
-        );
-        assert!(
-            stderr.contains("1 problem found for the simulator"),
-            "{command}: {stderr}"
-        );
-    }
+    both_refuse_the_example_with(
+        "examples/active-passive.yaml",
+        ("kill: db.primary", "pause: lb"),
+        (
+            "57:19",
+            "faults[0].pause: `lb` is a load balancer, which the simulator gives no process \
+             to pause",
+        ),
+        "1 problem found for the simulator",
+    );
 }
 
 #[test]

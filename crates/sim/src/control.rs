@@ -15,24 +15,23 @@ impl Simulation {
     /// health checks (staggered over the first interval).
     pub(crate) fn start_health_checks(&mut self) {
         for lb in 0..self.comps.len() {
-            if let Kind::Lb(l) = &self.comps[lb].kind {
-                let count = self.comps[l.target as usize].nodes.len();
-                if let Kind::Lb(l) = &mut self.comps[lb].kind {
-                    l.instances = vec![InstanceHealth::new(true); count];
-                }
+            let Kind::Lb(l) = &self.comps[lb].kind else {
+                continue;
+            };
+            let (nodes, health) = (self.comps[l.target as usize].nodes.clone(), l.health);
+            if let Kind::Lb(l) = &mut self.comps[lb].kind {
+                l.instances = vec![InstanceHealth::new(true); nodes.len()];
             }
-            if let Kind::Lb(l) = &self.comps[lb].kind {
-                if let Some(h) = l.health {
-                    for &n in &self.comps[l.target as usize].nodes.clone() {
-                        let offset = self.rng.below(h.interval_us);
-                        self.q.push(
-                            offset,
-                            Ev::HealthCheck {
-                                lb: lb as u16,
-                                node: n,
-                            },
-                        );
-                    }
+            if let Some(h) = health {
+                for n in nodes {
+                    let offset = self.rng.below(h.interval_us);
+                    self.q.push(
+                        offset,
+                        Ev::HealthCheck {
+                            lb: lb as u16,
+                            node: n,
+                        },
+                    );
                 }
             }
         }

@@ -567,14 +567,15 @@ impl Simulation {
         for c in std::mem::take(&mut self.faults[fi].lbs) {
             self.restart_lb(c);
         }
+        // A pause healed under a kill leaves the controller dead; a restart forgets
+        // the counts of failed checks.
+        let heals = if spec.pause.is_some() {
+            ControllerState::Paused
+        } else {
+            ControllerState::Dead
+        };
         for db in std::mem::take(&mut self.faults[fi].controllers) {
             if let Kind::Db(d) = &mut self.comps[db as usize].kind {
-                // A pause healed under a kill leaves it dead; a restart forgets counts.
-                let heals = if spec.pause.is_some() {
-                    ControllerState::Paused
-                } else {
-                    ControllerState::Dead
-                };
                 if d.controller == heals {
                     if heals == ControllerState::Dead {
                         d.fails.iter_mut().for_each(|f| *f = 0);

@@ -665,6 +665,7 @@ impl Simulation {
         match metric {
             AlertMetric::HealthyNodes => match &c.kind {
                 // What the balancer routes to, as a cloud balancer's healthy host count.
+                Kind::Lb(l) if l.dead => 0.0,
                 Kind::Lb(l) => self.lb_routable(l).count() as f64,
                 _ => c.nodes.iter().filter(|&&n| serving(n)).count() as f64,
             },

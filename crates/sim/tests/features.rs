@@ -113,7 +113,13 @@ fn healthy_nodes_of_a_balancer_counts_the_instances_it_routes_to() {
 /// and answered 503 until `healthy_after` checks had passed again.
 #[test]
 fn a_balancer_back_from_the_dead_routes_at_once() {
-    let o = run(&with_faults("  - { at: 60s, kill: lb, duration: 30s }\n"));
+    let o = run(&format!(
+        "{}alerts:\n  - {{ name: lb-gone, metric: healthy_nodes, of: lb, below: 1 }}\n",
+        with_faults("  - { at: 60s, kill: lb, duration: 30s }\n")
+    ));
+    // A dead balancer routes to nothing: its healthy_nodes is 0 from the kill.
+    let fired = marker_s(&o, MarkerKind::Alert, "alert:lb-gone").expect("fired");
+    assert!((60.0..=60.1).contains(&fired), "fired at {fired} s");
     let (ok, failed): (u64, u64) = o.seconds["client"]
         .iter()
         .filter(|p| (90..95).contains(&p.t_s))

@@ -285,8 +285,8 @@ const CASES: &[(&str, &[&str])] = &[
         "alert-without-bound.yaml:35:5: alerts[0]: an alert needs `below` or `above`: the bound past which it fires",
     ]),
     ("alert-metric-not-of-its-component.yaml", &[
-        "alert-metric-not-of-its-component.yaml:35:47: alerts[0].of: `lb` is a load_balancer, which has no `utilization`: only services, databases and caches have a capacity (a load balancer has none of its own: alert on its target's); it can be measured on `api`, `cache`, `db`",
-        "alert-metric-not-of-its-component.yaml:36:49: alerts[1].of: `front` is a dns, which has no `error_rate`: a DNS record serves no requests; it can be measured on `lb`, `api`, `cache`, `db`",
+        "alert-metric-not-of-its-component.yaml:35:47: alerts[0].of: `lb` is a load_balancer, which has no `utilization`: a load balancer has no capacity of its own (its target has); it can be measured on `api`, `cache`, `db`",
+        "alert-metric-not-of-its-component.yaml:36:49: alerts[1].of: `front` is a dns, which has no `error_rate`: a DNS record has no nodes and serves no requests; it can be measured on `lb`, `api`, `cache`, `db`",
     ]),
     ("live-engine-without-live-section.yaml", &[
         "live-engine-without-live-section.yaml:3:9: live: required with `engine: live`: how to reach and hurt the real deployment (`targets`, `actions`, `probes`)",

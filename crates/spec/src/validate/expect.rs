@@ -176,35 +176,33 @@ pub(super) fn check_alert_bound(c: &mut Checker<'_>, path: &FieldPath, alert: &A
     }
 }
 
-/// An alert's metric is one its component has: a DNS record serves no requests, and a
-/// load balancer has no capacity of its own.
+/// Whether `component` has `metric`: a DNS record has no nodes and serves no
+/// requests, and a load balancer has no capacity of its own.
+fn has_metric(component: &Component, metric: AlertMetric) -> bool {
+    !matches!(
+        (component, metric),
+        (Component::Dns(_), _) | (Component::LoadBalancer(_), AlertMetric::Utilization)
+    )
+}
+
+/// An alert's metric is one its component has.
 pub(super) fn check_alert_component(
     c: &mut Checker<'_>,
     path: &FieldPath,
     alert: &AlertRule,
     component: &Component,
 ) {
-    let (kinds, why): (&[&str], &str) = match alert.metric {
-        AlertMetric::HealthyNodes => (
-            &["service", "database", "cache", "load_balancer"],
-            "a DNS record has no nodes",
-        ),
-        AlertMetric::ErrorRate | AlertMetric::P99LatencyMs => (
-            &["service", "database", "cache", "load_balancer"],
-            "a DNS record serves no requests",
-        ),
-        AlertMetric::Utilization => (
-            &["service", "database", "cache"],
-            "only services, databases and caches have a capacity (a load balancer has none of its own: alert on its target's)",
-        ),
-    };
-    if kinds.contains(&component.kind_name()) {
+    if has_metric(component, alert.metric) {
         return;
     }
+    let why = match component {
+        Component::Dns(_) => "a DNS record has no nodes and serves no requests",
+        _ => "a load balancer has no capacity of its own (its target has)",
+    };
     let candidates: Vec<&str> = c
         .components()
         .iter()
-        .filter(|(_, other)| kinds.contains(&other.kind_name()))
+        .filter(|(_, other)| has_metric(other, alert.metric))
         .map(|(name, _)| name.as_str())
         .collect();
     let choices = if candidates.is_empty() {

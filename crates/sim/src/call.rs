@@ -137,21 +137,22 @@ impl Simulation {
         self.send(call);
     }
 
-    /// Resolves a DNS name through the caller's cache (connection or user).
-    fn resolve(&mut self, call: u32, dns: u16) -> Addr {
-        let (record, ttl_us, ignore_us) = match &self.comps[dns as usize].kind {
-            Kind::Dns(d) => (d.record, d.ttl_us, d.ignore_for_us.max(d.ttl_us)),
+    /// Resolves a DNS name through the caller's cache (connection or user); `None` when
+    /// the cache has no live answer and the DNS server, down, answers nothing.
+    fn resolve(&mut self, call: u32, dns: u16) -> Option<Addr> {
+        let (record, ttl_us, ignore_us, down) = match &self.comps[dns as usize].kind {
+            Kind::Dns(d) => (d.record, d.ttl_us, d.ignore_for_us.max(d.ttl_us), d.down),
             _ => {
-                return Addr {
+                return Some(Addr {
                     comp: dns,
                     node: NONE,
-                }
+                })
             }
         };
         let c = self.calls[call as usize];
         if let (Caller::User(u), Some(sessions)) = (c.caller, &self.sessions) {
             if let Some(addr) = sessions.pinned(u) {
-                return addr;
+                return Some(addr);
             }
         }
         let now = self.now;
@@ -162,6 +163,9 @@ impl Simulation {
             }
         };
         if conn.cached.comp == u16::MAX || now >= conn.expires_us {
+            if down {
+                return None;
+            }
             conn.cached = record;
             conn.expires_us = now + if conn.ignores_ttl { ignore_us } else { ttl_us };
         }
@@ -173,7 +177,7 @@ impl Simulation {
         if let (Caller::User(u), Some(sessions)) = (c.caller, &mut self.sessions) {
             sessions.pin(u, addr);
         }
-        addr
+        Some(addr)
     }
 
     /// Picks the node an attempt of `call` to `target` (read by the caller) goes to, or
@@ -202,7 +206,8 @@ impl Simulation {
             node: NONE,
         };
         if let Some(dns) = self.dns_of(c.target) {
-            addr = self.resolve(call, dns);
+            // An unanswered lookup: the attempt's timeout ends it (see `send`).
+            addr = self.resolve(call, dns).ok_or(FailureClass::Timeout)?;
         }
         let mut lb = u16::MAX;
         if let Kind::Lb(_) = &self.comps[addr.comp as usize].kind {
@@ -364,6 +369,9 @@ impl Simulation {
             Ev::AttemptTimeout { call, gen, attempt },
         );
         match self.route(call, target) {
+            // Nothing answered (a lookup to a DNS server that is down): the timeout
+            // just scheduled ends the attempt.
+            Err(FailureClass::Timeout) => {}
             Err(class) => {
                 self.q.push(
                     self.now,

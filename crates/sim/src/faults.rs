@@ -273,6 +273,7 @@ impl Simulation {
                 nodes: Vec::new(),
                 lbs: Vec::new(),
                 controllers: Vec::new(),
+                silenced_dns: Vec::new(),
                 edge: None,
                 edge_messages: 0,
                 edge_peers: [Vec::new(), Vec::new()],
@@ -411,6 +412,7 @@ impl Simulation {
                         l.dead = true;
                         self.faults[fi].lbs.push(c);
                     }
+                    self.silence_dns(fi, c);
                 }
                 if let Target::Node(db, CONTROLLER) = t {
                     self.stop_controller(fi, db, ControllerState::Dead);
@@ -445,6 +447,9 @@ impl Simulation {
             if let Some(&t) = resolved.first() {
                 if let Target::Node(db, CONTROLLER) = t {
                     self.stop_controller(fi, db, ControllerState::Paused);
+                }
+                if let Target::Comp(c) = t {
+                    self.silence_dns(fi, c);
                 }
                 for n in self.nodes_of(t) {
                     if self.nodes[n as usize].alive && !self.nodes[n as usize].paused {
@@ -539,6 +544,17 @@ impl Simulation {
         }
     }
 
+    /// Takes down DNS component `c` (if it is one) for fault `fi`: a killed or paused
+    /// DNS server alike answers no lookup.
+    fn silence_dns(&mut self, fi: usize, c: u16) {
+        if let Kind::Dns(d) = &mut self.comps[c as usize].kind {
+            if !d.down {
+                d.down = true;
+                self.faults[fi].silenced_dns.push(c);
+            }
+        }
+    }
+
     fn add_edge(&mut self, i: u32, between: &[String; 2], kind: EdgeKind) {
         if let (Ok(a), Ok(b)) = (self.ep_spec(&between[0]), self.ep_spec(&between[1])) {
             let e = EdgeFault { a, b, kind };
@@ -566,6 +582,11 @@ impl Simulation {
         }
         for c in std::mem::take(&mut self.faults[fi].lbs) {
             self.restart_lb(c);
+        }
+        for c in std::mem::take(&mut self.faults[fi].silenced_dns) {
+            if let Kind::Dns(d) = &mut self.comps[c as usize].kind {
+                d.down = false;
+            }
         }
         // A pause healed under a kill leaves the controller dead; a restart forgets
         // the counts of failed checks.

@@ -148,6 +148,8 @@ pub struct FaultRt {
     pub lbs: Vec<u16>,
     /// Databases whose failover controller the fault killed or paused (to heal).
     pub controllers: Vec<u16>,
+    /// DNS components the fault killed or paused (to heal).
+    pub silenced_dns: Vec<u16>,
     pub edge: Option<crate::faults::EdgeFault>,
     /// Messages that went between the edge fault's two ends while it was active,
     /// whether it dropped, delayed or let them through: zero when it ends means the

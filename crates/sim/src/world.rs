@@ -31,6 +31,8 @@ pub struct DnsCfg {
     pub ttl_us: u64,
     pub ignoring_share: f64,
     pub ignore_for_us: u64,
+    /// Killed or paused: no lookup is answered (answers already cached still serve).
+    pub down: bool,
 }
 
 /// A load balancer.

@@ -135,6 +135,46 @@ fn a_balancer_back_from_the_dead_routes_at_once() {
     );
 }
 
+/// A DNS server that is down (killed or paused alike) answers no lookup: clients keep
+/// the answers they cached until these expire (TTL 5 s), then every lookup goes
+/// unanswered and the operation times out (1 s); once the server is back, lookups are
+/// answered again. Regression: both faults were accepted and changed nothing.
+#[test]
+fn a_dns_outage_serves_cached_answers_until_they_expire() {
+    let text = BASE
+        .replace(
+            "  lb:\n",
+            "  front: { kind: dns, resolves_to: lb, ttl: 5s }\n  lb:\n",
+        )
+        .replace("  target: lb\n", "  target: front\n  timeout: 1s\n");
+    for action in ["kill", "pause"] {
+        let o = run(&format!(
+            "{text}faults:\n  - {{ at: 60s, {action}: front, duration: 20s }}\n"
+        ));
+        let client = |from_s: u64, to_s: u64| {
+            o.seconds["client"]
+                .iter()
+                .filter(|p| (from_s..to_s).contains(&p.t_s))
+                .fold((0, 0), |(ok, failed), p| (ok + p.ok, failed + p.failed))
+        };
+        let (cached_ok, _) = client(60, 62);
+        assert!(
+            cached_ok > 100,
+            "{action}: {cached_ok} ok on cached answers"
+        );
+        let (ok, failed) = client(67, 80);
+        assert!(
+            ok == 0 && failed > 4000,
+            "{action}: {ok} ok, {failed} failed once every answer expired"
+        );
+        let (ok, failed) = client(82, 90);
+        assert!(
+            ok > 3000 && failed == 0,
+            "{action}: {ok} ok, {failed} failed after it is back"
+        );
+    }
+}
+
 #[test]
 fn losing_a_zone_kills_its_instances_and_the_rest_serve() {
     let o = run(&with_faults("  - { at: 60s, kill_zone: a }\n"));

@@ -94,22 +94,6 @@ fn a_live_experiment_is_checked_as_the_live_engine_reads_it() {
     );
 }
 
-/// A fault the simulator has nothing to act on is refused before a run, located in the
-/// file, instead of passing silently.
-#[test]
-fn a_fault_the_simulator_cannot_make_is_refused_where_it_is_written() {
-    both_refuse_the_example_with(
-        "examples/active-passive.yaml",
-        ("kill: db.primary", "pause: lb"),
-        (
-            "57:19",
-            "faults[0].pause: `lb` is a load balancer, which the simulator gives no process \
-             to pause",
-        ),
-        "1 problem found for the simulator",
-    );
-}
-
 #[test]
 fn a_missing_file_is_an_error_with_exit_code_2() {
     let (code, _, stderr) = faultline(&["validate", "no/such/file.yaml"]);

@@ -21,7 +21,6 @@ impl Simulation {
     /// Builds the simulation of `experiment` with `seed`. Nothing runs until
     /// [`Simulation::run_to_end`].
     pub fn new(experiment: &Experiment, seed: u64) -> Result<Self, SimError> {
-        crate::check(experiment).map_err(|problems| SimError::Model(problems.join("\n")))?;
         let exp = experiment.clone().with_seed(seed);
         let raw = exp.raw();
         let profile = Profile::new(&raw.workload.stages);
@@ -108,6 +107,9 @@ impl Simulation {
                     rr: 0,
                     // Filled when the run starts, once every component has its nodes.
                     instances: Vec::new(),
+                    paused: false,
+                    frozen: Vec::new(),
+                    held: Vec::new(),
                 }),
                 Component::Service(s) => {
                     let zone_ids: Vec<u16> = s.zones.iter().map(|z| zones.id(z)).collect();

@@ -210,7 +210,12 @@ impl Simulation {
             addr = self.resolve(call, dns).ok_or(FailureClass::Timeout)?;
         }
         let mut lb = u16::MAX;
-        if let Kind::Lb(_) = &self.comps[addr.comp as usize].kind {
+        if let Kind::Lb(l) = &mut self.comps[addr.comp as usize].kind {
+            if l.paused {
+                // It takes the request and does nothing with it until it resumes.
+                l.held.push((call, c.gen, c.attempt));
+                return Err(FailureClass::Timeout);
+            }
             lb = addr.comp;
             let node = self.lb_pick(addr.comp)?;
             self.requests += 1;
@@ -359,18 +364,30 @@ impl Simulation {
     /// Sends the current attempt (after the pool gave a connection).
     #[inline(always)]
     pub(crate) fn send(&mut self, call: u32) {
-        let (gen, attempt, timeout_us, target) = {
+        let (gen, attempt, timeout_us) = {
             let c = &self.calls[call as usize];
-            (c.gen, c.attempt, c.timeout_us, c.target)
+            (c.gen, c.attempt, c.timeout_us)
         };
         self.q.push_timeout(
             self.now,
             timeout_us,
             Ev::AttemptTimeout { call, gen, attempt },
         );
+        self.forward(call);
+    }
+
+    /// Routes the current attempt of `call` and puts it on the wire, or answers at once
+    /// why it cannot go (its timeout is already set).
+    #[inline(always)]
+    pub(crate) fn forward(&mut self, call: u32) {
+        let (gen, attempt, target) = {
+            let c = &self.calls[call as usize];
+            (c.gen, c.attempt, c.target)
+        };
         match self.route(call, target) {
-            // Nothing answered (a lookup to a DNS server that is down): the timeout
-            // just scheduled ends the attempt.
+            // Nothing answers (a DNS server that is down, a paused balancer holding
+            // the request): the attempt's timeout ends it, unless the balancer resumes
+            // first and sends it on.
             Err(FailureClass::Timeout) => {}
             Err(class) => {
                 self.q.push(
@@ -490,15 +507,18 @@ impl Simulation {
         if c.gen != gen || c.attempt != attempt || c.waiting || !c.attempt_open {
             return;
         }
+        let reply = || Ev::Reply {
+            call,
+            gen,
+            attempt,
+            fail: outcome.map_or_else(fail::code, |()| fail::OK),
+        };
         if let Some(n) = self.paused_caller(call) {
-            let fail = outcome.map_or_else(fail::code, |()| fail::OK);
-            let reply = Ev::Reply {
-                call,
-                gen,
-                attempt,
-                fail,
-            };
-            self.nodes[n as usize].frozen.push(reply);
+            self.nodes[n as usize].frozen.push(reply());
+            return;
+        }
+        if let Some(lb) = self.paused_lb_of(call) {
+            lb.frozen.push(reply());
             return;
         }
         let c = &mut self.calls[call as usize];
@@ -701,6 +721,20 @@ impl Simulation {
         match self.paused_caller(call) {
             Some(n) => self.nodes[n as usize].frozen.push(Ev::Retry { call, gen }),
             None => self.start_attempt(call),
+        }
+    }
+
+    /// The balancer `call`'s attempt went through, when it is paused: the answer waits
+    /// in it until it resumes.
+    #[inline(always)]
+    fn paused_lb_of(&mut self, call: u32) -> Option<&mut LbCfg> {
+        let lb = self.calls[call as usize].lb;
+        if lb == u16::MAX {
+            return None;
+        }
+        match &mut self.comps[lb as usize].kind {
+            Kind::Lb(l) if l.paused => Some(l),
+            _ => None,
         }
     }
 

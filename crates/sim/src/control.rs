@@ -75,8 +75,8 @@ impl Simulation {
             // Deregistered by a scale-in: no longer checked.
             return;
         }
-        if l.dead {
-            // A dead balancer checks nothing; its schedule goes on for when it is back.
+        if l.dead || l.paused {
+            // A stopped balancer checks nothing; its schedule goes on for when it is back.
             self.q
                 .push(self.now + h.interval_us, Ev::HealthCheck { lb, node: n });
             return;
@@ -133,7 +133,7 @@ impl Simulation {
             return;
         };
         let Some(h) = l.health else { return };
-        if l.dead || self.nodes[n as usize].retired {
+        if l.dead || l.paused || self.nodes[n as usize].retired {
             return;
         }
         let Some(view) = self.lb_view(lb, n) else {
@@ -794,6 +794,25 @@ impl Simulation {
                     checks_sent: view.checks_sent,
                     ..InstanceHealth::new(true)
                 };
+            }
+        }
+    }
+
+    /// A paused balancer resumes: the answers it held go on to their callers, then
+    /// the requests it held to its instances; its view of them is where it was.
+    pub(crate) fn resume_lb(&mut self, lb: u16) {
+        let Kind::Lb(l) = &mut self.comps[lb as usize].kind else {
+            return;
+        };
+        l.paused = false;
+        let (answers, requests) = (std::mem::take(&mut l.frozen), std::mem::take(&mut l.held));
+        for ev in answers {
+            self.thaw(ev);
+        }
+        for (call, gen, attempt) in requests {
+            let c = &self.calls[call as usize];
+            if c.gen == gen && c.attempt == attempt && c.attempt_open {
+                self.forward(call);
             }
         }
     }

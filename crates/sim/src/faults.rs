@@ -449,6 +449,12 @@ impl Simulation {
                     self.stop_controller(fi, db, ControllerState::Paused);
                 }
                 if let Target::Comp(c) = t {
+                    if let Kind::Lb(l) = &mut self.comps[c as usize].kind {
+                        if !l.paused {
+                            l.paused = true;
+                            self.faults[fi].lbs.push(c);
+                        }
+                    }
                     self.silence_dns(fi, c);
                 }
                 for n in self.nodes_of(t) {
@@ -581,7 +587,11 @@ impl Simulation {
             }
         }
         for c in std::mem::take(&mut self.faults[fi].lbs) {
-            self.restart_lb(c);
+            if spec.pause.is_some() {
+                self.resume_lb(c);
+            } else {
+                self.restart_lb(c);
+            }
         }
         for c in std::mem::take(&mut self.faults[fi].silenced_dns) {
             if let Kind::Dns(d) = &mut self.comps[c as usize].kind {
@@ -686,7 +696,7 @@ impl Simulation {
         match metric {
             AlertMetric::HealthyNodes => match &c.kind {
                 // What the balancer routes to, as a cloud balancer's healthy host count.
-                Kind::Lb(l) if l.dead => 0.0,
+                Kind::Lb(l) if l.dead || l.paused => 0.0,
                 Kind::Lb(l) => self.lb_routable(l).count() as f64,
                 _ => c.nodes.iter().filter(|&&n| serving(n)).count() as f64,
             },

@@ -9,10 +9,9 @@
 //! simulated clock in microseconds and randomness a seeded PCG generator, so the same
 //! experiment and seed give the same record byte for byte.
 //!
-//! Main types: [`run`] (the engine entry point), [`check`] (what a valid file asks
-//! that the simulator cannot do), [`Simulation`] (the lower-level API for tests,
-//! benchmarks and the scenario hunt), [`DecisionPoint`] (the optional trace of
-//! decisions with their margins), [`SimError`].
+//! Main types: [`run`] (the engine entry point), [`Simulation`] (the lower-level API
+//! for tests, benchmarks and the scenario hunt), [`DecisionPoint`] (the optional trace
+//! of decisions with their margins), [`SimError`].
 //!
 //! ```
 //! let text = r#"
@@ -35,7 +34,6 @@
 mod breaker;
 mod build;
 mod call;
-mod check;
 mod client;
 mod control;
 mod db;
@@ -56,7 +54,6 @@ use std::path::Path;
 use faultline_record::{Engine, Progress, Recorder, RunMeta, RunRecord};
 use faultline_spec::Experiment;
 
-pub use check::check;
 pub use sim::{ComponentStats, Simulation};
 
 /// A decision the simulated system took, with how close it was to going the other

@@ -466,7 +466,7 @@ impl Simulation {
     ///
     /// [`Node::frozen`]: crate::world::Node::frozen
     #[inline(never)]
-    fn thaw(&mut self, ev: Ev) {
+    pub(crate) fn thaw(&mut self, ev: Ev) {
         match ev {
             Ev::ServiceDone { job, gen } => self.service_done(job, gen),
             Ev::Reply {

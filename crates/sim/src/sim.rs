@@ -145,6 +145,7 @@ pub struct FaultRt {
     pub scheduled: bool,
     /// Nodes the fault killed or paused (to heal).
     pub nodes: Vec<u32>,
+    /// Balancers the fault killed or paused (to heal).
     pub lbs: Vec<u16>,
     /// Databases whose failover controller the fault killed or paused (to heal).
     pub controllers: Vec<u16>,

@@ -47,6 +47,13 @@ pub struct LbCfg {
     /// What this balancer knows of each instance of its target, by the instance's
     /// ordinal: each balancer judges by its own checks.
     pub instances: Vec<InstanceHealth>,
+    /// Paused: it takes requests and answers nothing; the answers of requests it had
+    /// passed on wait in `frozen` (as `Reply` events) until it resumes.
+    pub paused: bool,
+    pub frozen: Vec<crate::event::Ev>,
+    /// Attempts that reached it while paused (call, generation, attempt): sent on
+    /// when it resumes, if their callers still wait.
+    pub held: Vec<(u32, u32, u32)>,
 }
 
 /// One balancer's view of one instance of its target.

@@ -175,6 +175,58 @@ fn a_dns_outage_serves_cached_answers_until_they_expire() {
     }
 }
 
+/// A paused balancer takes requests and answers nothing: every attempt through it
+/// times out (2 s here), it checks nothing, and once it resumes it routes again.
+/// Requests it had passed on when it stopped get their answers when it resumes: with a
+/// pause shorter than the timeout, none of those fail. Regression: the fault was
+/// accepted and changed nothing.
+#[test]
+fn a_paused_balancer_answers_nothing_until_it_resumes() {
+    let text = BASE.replace("  target: lb\n", "  target: lb\n  timeout: 2s\n");
+    let o = run(&format!(
+        "{text}faults:\n  - {{ at: 60s, pause: lb, duration: 10s }}\n"
+    ));
+    let client = |from_s: u64, to_s: u64| {
+        o.seconds["client"]
+            .iter()
+            .filter(|p| (from_s..to_s).contains(&p.t_s))
+            .fold((0, 0), |(ok, failed), p| (ok + p.ok, failed + p.failed))
+    };
+    let (ok, failed) = client(61, 70);
+    assert!(
+        ok == 0 && failed > 3000,
+        "{ok} ok, {failed} failed while paused"
+    );
+    let (ok, failed) = client(73, 80);
+    assert!(
+        ok > 2500 && failed == 0,
+        "{ok} ok, {failed} failed after it resumed"
+    );
+    assert_eq!(
+        markers_from(&o, "lb.health"),
+        0,
+        "it marked no instance down"
+    );
+
+    let brief = run(&format!(
+        "{text}faults:\n  - {{ at: 60s, pause: lb, duration: 500ms }}\n"
+    ));
+    let waited = brief.seconds["client"]
+        .iter()
+        .find(|p| p.t_s == 60)
+        .and_then(|p| p.p99_ms)
+        .expect("operations in second 60");
+    let failed: u64 = brief.seconds["client"].iter().map(|p| p.failed).sum();
+    assert_eq!(
+        failed, 0,
+        "a 500 ms pause under a 2 s timeout fails nothing"
+    );
+    assert!(
+        waited >= 400.0,
+        "p99 {waited} ms in second 60: answers held by the pause"
+    );
+}
+
 #[test]
 fn losing_a_zone_kills_its_instances_and_the_rest_serve() {
     let o = run(&with_faults("  - { at: 60s, kill_zone: a }\n"));

@@ -10,8 +10,7 @@ use crate::exit::{Failure, Outcome};
 use crate::out::{err, errln, outln};
 
 /// Loads and validates the file, its `hunt` section included, and for `engine: live`
-/// its `live` section as the live engine will read it (otherwise, what the simulator
-/// cannot do with it: [`faultline_sim::check`]). On problems, prints
+/// its `live` section as the live engine will read it. On problems, prints
 /// every one to stderr and fails
 /// (exit code 2): at a terminal with the offending line and a pointer under the value,
 /// otherwise one line per problem, `file:line:col: field.path: message`.
@@ -36,7 +35,7 @@ pub fn validate(file: &Path) -> Result<Outcome, Failure> {
 
 /// The checks of a loaded file's sections that mean something only against the rest
 /// of it: the `hunt` section (without running anything) and, when it runs live, the
-/// `live` section, else the simulator's own check. `validate` and `run` make the same ones, so that a file `validate`
+/// `live` section. `validate` and `run` make the same ones, so that a file `validate`
 /// calls ok is one `run` starts.
 pub(super) fn check_sections(file: &Path, experiment: &Experiment) -> Result<(), Failure> {
     let raw = experiment.raw();
@@ -51,14 +50,6 @@ pub(super) fn check_sections(file: &Path, experiment: &Experiment) -> Result<(),
     }
     if raw.engine.unwrap_or_default() == EngineKind::Live {
         check_live(file, experiment)?;
-    } else {
-        faultline_sim::check(experiment).map_err(|problems| {
-            print_problems(
-                file,
-                &experiment.errors_for(&problems),
-                " for the simulator",
-            )
-        })?;
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{marker_s, markers_from, offered, run, run_within};
+use common::{marker_s, markers_from, offered, ok_failed, run, run_within};
 use faultline_record::MarkerKind;
 
 const BASE: &str = r#"
@@ -120,10 +120,7 @@ fn a_balancer_back_from_the_dead_routes_at_once() {
     // A dead balancer routes to nothing: its healthy_nodes is 0 from the kill.
     let fired = marker_s(&o, MarkerKind::Alert, "alert:lb-gone").expect("fired");
     assert!((60.0..=60.1).contains(&fired), "fired at {fired} s");
-    let (ok, failed): (u64, u64) = o.seconds["client"]
-        .iter()
-        .filter(|p| (90..95).contains(&p.t_s))
-        .fold((0, 0), |(ok, failed), p| (ok + p.ok, failed + p.failed));
+    let (ok, failed) = ok_failed(&o, "client", 90, 95);
     assert!(
         ok > 1500 && failed == 0,
         "{ok} ok, {failed} failed in the 5 s after it is back"
@@ -151,12 +148,7 @@ fn a_dns_outage_serves_cached_answers_until_they_expire() {
         let o = run(&format!(
             "{text}faults:\n  - {{ at: 60s, {action}: front, duration: 20s }}\n"
         ));
-        let client = |from_s: u64, to_s: u64| {
-            o.seconds["client"]
-                .iter()
-                .filter(|p| (from_s..to_s).contains(&p.t_s))
-                .fold((0, 0), |(ok, failed), p| (ok + p.ok, failed + p.failed))
-        };
+        let client = |from_s, to_s| ok_failed(&o, "client", from_s, to_s);
         let (cached_ok, _) = client(60, 62);
         assert!(
             cached_ok > 100,
@@ -175,23 +167,18 @@ fn a_dns_outage_serves_cached_answers_until_they_expire() {
     }
 }
 
-/// A paused balancer takes requests and answers nothing: every attempt through it
-/// times out (2 s here), it checks nothing, and once it resumes it routes again.
-/// Requests it had passed on when it stopped get their answers when it resumes: with a
-/// pause shorter than the timeout, none of those fail. Regression: the fault was
-/// accepted and changed nothing.
+/// A paused balancer takes requests and answers nothing: over a long pause every
+/// attempt through it times out (2 s here), it checks nothing, and once it resumes it
+/// routes again. The requests it takes while paused, and the answers of those it had
+/// passed on, go on when it resumes: under a pause shorter than the timeout nothing
+/// fails, it only waits. Regression: the fault was accepted and changed nothing.
 #[test]
 fn a_paused_balancer_answers_nothing_until_it_resumes() {
     let text = BASE.replace("  target: lb\n", "  target: lb\n  timeout: 2s\n");
     let o = run(&format!(
         "{text}faults:\n  - {{ at: 60s, pause: lb, duration: 10s }}\n"
     ));
-    let client = |from_s: u64, to_s: u64| {
-        o.seconds["client"]
-            .iter()
-            .filter(|p| (from_s..to_s).contains(&p.t_s))
-            .fold((0, 0), |(ok, failed), p| (ok + p.ok, failed + p.failed))
-    };
+    let client = |from_s, to_s| ok_failed(&o, "client", from_s, to_s);
     let (ok, failed) = client(61, 70);
     assert!(
         ok == 0 && failed > 3000,
@@ -620,13 +607,7 @@ fn a_paused_caller_answers_nothing_until_it_resumes() {
          mix: { read: 100%, write: 0% }\n\
          phases: { baseline: 10s }\n\
          faults:\n  - { at: 15s, duration: 5s, pause: api }\n");
-    let ok_in = |from_s: u64, to_s: u64| -> u64 {
-        o.seconds["client"]
-            .iter()
-            .filter(|p| p.t_s >= from_s && p.t_s < to_s)
-            .map(|p| p.ok)
-            .sum()
-    };
+    let ok_in = |from_s, to_s| ok_failed(&o, "client", from_s, to_s).0;
     assert_eq!(ok_in(15, 20), 0, "operations answered while api was paused");
     // Those waiting on db at the pause complete at the resume, with the others.
     assert!(
@@ -685,13 +666,7 @@ fn an_edge_fault_between_components_that_never_talk_is_noted_as_changing_nothing
     );
     // The partition between api and db did cut traffic: clients failed meanwhile,
     // while the one between client and db failed none of them.
-    let failed = |from_s: u64, to_s: u64| -> u64 {
-        o.seconds["client"]
-            .iter()
-            .filter(|p| (from_s..to_s).contains(&p.t_s))
-            .map(|p| p.failed)
-            .sum()
-    };
+    let failed = |from_s, to_s| ok_failed(&o, "client", from_s, to_s).1;
     assert_eq!(failed(60, 70), 0);
     assert!(failed(81, 90) > 100, "{} failed", failed(81, 90));
     // The summary's timeline carries the notes, for the reports' findings.

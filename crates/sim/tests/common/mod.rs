@@ -82,6 +82,14 @@ pub fn offered(o: &Outcome, series: &str, from_s: u64, to_s: u64) -> u64 {
         .sum()
 }
 
+/// Sums of `ok` and `failed` of a series over `[from_s, to_s)`.
+pub fn ok_failed(o: &Outcome, series: &str, from_s: u64, to_s: u64) -> (u64, u64) {
+    o.seconds[series]
+        .iter()
+        .filter(|p| (from_s..to_s).contains(&p.t_s))
+        .fold((0, 0), |(ok, failed), p| (ok + p.ok, failed + p.failed))
+}
+
 /// The first marker of `kind` (as written in the record) from `source`, in seconds.
 pub fn marker_s(o: &Outcome, kind: faultline_record::MarkerKind, source: &str) -> Option<f64> {
     o.record

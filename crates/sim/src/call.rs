@@ -504,7 +504,7 @@ impl Simulation {
         outcome: Result<(), FailureClass>,
     ) {
         let c = &mut self.calls[call as usize];
-        if c.gen != gen || c.attempt != attempt || c.waiting || !c.attempt_open {
+        if !c.awaits(gen, attempt) {
             return;
         }
         let reply = || Ev::Reply {
@@ -544,7 +544,7 @@ impl Simulation {
     /// An attempt's timeout fired.
     pub(crate) fn attempt_timeout(&mut self, call: u32, gen: u32, attempt: u32) {
         let c = &self.calls[call as usize];
-        if c.gen != gen || c.attempt != attempt || c.waiting || !c.attempt_open {
+        if !c.awaits(gen, attempt) {
             return;
         }
         if let Some(n) = self.paused_caller(call) {

@@ -151,18 +151,20 @@ impl Simulation {
             view.passes_in_a_row = 0;
         }
         let (healthy, fails, oks) = (view.healthy, view.failures_in_a_row, view.passes_in_a_row);
+        let goes_down = healthy && fails >= h.unhealthy_after;
+        let goes_up = !healthy && oks >= h.healthy_after;
+        if goes_down || goes_up {
+            view.healthy = goes_up;
+        }
         let lb_name = self.comps[lb as usize].name.clone();
         if healthy && !ok {
             self.decide(
                 "lb.health.down",
-                fails >= h.unhealthy_after,
+                goes_down,
                 f64::from(fails) - f64::from(h.unhealthy_after),
             );
         }
-        if healthy && fails >= h.unhealthy_after {
-            if let Some(view) = self.lb_view(lb, n) {
-                view.healthy = false;
-            }
+        if goes_down {
             let name = self.node_name(n);
             self.mark(
                 MarkerKind::Health,
@@ -178,10 +180,7 @@ impl Simulation {
                     "{lb_name} marked {name} down after {fails} failed checks"
                 )),
             );
-        } else if !healthy && oks >= h.healthy_after {
-            if let Some(view) = self.lb_view(lb, n) {
-                view.healthy = true;
-            }
+        } else if goes_up {
             let name = self.node_name(n);
             self.mark(
                 MarkerKind::Health,
@@ -810,8 +809,7 @@ impl Simulation {
             self.thaw(ev);
         }
         for (call, gen, attempt) in requests {
-            let c = &self.calls[call as usize];
-            if c.gen == gen && c.attempt == attempt && c.attempt_open {
+            if self.calls[call as usize].awaits(gen, attempt) {
                 self.forward(call);
             }
         }

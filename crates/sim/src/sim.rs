@@ -124,6 +124,13 @@ impl Call {
     pub fn live(&self) -> bool {
         slot_in_use(self.gen)
     }
+
+    /// Whether attempt `attempt` of this call (generation `gen`) is on the wire and
+    /// waits for its answer or its timeout, whichever comes first.
+    #[inline(always)]
+    pub fn awaits(&self, gen: u32, attempt: u32) -> bool {
+        self.gen == gen && self.attempt == attempt && !self.waiting && self.attempt_open
+    }
 }
 
 /// A virtual user (closed model) or a client resolver slot (open model).

@@ -103,11 +103,10 @@ impl Simulation {
                         healthy_after: h.healthy_after.max(1),
                     }),
                     zones: l.zones.iter().map(|z| zones.id(z)).collect(),
-                    dead: false,
+                    state: ProcessState::Running,
                     rr: 0,
                     // Filled when the run starts, once every component has its nodes.
                     instances: Vec::new(),
-                    paused: false,
                     frozen: Vec::new(),
                     held: Vec::new(),
                 }),
@@ -308,7 +307,7 @@ impl Simulation {
                         promoting: false,
                         spare_start_us: d.spares.as_ref().map_or(0, |s| dur_us(s.start_in)),
                         conflicts: 0,
-                        controller: ControllerState::Running,
+                        controller: ProcessState::Running,
                     })
                 }
                 Component::Cache(c) => {

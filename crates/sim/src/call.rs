@@ -5,7 +5,7 @@ use faultline_spec::{BalancingAlgorithm, DatabaseTopology, Jitter};
 
 use crate::event::{fail, Ev};
 use crate::sim::{Call, Caller, Ep, JobKind, Parent, Simulation, CLIENTS};
-use crate::world::{rem, Addr, Kind, LbCfg, Role, NONE};
+use crate::world::{rem, Addr, Kind, LbCfg, ProcessState, Role, NONE};
 
 impl Simulation {
     /// Allocates a call.
@@ -71,7 +71,7 @@ impl Simulation {
 
     /// The caller's endpoint for edge faults.
     #[inline]
-    fn caller_ep(&self, caller: Caller) -> Ep {
+    pub(crate) fn caller_ep(&self, caller: Caller) -> Ep {
         match caller {
             Caller::User(_) => Ep {
                 comp: CLIENTS,
@@ -211,7 +211,7 @@ impl Simulation {
         }
         let mut lb = u16::MAX;
         if let Kind::Lb(l) = &mut self.comps[addr.comp as usize].kind {
-            if l.paused {
+            if l.state == ProcessState::Paused {
                 // It takes the request and does nothing with it until it resumes.
                 l.held.push((call, c.gen, c.attempt));
                 return Err(FailureClass::Timeout);
@@ -309,7 +309,7 @@ impl Simulation {
             return Err(FailureClass::Other);
         };
         let algorithm = l.algorithm;
-        if l.dead {
+        if l.state == ProcessState::Dead {
             self.cands = cands;
             return Err(FailureClass::Refused);
         }
@@ -384,7 +384,12 @@ impl Simulation {
             let c = &self.calls[call as usize];
             (c.gen, c.attempt, c.target)
         };
-        match self.route(call, target) {
+        let route = self.route(call, target);
+        if route.is_err() {
+            // No balancer carries this attempt (one holding it keeps it in its list).
+            self.calls[call as usize].lb = u16::MAX;
+        }
+        match route {
             // Nothing answers (a DNS server that is down, a paused balancer holding
             // the request): the attempt's timeout ends it, unless the balancer resumes
             // first and sends it on.
@@ -517,8 +522,12 @@ impl Simulation {
             self.nodes[n as usize].frozen.push(reply());
             return;
         }
-        if let Some(lb) = self.paused_lb_of(call) {
-            lb.frozen.push(reply());
+        if let Some(lb) = self.stopped_lb_of(call) {
+            // A paused balancer holds the answer until it resumes; a dead one lost it
+            // with the connection (its caller learned of that when it died).
+            if lb.state == ProcessState::Paused {
+                lb.frozen.push(reply());
+            }
             return;
         }
         let c = &mut self.calls[call as usize];
@@ -724,16 +733,15 @@ impl Simulation {
         }
     }
 
-    /// The balancer `call`'s attempt went through, when it is paused: the answer waits
-    /// in it until it resumes.
+    /// The balancer `call`'s attempt went through, when it is paused or dead.
     #[inline(always)]
-    fn paused_lb_of(&mut self, call: u32) -> Option<&mut LbCfg> {
+    fn stopped_lb_of(&mut self, call: u32) -> Option<&mut LbCfg> {
         let lb = self.calls[call as usize].lb;
         if lb == u16::MAX {
             return None;
         }
         match &mut self.comps[lb as usize].kind {
-            Kind::Lb(l) if l.paused => Some(l),
+            Kind::Lb(l) if l.state != ProcessState::Running => Some(l),
             _ => None,
         }
     }

@@ -1,14 +1,14 @@
 //! Control loops: load balancer health checks, failover controllers, replication,
 //! spares and autoscaling.
 
-use faultline_record::MarkerKind;
+use faultline_record::{FailureClass, MarkerKind};
 use faultline_spec::signals::{FAILOVER, FAILOVER_ACTIVATE, FAILOVER_DETECT, HEALTH};
 use faultline_spec::{DatabaseTopology, ReplicationMode};
 
 use crate::db::{value_checksum, InFlight, Val};
 use crate::event::Ev;
 use crate::sim::{Ep, Simulation, CONTROLLER};
-use crate::world::{ControllerState, InstanceHealth, Kind, Node, Role, NONE};
+use crate::world::{InstanceHealth, Kind, Node, ProcessState, Role, NONE};
 
 impl Simulation {
     /// Registers the instances of every balancer's target with it, and starts the
@@ -75,7 +75,7 @@ impl Simulation {
             // Deregistered by a scale-in: no longer checked.
             return;
         }
-        if l.dead || l.paused {
+        if l.state != ProcessState::Running {
             // A stopped balancer checks nothing; its schedule goes on for when it is back.
             self.q
                 .push(self.now + h.interval_us, Ev::HealthCheck { lb, node: n });
@@ -133,7 +133,7 @@ impl Simulation {
             return;
         };
         let Some(h) = l.health else { return };
-        if l.dead || l.paused || self.nodes[n as usize].retired {
+        if l.state != ProcessState::Running || self.nodes[n as usize].retired {
             return;
         }
         let Some(view) = self.lb_view(lb, n) else {
@@ -222,7 +222,7 @@ impl Simulation {
             return;
         };
         let Some(f) = d.failover.clone() else { return };
-        if d.controller != ControllerState::Running {
+        if d.controller != ProcessState::Running {
             // A stopped controller checks nothing; its clock goes on.
             self.q
                 .push(self.now + f.check_us, Ev::ControllerCheck { db });
@@ -786,7 +786,7 @@ impl Simulation {
     /// ignores the outcomes of checks it sent before it died.
     pub(crate) fn restart_lb(&mut self, lb: u16) {
         if let Kind::Lb(l) = &mut self.comps[lb as usize].kind {
-            l.dead = false;
+            l.state = ProcessState::Running;
             for view in &mut l.instances {
                 *view = InstanceHealth {
                     latest_counted: view.checks_sent,
@@ -803,7 +803,7 @@ impl Simulation {
         let Kind::Lb(l) = &mut self.comps[lb as usize].kind else {
             return;
         };
-        l.paused = false;
+        l.state = ProcessState::Running;
         let (answers, requests) = (std::mem::take(&mut l.frozen), std::mem::take(&mut l.held));
         for ev in answers {
             self.thaw(ev);
@@ -811,6 +811,43 @@ impl Simulation {
         for (call, gen, attempt) in requests {
             if self.calls[call as usize].awaits(gen, attempt) {
                 self.forward(call);
+            }
+        }
+    }
+
+    /// A balancer died: the connections of the attempts it carried are reset, those
+    /// it held while paused and those it had passed on; the answers it held are lost.
+    /// Each caller learns of it at once, unless the edge between them loses the reset
+    /// (a partition): that attempt then times out. An added latency on that edge does
+    /// not delay the reset.
+    pub(crate) fn reset_lb_connections(&mut self, lb: u16) {
+        let Kind::Lb(l) = &mut self.comps[lb as usize].kind else {
+            return;
+        };
+        l.frozen.clear();
+        let mut attempts = std::mem::take(&mut l.held);
+        attempts.extend(
+            self.calls
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.lb == lb && c.awaits(c.gen, c.attempt))
+                .map(|(call, c)| (call as u32, c.gen, c.attempt)),
+        );
+        let lb_ep = Ep {
+            comp: lb,
+            node: NONE,
+        };
+        for (call, gen, attempt) in attempts {
+            let c = &self.calls[call as usize];
+            if !c.awaits(gen, attempt) {
+                continue;
+            }
+            let caller = self.caller_ep(c.caller);
+            if self.edge_effect(lb_ep, caller).is_some() {
+                // Off the balancer, so that the reset is not taken for an answer
+                // through it (which a dead balancer drops).
+                self.calls[call as usize].lb = u16::MAX;
+                self.answered(call, gen, attempt, Err(FailureClass::Reset));
             }
         }
     }

@@ -5,7 +5,7 @@ use faultline_spec::{AlertMetric, LoadModel};
 
 use crate::event::Ev;
 use crate::sim::{AlertRt, Ep, FaultRt, Simulation, CLIENTS, CONTROLLER};
-use crate::world::{Addr, ControllerState, Kind, Role, NONE};
+use crate::world::{Addr, Kind, ProcessState, Role, NONE};
 use crate::SimError;
 
 /// Most endpoints an unused edge fault's note names per end (the first ones seen).
@@ -408,14 +408,11 @@ impl Simulation {
         if spec.kill.is_some() {
             if let Some(&t) = resolved.first() {
                 if let Target::Comp(c) = t {
-                    if let Kind::Lb(l) = &mut self.comps[c as usize].kind {
-                        l.dead = true;
-                        self.faults[fi].lbs.push(c);
-                    }
+                    self.stop_lb(fi, c, ProcessState::Dead);
                     self.silence_dns(fi, c);
                 }
                 if let Target::Node(db, CONTROLLER) = t {
-                    self.stop_controller(fi, db, ControllerState::Dead);
+                    self.stop_controller(fi, db, ProcessState::Dead);
                 }
                 for n in self.nodes_of(t) {
                     self.kill_with_spare(fi, n);
@@ -434,11 +431,10 @@ impl Simulation {
                         self.kill_with_spare(fi, n);
                     }
                 }
-                for c in 0..self.comps.len() {
-                    if let Kind::Lb(l) = &mut self.comps[c].kind {
+                for c in 0..self.comps.len() as u16 {
+                    if let Kind::Lb(l) = &self.comps[c as usize].kind {
                         if !l.zones.is_empty() && l.zones.iter().all(|&lz| lz == z) {
-                            l.dead = true;
-                            self.faults[fi].lbs.push(c as u16);
+                            self.stop_lb(fi, c, ProcessState::Dead);
                         }
                     }
                 }
@@ -446,15 +442,10 @@ impl Simulation {
         } else if spec.pause.is_some() {
             if let Some(&t) = resolved.first() {
                 if let Target::Node(db, CONTROLLER) = t {
-                    self.stop_controller(fi, db, ControllerState::Paused);
+                    self.stop_controller(fi, db, ProcessState::Paused);
                 }
                 if let Target::Comp(c) = t {
-                    if let Kind::Lb(l) = &mut self.comps[c as usize].kind {
-                        if !l.paused {
-                            l.paused = true;
-                            self.faults[fi].lbs.push(c);
-                        }
-                    }
+                    self.stop_lb(fi, c, ProcessState::Paused);
                     self.silence_dns(fi, c);
                 }
                 for n in self.nodes_of(t) {
@@ -536,17 +527,29 @@ impl Simulation {
         }
     }
 
-    /// Kills or pauses the failover controller of `db` for fault `fi` (a kill over a
-    /// pause wins; a pause of a dead controller changes nothing).
-    fn stop_controller(&mut self, fi: usize, db: u16, state: ControllerState) {
+    /// Kills or pauses the failover controller of `db` for fault `fi`.
+    fn stop_controller(&mut self, fi: usize, db: u16, state: ProcessState) {
         if let Kind::Db(d) = &mut self.comps[db as usize].kind {
-            if matches!(
-                (d.controller, state),
-                (ControllerState::Running, _) | (ControllerState::Paused, ControllerState::Dead)
-            ) {
+            if d.controller.is_stopped_by(state) {
                 d.controller = state;
                 self.faults[fi].controllers.push(db);
             }
+        }
+    }
+
+    /// Kills or pauses balancer `lb` (if it is one) for fault `fi`. A killed one
+    /// resets the connections of every attempt it was carrying, held or passed on.
+    fn stop_lb(&mut self, fi: usize, lb: u16, state: ProcessState) {
+        let Kind::Lb(l) = &mut self.comps[lb as usize].kind else {
+            return;
+        };
+        if !l.state.is_stopped_by(state) {
+            return;
+        }
+        l.state = state;
+        self.faults[fi].lbs.push(lb);
+        if state == ProcessState::Dead {
+            self.reset_lb_connections(lb);
         }
     }
 
@@ -586,11 +589,19 @@ impl Simulation {
                 self.restart_node(n);
             }
         }
+        // A pause healed under a kill leaves the balancer or the controller dead.
+        let heals = if spec.pause.is_some() {
+            ProcessState::Paused
+        } else {
+            ProcessState::Dead
+        };
         for c in std::mem::take(&mut self.faults[fi].lbs) {
-            if spec.pause.is_some() {
-                self.resume_lb(c);
-            } else {
-                self.restart_lb(c);
+            if matches!(&self.comps[c as usize].kind, Kind::Lb(l) if l.state == heals) {
+                if heals == ProcessState::Paused {
+                    self.resume_lb(c);
+                } else {
+                    self.restart_lb(c);
+                }
             }
         }
         for c in std::mem::take(&mut self.faults[fi].silenced_dns) {
@@ -598,20 +609,14 @@ impl Simulation {
                 d.down = false;
             }
         }
-        // A pause healed under a kill leaves the controller dead; a restart forgets
-        // the counts of failed checks.
-        let heals = if spec.pause.is_some() {
-            ControllerState::Paused
-        } else {
-            ControllerState::Dead
-        };
+        // A restart forgets the counts of failed checks.
         for db in std::mem::take(&mut self.faults[fi].controllers) {
             if let Kind::Db(d) = &mut self.comps[db as usize].kind {
                 if d.controller == heals {
-                    if heals == ControllerState::Dead {
+                    if heals == ProcessState::Dead {
                         d.fails.iter_mut().for_each(|f| *f = 0);
                     }
-                    d.controller = ControllerState::Running;
+                    d.controller = ProcessState::Running;
                 }
             }
         }
@@ -696,7 +701,7 @@ impl Simulation {
         match metric {
             AlertMetric::HealthyNodes => match &c.kind {
                 // What the balancer routes to, as a cloud balancer's healthy host count.
-                Kind::Lb(l) if l.dead || l.paused => 0.0,
+                Kind::Lb(l) if l.state != ProcessState::Running => 0.0,
                 Kind::Lb(l) => self.lb_routable(l).count() as f64,
                 _ => c.nodes.iter().filter(|&&n| serving(n)).count() as f64,
             },

@@ -42,14 +42,14 @@ pub struct LbCfg {
     pub algorithm: BalancingAlgorithm,
     pub health: Option<HealthCfg>,
     pub zones: Vec<u16>,
-    pub dead: bool,
+    /// Running, or stopped by a `kill` (it refuses new requests) or a `pause`.
+    pub state: ProcessState,
     pub rr: u32,
     /// What this balancer knows of each instance of its target, by the instance's
     /// ordinal: each balancer judges by its own checks.
     pub instances: Vec<InstanceHealth>,
-    /// Paused: it takes requests and answers nothing; the answers of requests it had
-    /// passed on wait in `frozen` (as `Reply` events) until it resumes.
-    pub paused: bool,
+    /// While paused it takes requests and answers nothing: the answers of requests it
+    /// had passed on wait in `frozen` (as `Reply` events) until it resumes.
     pub frozen: Vec<crate::event::Ev>,
     /// Attempts that reached it while paused (call, generation, attempt): sent on
     /// when it resumes, if their callers still wait.
@@ -206,17 +206,34 @@ pub struct DbCfg {
     pub conflicts: u64,
     /// Whether the failover controller runs: a `kill` or `pause` of `<db>.controller`
     /// stops its checks (no detection, no new promotion) until healed.
-    pub controller: ControllerState,
+    pub controller: ProcessState,
 }
 
-/// A failover controller's process.
+/// The process of a failover controller or a load balancer. A kill over a pause wins,
+/// and a pause of a dead process changes nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ControllerState {
+pub enum ProcessState {
     Running,
-    /// Stopped; when it runs again its counts of failed checks are where they were.
+    /// Stopped; when it runs again it is where it was (a controller's counts of failed
+    /// checks, a balancer's view of its instances and what it held).
     Paused,
-    /// Killed; restarted, it counts failed checks from zero.
+    /// Killed; restarted, it starts afresh (a controller counts failed checks from
+    /// zero, a balancer routes to every instance until its checks say otherwise).
     Dead,
+}
+
+impl ProcessState {
+    /// Whether a fault that stops the process as `to` (`Paused` or `Dead`) changes
+    /// it: a kill over a pause wins, a pause of a dead process changes nothing.
+    pub fn is_stopped_by(self, to: ProcessState) -> bool {
+        matches!(
+            (self, to),
+            (
+                ProcessState::Running,
+                ProcessState::Paused | ProcessState::Dead
+            ) | (ProcessState::Paused, ProcessState::Dead)
+        )
+    }
 }
 
 /// A failover controller.

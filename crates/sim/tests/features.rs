@@ -132,6 +132,62 @@ fn a_balancer_back_from_the_dead_routes_at_once() {
     );
 }
 
+/// A balancer that dies takes its connections with it: the requests it had passed on
+/// fail at once (reset), and their answers, when they come, have nowhere to go.
+/// Regression: a dead balancer refused new requests but still carried the answers of
+/// those in flight back to their callers as successes.
+#[test]
+fn a_killed_balancer_resets_the_requests_it_had_passed_on() {
+    let text = BASE
+        .replace(
+            "service_time: { exponential: { mean: 10ms } }",
+            "service_time: { fixed: 300ms }",
+        )
+        .replace("    concurrency: 32\n", "    concurrency: 64\n");
+    let o = run(&format!(
+        "{text}faults:\n  - {{ at: 60s, kill: lb, duration: 10s }}\n"
+    ));
+    let (ok, failed) = ok_failed(&o, "client", 60, 70);
+    assert!(
+        ok == 0 && failed > 3000,
+        "{ok} ok, {failed} failed while the balancer is dead"
+    );
+    // About 120 requests are in flight at any time (400/s for 300 ms each).
+    let reset = o.summary.metrics.failure_classes.reset;
+    assert!((100..=140).contains(&reset), "{reset} reset");
+    let (ok, failed) = ok_failed(&o, "client", 71, 80);
+    assert!(
+        ok > 3000 && failed == 0,
+        "{ok} ok, {failed} failed after it is back"
+    );
+}
+
+/// A kill over a pause wins: the balancer drops the requests it was holding (their
+/// callers see the connection reset), and when the kill heals it starts afresh and
+/// routes, even though the pause has not ended yet. Regression: the held requests
+/// stayed held, and the balancer took none until the pause ended, 10 s after the kill.
+#[test]
+fn a_balancer_killed_while_paused_drops_what_it_held_and_restarts_fresh() {
+    let text = BASE.replace("  target: lb\n", "  target: lb\n  timeout: 30s\n");
+    let o = run(&format!(
+        "{text}faults:\n  - {{ at: 60s, pause: lb, duration: 20s }}\n  - {{ at: 65s, kill: lb, duration: 5s }}\n"
+    ));
+    let client = |from_s, to_s| ok_failed(&o, "client", from_s, to_s);
+    let (ok, failed) = client(60, 65);
+    assert!(
+        ok == 0 && failed == 0,
+        "{ok} ok, {failed} failed while paused"
+    );
+    // The 5 s held (400/s) are reset at the kill; those of the kill are refused.
+    let reset = o.summary.metrics.failure_classes.reset;
+    assert!((1800..=2200).contains(&reset), "{reset} reset");
+    let (ok, failed) = client(71, 80);
+    assert!(
+        ok > 3000 && failed == 0,
+        "{ok} ok, {failed} failed once the kill healed, inside the pause"
+    );
+}
+
 /// A DNS server that is down (killed or paused alike) answers no lookup: clients keep
 /// the answers they cached until these expire (TTL 5 s), then every lookup goes
 /// unanswered and the operation times out (1 s); once the server is back, lookups are

@@ -335,12 +335,17 @@ fn detection_cause(summary: &Summary, experiment: &Experiment) -> String {
         match c {
             Component::Database(db) if mentioned(name) => {
                 if let Some(f) = &db.failover {
+                    // A hung primary's failures count when each check's timeout expires.
+                    let timeout_s = f.check_timeout.map_or(0.0, |t| t.as_secs_f64());
+                    let waiting = f.check_timeout.map_or(String::new(), |t| {
+                        format!(", each check waiting up to {}", duration(t.as_secs_f64()))
+                    });
                     return format!(
-                        "the failover controller of `{name}` declares the primary failed after {} failed checks at a {} interval ({} to {} by design), signal `{source}`",
+                        "the failover controller of `{name}` declares the primary failed after {} failed checks at a {} interval ({} to {} by design{waiting}), signal `{source}`",
                         f.fail_after,
                         duration(f.check_every.as_secs_f64()),
                         duration(f.check_every.as_secs_f64() * f64::from(f.fail_after.saturating_sub(1))),
-                        duration(f.check_every.as_secs_f64() * f64::from(f.fail_after))
+                        duration(f.check_every.as_secs_f64() * f64::from(f.fail_after) + timeout_s)
                     );
                 }
             }

@@ -94,3 +94,30 @@ fn a_recovery_before_activation_is_told_only_beyond_the_rto_resolution() {
     let seconds_later = findings_with_activation_at(679.1);
     assert!(told(&seconds_later), "{seconds_later:#?}");
 }
+
+/// The detection part of the RTO names the controller's design: with a check timeout,
+/// a hung primary's last failed check counts that much later, so the design's upper
+/// bound grows by it.
+#[test]
+fn the_detection_cause_counts_the_failover_check_timeout() {
+    let cause = |text: &str| {
+        let experiment = faultline_spec::parse(text, Path::new("timeout.yaml")).expect("valid");
+        let record = common::record(common::Shape::default());
+        let found = findings(&analyze(&record, &experiment).summary, &experiment);
+        found
+            .iter()
+            .find(|f| f.text.contains("failover controller of `db`"))
+            .map(|f| f.text.clone())
+            .unwrap_or_else(|| panic!("the detection is explained: {found:#?}"))
+    };
+    let plain = cause(&common::example_text());
+    assert!(plain.contains("(2s to 3s by design)"), "{plain}");
+    let timed = cause(&common::example_text().replace(
+        "      fail_after: 3\n",
+        "      fail_after: 3\n      check_timeout: 2s\n",
+    ));
+    assert!(
+        timed.contains("(2s to 5s by design, each check waiting up to 2s)"),
+        "{timed}"
+    );
+}

@@ -259,6 +259,7 @@ impl Simulation {
                     let failover = match &d.failover {
                         Some(f) => Some(FailoverCfg {
                             check_us: dur_us(f.check_every).max(floors::DATABASE_CHECK.micros),
+                            check_timeout_us: f.check_timeout.map_or(0, dur_us),
                             fail_after: f.fail_after.max(1),
                             promote_us: dur_us(f.promote_in),
                             fencing: f.fencing,
@@ -276,6 +277,7 @@ impl Simulation {
                         }),
                         None => d.monitor.as_ref().map(|m| FailoverCfg {
                             check_us: dur_us(m.check_every).max(floors::DATABASE_CHECK.micros),
+                            check_timeout_us: m.check_timeout.map_or(0, dur_us),
                             fail_after: m.fail_after.max(1),
                             promote_us: 0,
                             fencing: false,
@@ -302,7 +304,7 @@ impl Simulation {
                         }),
                         primary: comp_nodes[0],
                         slots,
-                        fails: vec![0; n_slots],
+                        checks: vec![SlotChecks::default(); n_slots],
                         down: vec![false; n_slots],
                         promoting: false,
                         spare_start_us: d.spares.as_ref().map_or(0, |s| dur_us(s.start_in)),

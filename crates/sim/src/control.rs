@@ -202,18 +202,32 @@ impl Simulation {
         }
     }
 
-    /// Whether the controller of `db` reaches node `n` and it answers.
-    fn controller_sees(&mut self, db: u16, n: u32) -> bool {
+    /// How a check by the controller of `db` of node `n` ends: answered or failed, and
+    /// after how long (0: at once). A dead node refuses at once; a paused one, or one
+    /// the network cuts off or delays past `timeout_us`, says nothing, and the
+    /// controller learns of the failure when the timeout expires. Without a timeout
+    /// (`timeout_us` 0) every outcome counts when the check is sent.
+    fn controller_probe(&mut self, db: u16, n: u32, timeout_us: u64) -> (bool, u64) {
         let node = &self.nodes[n as usize];
-        if !node.alive || node.paused {
-            return false;
+        if !node.alive {
+            return (false, 0);
+        }
+        if node.paused {
+            return (false, timeout_us);
         }
         let ctl = Ep {
             comp: db,
             node: CONTROLLER,
         };
         let me = Ep { comp: db, node: n };
-        self.edge_effect(ctl, me).is_some() && self.edge_effect(me, ctl).is_some()
+        let round_trip_us = self
+            .edge_effect(ctl, me)
+            .and_then(|there| self.edge_effect(me, ctl).map(|back| there + back));
+        match round_trip_us {
+            Some(_) if timeout_us == 0 => (true, 0),
+            Some(delay_us) if delay_us < timeout_us => (true, delay_us),
+            _ => (false, timeout_us),
+        }
     }
 
     /// A failover controller checks the nodes it watches.
@@ -229,125 +243,158 @@ impl Simulation {
             return;
         }
         let slots = d.slots.clone();
-        let topology = d.topology;
-        let name = self.comps[db as usize].name.clone();
         for (i, &n) in slots.iter().enumerate() {
-            let ok = self.controller_sees(db, n);
+            let (ok, after_us) = self.controller_probe(db, n, f.check_timeout_us);
             let Kind::Db(d) = &mut self.comps[db as usize].kind else {
                 return;
             };
-            if ok {
-                d.fails[i] = 0;
-                if d.down[i] && topology == DatabaseTopology::ActiveActive {
-                    d.down[i] = false;
-                    let node = self.node_name(n);
-                    self.mark(
-                        MarkerKind::Health,
-                        &format!("{name}.{FAILOVER}"),
-                        Some(&node),
-                        Some("up".into()),
-                    );
-                }
-                continue;
-            }
-            d.fails[i] += 1;
-            let fails = d.fails[i];
-            let busy = d.promoting || d.down[i];
-            self.decide(
-                "failover.detect",
-                fails >= f.fail_after,
-                f64::from(fails) - f64::from(f.fail_after),
-            );
-            if fails < f.fail_after || busy {
-                continue;
-            }
-            let node = self.node_name(n);
-            self.mark(
-                MarkerKind::Detect,
-                &format!("{name}.{FAILOVER_DETECT}"),
-                Some(&node),
-                Some(format!("{fails} failed checks of {node}")),
-            );
-            match topology {
-                DatabaseTopology::ActivePassive => {
-                    let standby = self.comps[db as usize].nodes.iter().copied().find(|&m| {
-                        m != n
-                            && self.nodes[m as usize].alive
-                            && self.nodes[m as usize].role == Role::Standby
-                    });
-                    match standby {
-                        Some(s) => {
-                            if let Kind::Db(d) = &mut self.comps[db as usize].kind {
-                                d.promoting = true;
-                            }
-                            self.q.push(
-                                self.now + f.promote_us,
-                                Ev::Promote {
-                                    db,
-                                    slot: i as u32,
-                                    node: s,
-                                },
-                            );
-                        }
-                        None => self.mark(
-                            MarkerKind::Note,
-                            &format!("{name}.{FAILOVER}"),
-                            Some(&name),
-                            Some("no standby to promote".into()),
-                        ),
-                    }
-                }
-                DatabaseTopology::ActiveActive => {
-                    if let Kind::Db(d) = &mut self.comps[db as usize].kind {
-                        d.down[i] = true;
-                    }
-                    self.mark(
-                        MarkerKind::Activate,
-                        &format!("{name}.{FAILOVER_ACTIVATE}"),
-                        Some(&node),
-                        Some(format!("traffic of {node} moved to the other site")),
-                    );
-                }
-                DatabaseTopology::NPlusOne => {
-                    let spare = self.comps[db as usize].nodes.iter().copied().find(|&m| {
-                        self.nodes[m as usize].role == Role::Spare && !self.nodes[m as usize].alive
-                    });
-                    let Kind::Db(d) = &mut self.comps[db as usize].kind else {
-                        return;
-                    };
-                    d.down[i] = true;
-                    let delay = d.spare_start_us;
-                    let target = match spare {
-                        Some(s) => {
-                            // Reserve it so that a second failure takes another one.
-                            self.nodes[s as usize].role = Role::Standby;
-                            s
-                        }
-                        None => {
-                            // Rebalance the shard onto the next surviving serving node.
-                            let k = slots.len();
-                            (1..k)
-                                .map(|j| slots[(i + j) % k])
-                                .find(|&m| self.nodes[m as usize].alive)
-                                .unwrap_or(NONE)
-                        }
-                    };
-                    if target != NONE {
-                        self.q.push(
-                            self.now + delay,
-                            Ev::Promote {
-                                db,
-                                slot: i as u32,
-                                node: target,
-                            },
-                        );
-                    }
-                }
-                DatabaseTopology::Single => {}
+            d.checks[i].sent += 1;
+            let check = d.checks[i].sent;
+            let slot = i as u32;
+            if after_us == 0 {
+                self.controller_verdict(db, slot, check, ok);
+            } else {
+                let verdict = Ev::ControllerVerdict {
+                    db,
+                    slot,
+                    check,
+                    ok,
+                };
+                self.q.push(self.now + after_us, verdict);
             }
         }
         self.q
             .push(self.now + f.check_us, Ev::ControllerCheck { db });
+    }
+
+    /// Counts the outcome of check number `check` of the node in `slot` by the failover
+    /// controller of `db`, and acts when its threshold is reached: detection, then a
+    /// promotion (active-passive), moving a site's traffic (active-active) or a
+    /// spare's takeover (N+1).
+    pub(crate) fn controller_verdict(&mut self, db: u16, slot: u32, check: u32, ok: bool) {
+        let name = self.comps[db as usize].name.clone();
+        let Kind::Db(d) = &mut self.comps[db as usize].kind else {
+            return;
+        };
+        let Some(f) = d.failover.clone() else { return };
+        let i = slot as usize;
+        // A stopped controller counts nothing; one restarted since ignores its old checks.
+        if d.controller != ProcessState::Running || check <= d.checks[i].latest_counted {
+            return;
+        }
+        d.checks[i].latest_counted = check;
+        let topology = d.topology;
+        let slots = d.slots.clone();
+        let n = slots[i];
+        if ok {
+            d.checks[i].fails = 0;
+            if d.down[i] && topology == DatabaseTopology::ActiveActive {
+                d.down[i] = false;
+                let node = self.node_name(n);
+                self.mark(
+                    MarkerKind::Health,
+                    &format!("{name}.{FAILOVER}"),
+                    Some(&node),
+                    Some("up".into()),
+                );
+            }
+            return;
+        }
+        d.checks[i].fails += 1;
+        let fails = d.checks[i].fails;
+        let busy = d.promoting || d.down[i];
+        self.decide(
+            "failover.detect",
+            fails >= f.fail_after,
+            f64::from(fails) - f64::from(f.fail_after),
+        );
+        if fails < f.fail_after || busy {
+            return;
+        }
+        let node = self.node_name(n);
+        self.mark(
+            MarkerKind::Detect,
+            &format!("{name}.{FAILOVER_DETECT}"),
+            Some(&node),
+            Some(format!("{fails} failed checks of {node}")),
+        );
+        match topology {
+            DatabaseTopology::ActivePassive => {
+                let standby = self.comps[db as usize].nodes.iter().copied().find(|&m| {
+                    m != n
+                        && self.nodes[m as usize].alive
+                        && self.nodes[m as usize].role == Role::Standby
+                });
+                match standby {
+                    Some(s) => {
+                        if let Kind::Db(d) = &mut self.comps[db as usize].kind {
+                            d.promoting = true;
+                        }
+                        self.q.push(
+                            self.now + f.promote_us,
+                            Ev::Promote {
+                                db,
+                                slot: i as u32,
+                                node: s,
+                            },
+                        );
+                    }
+                    None => self.mark(
+                        MarkerKind::Note,
+                        &format!("{name}.{FAILOVER}"),
+                        Some(&name),
+                        Some("no standby to promote".into()),
+                    ),
+                }
+            }
+            DatabaseTopology::ActiveActive => {
+                if let Kind::Db(d) = &mut self.comps[db as usize].kind {
+                    d.down[i] = true;
+                }
+                self.mark(
+                    MarkerKind::Activate,
+                    &format!("{name}.{FAILOVER_ACTIVATE}"),
+                    Some(&node),
+                    Some(format!("traffic of {node} moved to the other site")),
+                );
+            }
+            DatabaseTopology::NPlusOne => {
+                let spare = self.comps[db as usize].nodes.iter().copied().find(|&m| {
+                    self.nodes[m as usize].role == Role::Spare && !self.nodes[m as usize].alive
+                });
+                let Kind::Db(d) = &mut self.comps[db as usize].kind else {
+                    return;
+                };
+                d.down[i] = true;
+                let delay = d.spare_start_us;
+                let target = match spare {
+                    Some(s) => {
+                        // Reserve it so that a second failure takes another one.
+                        self.nodes[s as usize].role = Role::Standby;
+                        s
+                    }
+                    None => {
+                        // Rebalance the shard onto the next surviving serving node.
+                        let k = slots.len();
+                        (1..k)
+                            .map(|j| slots[(i + j) % k])
+                            .find(|&m| self.nodes[m as usize].alive)
+                            .unwrap_or(NONE)
+                    }
+                };
+                if target != NONE {
+                    self.q.push(
+                        self.now + delay,
+                        Ev::Promote {
+                            db,
+                            slot: i as u32,
+                            node: target,
+                        },
+                    );
+                }
+            }
+            DatabaseTopology::Single => {}
+        }
     }
 
     /// A promotion (active-passive) or a takeover of a shard (N+1) completes.
@@ -371,7 +418,7 @@ impl Simulation {
                 let old = d.primary;
                 d.primary = n;
                 d.slots[0] = n;
-                d.fails[0] = 0;
+                d.checks[0].restart();
                 self.nodes[n as usize].role = Role::Primary;
                 if f.fencing {
                     self.nodes[old as usize].role = Role::Fenced;
@@ -425,7 +472,7 @@ impl Simulation {
                 };
                 let old = d.slots[slot as usize];
                 d.slots[slot as usize] = n;
-                d.fails[slot as usize] = 0;
+                d.checks[slot as usize].restart();
                 d.down[slot as usize] = false;
                 let warm = d.warm.is_some();
                 let from_spare = !self.nodes[n as usize].alive;

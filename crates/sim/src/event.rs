@@ -43,6 +43,15 @@ pub enum Ev {
     },
     /// A database's failover controller checks its nodes.
     ControllerCheck { db: u16 },
+    /// The outcome of a failover controller's check of the node in `slot` reaches it
+    /// (an answer after the network's delay, or a failure when the check's timeout
+    /// expires unanswered). `check` is the check's number for that slot.
+    ControllerVerdict {
+        db: u16,
+        slot: u32,
+        check: u32,
+        ok: bool,
+    },
     /// A promotion or spare takeover completes.
     Promote { db: u16, slot: u32, node: u32 },
     /// A replicated write reaches another node.

@@ -5,7 +5,7 @@ use faultline_spec::{AlertMetric, LoadModel};
 
 use crate::event::Ev;
 use crate::sim::{AlertRt, Ep, FaultRt, Simulation, CLIENTS, CONTROLLER};
-use crate::world::{Addr, Kind, ProcessState, Role, NONE};
+use crate::world::{Addr, Kind, ProcessState, Role, SlotChecks, NONE};
 use crate::SimError;
 
 /// Most endpoints an unused edge fault's note names per end (the first ones seen).
@@ -614,7 +614,7 @@ impl Simulation {
             if let Kind::Db(d) = &mut self.comps[db as usize].kind {
                 if d.controller == heals {
                     if heals == ProcessState::Dead {
-                        d.fails.iter_mut().for_each(|f| *f = 0);
+                        d.checks.iter_mut().for_each(SlotChecks::restart);
                     }
                     d.controller = ProcessState::Running;
                 }

@@ -515,6 +515,12 @@ impl Simulation {
                 ok,
             } => self.health_verdict(lb, node, check, ok),
             Ev::ControllerCheck { db } => self.controller_check(db),
+            Ev::ControllerVerdict {
+                db,
+                slot,
+                check,
+                ok,
+            } => self.controller_verdict(db, slot, check, ok),
             Ev::Promote { db, slot, node } => self.promote(db, slot, node),
             Ev::Replicate { idx } => self.replicate(idx),
             Ev::Inject { fault } => self.inject(fault),

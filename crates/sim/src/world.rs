@@ -198,8 +198,8 @@ pub struct DbCfg {
     pub primary: u32,
     /// Serving slots (N+1 shards; active-active sites; active-passive: [primary]).
     pub slots: Vec<u32>,
-    /// Controller state per slot: consecutive failed checks, declared down.
-    pub fails: Vec<u32>,
+    /// Controller state per slot: its checks of the slot's node, declared down.
+    pub checks: Vec<SlotChecks>,
     pub down: Vec<bool>,
     pub promoting: bool,
     pub spare_start_us: u64,
@@ -236,10 +236,33 @@ impl ProcessState {
     }
 }
 
+/// A failover controller's checks of the node in one of its database's slots.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SlotChecks {
+    /// Failed checks in a row.
+    pub fails: u32,
+    /// Checks sent so far, and the number of the latest whose outcome was counted: an
+    /// outcome older than that is ignored.
+    pub sent: u32,
+    pub latest_counted: u32,
+}
+
+impl SlotChecks {
+    /// Starts counting afresh (a restarted controller, a new node in the slot): no
+    /// failure counted, and the checks still out are ignored when they come back.
+    pub fn restart(&mut self) {
+        self.fails = 0;
+        self.latest_counted = self.sent;
+    }
+}
+
 /// A failover controller.
 #[derive(Debug, Clone)]
 pub struct FailoverCfg {
     pub check_us: u64,
+    /// How long a check waits for an answer from a node that is paused or cut off
+    /// (0: its failure counts when it is sent).
+    pub check_timeout_us: u64,
     pub fail_after: u32,
     pub promote_us: u64,
     pub fencing: bool,

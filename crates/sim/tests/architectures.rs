@@ -69,6 +69,53 @@ fn a_stopped_failover_controller_detects_nothing_until_it_runs_again() {
     );
 }
 
+/// With `check_timeout`, the failover controller learns of a primary that says
+/// nothing (paused, or cut off from it) only when each check's timeout expires, while
+/// a dead one refuses at once: the same third failed check is counted 2 s later.
+/// Without it, every failure counts when the check is sent and the three faults are
+/// detected at the same instant.
+#[test]
+fn a_failover_check_times_out_on_a_hung_primary_and_not_on_a_dead_one() {
+    let detect_s = |fault: &str, timeout: &str| {
+        let text = variant(
+            &example("active-passive"),
+            &[
+                (
+                    "  - { at: 10m30s, kill: db.primary }\n",
+                    &format!("  - {{ at: 10m30s, {fault} }}\n"),
+                ),
+                (
+                    "      fail_after: 3\n",
+                    &format!("      fail_after: 3\n{timeout}"),
+                ),
+            ],
+        );
+        marker_s(&run(&text), MarkerKind::Detect, "db.failover.detect").expect("detected")
+    };
+    let hung = [
+        "pause: db.primary",
+        "partition: { between: [db.controller, db.primary] }",
+    ];
+    let timeout = "      check_timeout: 2s\n";
+    let killed = detect_s("kill: db.primary", timeout);
+    assert!(
+        (632.0..633.0).contains(&killed),
+        "killed: detected at {killed} s"
+    );
+    for fault in hung {
+        let detected = detect_s(fault, timeout);
+        assert!(
+            (detected - killed - 2.0).abs() < 1e-6,
+            "{fault}: detected at {detected} s, killed at {killed} s"
+        );
+        let untimed = detect_s(fault, "");
+        assert!(
+            (untimed - killed).abs() < 1e-6,
+            "{fault} without a check timeout: detected at {untimed} s, killed at {killed} s"
+        );
+    }
+}
+
 #[test]
 fn ttl_inflation_grows_the_rto_by_the_inflation() {
     let inflated = run(&example("active-passive-ttl-inflation"));

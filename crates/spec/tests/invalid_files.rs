@@ -179,6 +179,7 @@ const CASES: &[(&str, &[&str])] = &[
         "periods-below-the-simulator-floor.yaml:24:26: architecture.db.warm_up.duration: must be more than 0 (e.g. `30s`)",
         "periods-below-the-simulator-floor.yaml:32:29: architecture.shards.monitor.check_every: must be at least 1ms (the simulator checks a database at most once a millisecond); 999us is too short",
         "periods-below-the-simulator-floor.yaml:40:29: architecture.others.monitor.check_every: must be more than 0 (e.g. `1s`)",
+        "periods-below-the-simulator-floor.yaml:40:48: architecture.others.monitor.check_timeout: must be more than 0 (e.g. `500ms`)",
     ]),
     ("alert-bound-as-percentage.yaml", &[
         "alert-bound-as-percentage.yaml:35:57: alerts[0].above: expected a number, found the text `5%`; a share is written as a number here: `0.05`",

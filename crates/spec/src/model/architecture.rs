@@ -408,6 +408,11 @@ pub enum PrimaryDiscovery {
 pub struct Failover {
     /// Time between two checks of the primary.
     pub check_every: Duration,
+    /// How long a check waits for its answer (simulator): a primary that is down
+    /// refuses at once, one that is paused or cut off from the controller fails the
+    /// check when this expires. Absent: every failed check counts when it is sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_timeout: Option<Duration>,
     /// Consecutive failed checks before the primary is declared failed.
     pub fail_after: u32,
     /// Time to promote the standby once the primary is declared failed.
@@ -473,6 +478,11 @@ pub struct Database {
 pub struct Monitor {
     /// Time between two checks of each node.
     pub check_every: Duration,
+    /// How long a check waits for its answer (simulator): a node that is down refuses
+    /// at once, one that is paused or cut off fails the check when this expires.
+    /// Absent: every failed check counts when it is sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_timeout: Option<Duration>,
     /// Consecutive failed checks before a node is taken out of service.
     pub fail_after: u32,
 }

@@ -339,6 +339,9 @@ fn check_database(c: &mut Checker<'_>, path: &FieldPath, name: &str, db: &Databa
             "1s",
         );
         c.at_least_one(monitor_path.key("fail_after"), monitor.fail_after.into());
+        if let Some(timeout) = monitor.check_timeout {
+            c.positive(monitor_path.key("check_timeout"), timeout, "500ms");
+        }
     }
     let Some(failover) = &db.failover else {
         return;
@@ -359,6 +362,9 @@ fn check_database(c: &mut Checker<'_>, path: &FieldPath, name: &str, db: &Databa
         "1s",
     );
     c.at_least_one(failover_path.key("fail_after"), failover.fail_after.into());
+    if let Some(timeout) = failover.check_timeout {
+        c.positive(failover_path.key("check_timeout"), timeout, "500ms");
+    }
     match (failover.clients_find_primary_by, &failover.dns) {
         (PrimaryDiscovery::Dns, None) => {
             let dns_names: Vec<&str> = c

@@ -260,23 +260,30 @@ fn a_load_above_capacity_stops_the_run_before_the_fault_on_its_backlog_alone() {
     assert_eq!(baseline.success_rate, Some(1.0), "{baseline:?}");
 }
 
-/// The contrast: the same server at under half its capacity keeps up, so the fault goes in.
-#[test]
-fn a_load_below_capacity_passes_the_gate_and_gets_its_fault() {
-    let record = run_against_a_slow_server(RATE_BELOW_CAPACITY_PER_S, "");
+/// Checks that the gate let the fault in (the run completed, the fault was injected,
+/// the baseline judged steady), and returns the baseline's figures.
+fn admitted(record: &RunRecord) -> faultline_analyze::Baseline {
     assert_eq!(
         record.meta.status,
         RunStatus::Completed,
         "{:?}",
         record.meta.abort_reason
     );
-    assert!(common::marker_t(&record, MarkerKind::FaultInjected, "fault:0").is_some());
+    assert!(common::marker_t(record, MarkerKind::FaultInjected, "fault:0").is_some());
+    let baseline = common::summary(record).metrics.baseline;
+    assert_eq!(baseline.steady, Some(true), "{baseline:?}");
+    baseline
+}
+
+/// The contrast: the same server at under half its capacity keeps up, so the fault goes in.
+#[test]
+fn a_load_below_capacity_passes_the_gate_and_gets_its_fault() {
+    let record = run_against_a_slow_server(RATE_BELOW_CAPACITY_PER_S, "");
+    let baseline = admitted(&record);
     assert!(
         common::marker_t(&record, MarkerKind::Note, STEADY_STATE_SOURCE).is_none(),
         "the gate refused nothing"
     );
-    let baseline = common::summary(&record).metrics.baseline;
-    assert_eq!(baseline.steady, Some(true), "{baseline:?}");
     assert!(
         baseline.backlog_share.is_some_and(|share| share < 0.1),
         "{baseline:?}"
@@ -291,15 +298,7 @@ fn a_load_above_capacity_passes_the_gate_when_max_backlog_allows_it() {
         RATE_ABOVE_CAPACITY_PER_S,
         ", steady_state: { max_backlog: 100% }",
     );
-    assert_eq!(
-        record.meta.status,
-        RunStatus::Completed,
-        "{:?}",
-        record.meta.abort_reason
-    );
-    assert!(common::marker_t(&record, MarkerKind::FaultInjected, "fault:0").is_some());
-    let baseline = common::summary(&record).metrics.baseline;
-    assert_eq!(baseline.steady, Some(true), "{baseline:?}");
+    let baseline = admitted(&record);
     assert!(
         baseline.backlog_share.is_some_and(|share| share > 0.5),
         "the backlog is still measured: {baseline:?}"

@@ -12,6 +12,11 @@ use crate::layout;
 use crate::types::*;
 use crate::writer::{write_json_atomically, Accumulator, WriteError};
 
+/// Room each file's buffer keeps between two hand-overs to the OS: a second of a
+/// busy run's bucket lines fits in it, so that each file gets one write per second
+/// ([`crate::writer::FLUSH_EVERY_BUCKETS`]) rather than one per 8 KiB.
+const FILE_BUFFER_BYTES: usize = 256 * 1024;
+
 /// A record's open files in its folder.
 pub(crate) struct FileSink {
     dir: PathBuf,
@@ -40,7 +45,10 @@ impl FileSink {
         fs::create_dir_all(dir).map_err(fail)?;
         fs::write(dir.join(layout::EXPERIMENT), experiment_text).map_err(fail)?;
         write_json_atomically(&dir.join(layout::RUN), meta).map_err(fail)?;
-        let open = |name: &str| File::create(dir.join(name)).map(BufWriter::new);
+        let open = |name: &str| {
+            File::create(dir.join(name))
+                .map(|file| BufWriter::with_capacity(FILE_BUFFER_BYTES, file))
+        };
         Ok(Self {
             dir: dir.to_path_buf(),
             buckets: open(layout::BUCKETS).map_err(fail)?,

@@ -335,17 +335,15 @@ fn detection_cause(summary: &Summary, experiment: &Experiment) -> String {
         match c {
             Component::Database(db) if mentioned(name) => {
                 if let Some(f) = &db.failover {
-                    // A hung primary's failures count when each check's timeout expires.
-                    let timeout_s = f.check_timeout.map_or(0.0, |t| t.as_secs_f64());
-                    let waiting = f.check_timeout.map_or(String::new(), |t| {
-                        format!(", each check waiting up to {}", duration(t.as_secs_f64()))
-                    });
                     return format!(
-                        "the failover controller of `{name}` declares the primary failed after {} failed checks at a {} interval ({} to {} by design{waiting}), signal `{source}`",
-                        f.fail_after,
-                        duration(f.check_every.as_secs_f64()),
-                        duration(f.check_every.as_secs_f64() * f64::from(f.fail_after.saturating_sub(1))),
-                        duration(f.check_every.as_secs_f64() * f64::from(f.fail_after) + timeout_s)
+                        "the failover controller of `{name}` declares the primary failed after {}, signal `{source}`",
+                        checks_by_design(f.fail_after, f.check_every, f.check_timeout)
+                    );
+                }
+                if let Some(m) = &db.monitor {
+                    return format!(
+                        "the monitor of `{name}` takes a node out of service after {}, signal `{source}`",
+                        checks_by_design(m.fail_after, m.check_every, m.check_timeout)
                     );
                 }
             }
@@ -374,6 +372,27 @@ fn detection_cause(summary: &Summary, experiment: &Experiment) -> String {
     } else {
         format!("first detected by `{source}`")
     }
+}
+
+/// "`fail_after` failed checks at a `check_every` interval (from to to by design)": the
+/// bounds of the detection a design promises. A hung node's failures count when each
+/// check's timeout expires, so the timeout adds to the upper bound.
+fn checks_by_design(
+    fail_after: u32,
+    check_every: faultline_spec::Duration,
+    check_timeout: Option<faultline_spec::Duration>,
+) -> String {
+    let every_s = check_every.as_secs_f64();
+    let timeout_s = check_timeout.map_or(0.0, |t| t.as_secs_f64());
+    let waiting = check_timeout.map_or(String::new(), |t| {
+        format!(", each check waiting up to {}", duration(t.as_secs_f64()))
+    });
+    format!(
+        "{fail_after} failed checks at a {} interval ({} to {} by design{waiting})",
+        duration(every_s),
+        duration(every_s * f64::from(fail_after.saturating_sub(1))),
+        duration(every_s * f64::from(fail_after) + timeout_s)
+    )
 }
 
 fn activation_cause(summary: &Summary, experiment: &Experiment) -> String {

@@ -95,9 +95,9 @@ fn a_recovery_before_activation_is_told_only_beyond_the_rto_resolution() {
     assert!(told(&seconds_later), "{seconds_later:#?}");
 }
 
-/// The detection part of the RTO names the controller's design: with a check timeout,
-/// a hung primary's last failed check counts that much later, so the design's upper
-/// bound grows by it.
+/// The detection part of the RTO names the design that detects: a failover controller
+/// or a monitor, its checks and their interval. With a check timeout, a hung node's
+/// last failed check counts that much later, so the design's upper bound grows by it.
 #[test]
 fn the_detection_cause_counts_the_failover_check_timeout() {
     let cause = |text: &str| {
@@ -106,7 +106,7 @@ fn the_detection_cause_counts_the_failover_check_timeout() {
         let found = findings(&analyze(&record, &experiment).summary, &experiment);
         found
             .iter()
-            .find(|f| f.text.contains("failover controller of `db`"))
+            .find(|f| f.text.contains("by design"))
             .map(|f| f.text.clone())
             .unwrap_or_else(|| panic!("the detection is explained: {found:#?}"))
     };
@@ -119,5 +119,19 @@ fn the_detection_cause_counts_the_failover_check_timeout() {
     assert!(
         timed.contains("(2s to 5s by design, each check waiting up to 2s)"),
         "{timed}"
+    );
+    // The same database as two active sites watched by the routing layer's monitor.
+    let failover = "    failover:\n      check_every: 1s\n      fail_after: 3\n      promote_in: 10s\n      clients_find_primary_by: dns\n      dns: db-dns\n";
+    let monitored = common::example_text()
+        .replace("topology: active_passive", "topology: active_active")
+        .replace(
+            failover,
+            "    monitor: { check_every: 1s, fail_after: 3, check_timeout: 2s }\n",
+        )
+        .replace("kill: db.primary", "kill: db.0");
+    let monitor = cause(&monitored);
+    assert!(
+        monitor.contains("the monitor of `db` takes a node out of service after 3 failed checks at a 1s interval (2s to 5s by design, each check waiting up to 2s)"),
+        "{monitor}"
     );
 }

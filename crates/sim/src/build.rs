@@ -91,6 +91,7 @@ impl Simulation {
                         ignoring_share: d.clients_ignoring_ttl.map_or(0.0, |f| f.value),
                         ignore_for_us: d.ignore_for.map_or(dur_us(d.ttl), dur_us),
                         down: false,
+                        lookup_timeout_us: d.lookup_timeout.map_or(0, dur_us),
                     })
                 }
                 Component::LoadBalancer(l) => Kind::Lb(LbCfg {

@@ -196,6 +196,27 @@ impl Simulation {
         self.route_by_name(call)
     }
 
+    /// The DNS server `dns` answers no lookup for `call`'s attempt: the resolver's
+    /// `lookup_timeout` fails it with `other`, or, without one, the attempt's own
+    /// timeout ends it (see `send`).
+    #[cold]
+    fn lookup_unanswered(&mut self, call: u32, dns: u16) {
+        let Kind::Dns(d) = &self.comps[dns as usize].kind else {
+            return;
+        };
+        if d.lookup_timeout_us == 0 {
+            return;
+        }
+        let c = &self.calls[call as usize];
+        let failed = Ev::Reply {
+            call,
+            gen: c.gen,
+            attempt: c.attempt,
+            fail: fail::code(FailureClass::Other),
+        };
+        self.q.push(self.now + d.lookup_timeout_us, failed);
+    }
+
     /// [`Self::route`] through DNS names, load balancers, database topologies and
     /// cache shards.
     #[inline(never)]
@@ -206,8 +227,11 @@ impl Simulation {
             node: NONE,
         };
         if let Some(dns) = self.dns_of(c.target) {
-            // An unanswered lookup: the attempt's timeout ends it (see `send`).
-            addr = self.resolve(call, dns).ok_or(FailureClass::Timeout)?;
+            let Some(resolved) = self.resolve(call, dns) else {
+                self.lookup_unanswered(call, dns);
+                return Err(FailureClass::Timeout);
+            };
+            addr = resolved;
         }
         let mut lb = u16::MAX;
         if let Kind::Lb(l) = &mut self.comps[addr.comp as usize].kind {

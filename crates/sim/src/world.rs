@@ -33,6 +33,9 @@ pub struct DnsCfg {
     pub ignore_for_us: u64,
     /// Killed or paused: no lookup is answered (answers already cached still serve).
     pub down: bool,
+    /// How long a client's resolver waits for an unanswered lookup before it fails
+    /// (0: the attempt's own timeout ends it).
+    pub lookup_timeout_us: u64,
 }
 
 /// A load balancer.

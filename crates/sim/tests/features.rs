@@ -223,6 +223,53 @@ fn a_dns_outage_serves_cached_answers_until_they_expire() {
     }
 }
 
+/// With `lookup_timeout`, a client's resolver gives up on an unanswered lookup (200 ms
+/// here) before the operation's own timeout (1 s): once the cached answers expired,
+/// each operation fails with `other` after the lookup timeout instead of with `timeout`
+/// after the call's.
+#[test]
+fn a_resolver_gives_up_on_an_unanswered_lookup_after_its_lookup_timeout() {
+    let outage = |lookup_timeout: &str| {
+        let text = BASE
+            .replace(
+                "  lb:\n",
+                &format!(
+                    "  front: {{ kind: dns, resolves_to: lb, ttl: 5s{lookup_timeout} }}\n  lb:\n"
+                ),
+            )
+            .replace("  target: lb\n", "  target: front\n  timeout: 1s\n");
+        run(&format!(
+            "{text}faults:\n  - {{ at: 60s, kill: front, duration: 20s }}\n"
+        ))
+    };
+    let p99_ms_at_70 = |o: &common::Outcome| {
+        o.seconds["client"]
+            .iter()
+            .find(|p| p.t_s == 70)
+            .and_then(|p| p.p99_ms)
+            .expect("operations ended in second 70")
+    };
+    let resolver = outage(", lookup_timeout: 200ms");
+    let classes = &resolver.summary.metrics.failure_classes;
+    assert!(classes.other > 4000 && classes.timeout == 0, "{classes:?}");
+    let p99 = p99_ms_at_70(&resolver);
+    assert!((200.0..=210.0).contains(&p99), "p99 {p99} ms in second 70");
+    let (ok, failed) = ok_failed(&resolver, "client", 82, 90);
+    assert!(
+        ok > 3000 && failed == 0,
+        "{ok} ok, {failed} failed after it is back"
+    );
+
+    let call = outage("");
+    let classes = &call.summary.metrics.failure_classes;
+    assert!(classes.timeout > 4000 && classes.other == 0, "{classes:?}");
+    let p99 = p99_ms_at_70(&call);
+    assert!(
+        (1000.0..=1010.0).contains(&p99),
+        "p99 {p99} ms in second 70"
+    );
+}
+
 /// A paused balancer takes requests and answers nothing: over a long pause every
 /// attempt through it times out (2 s here), it checks nothing, and once it resumes it
 /// routes again. The requests it takes while paused, and the answers of those it had

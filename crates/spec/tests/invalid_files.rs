@@ -234,6 +234,9 @@ const CASES: &[(&str, &[&str])] = &[
         "live-unknown-names.yaml:38:24: faults[0].action: no action named `stop-primery` (did you mean `stop-primary`?) in `live.actions`; the actions are `stop-primary`, `kill db.primary`",
         "live-unknown-names.yaml:40:23: signals.activate[0]: no probe named `standby-promote` (did you mean `standby-promoted`?); probes are declared in `live.probes`: `standby-promoted`",
     ]),
+    ("dns-lookup-timeout-zero.yaml", &[
+        "dns-lookup-timeout-zero.yaml:4:67: architecture.front.lookup_timeout: must be more than 0 (e.g. `5s`)",
+    ]),
     ("dns-ttl-inflation-half-given.yaml", &[
         "dns-ttl-inflation-half-given.yaml:4:3: architecture.front.ignore_for: required with `clients_ignoring_ttl`: how long those clients keep the stale answer (e.g. `5m`)",
     ]),

@@ -126,6 +126,12 @@ pub struct Dns {
     /// How long those clients keep the stale answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_for: Option<Duration>,
+    /// How long a client's resolver waits for an answer while the DNS server answers
+    /// nothing (killed or paused) before the lookup fails (simulator): the attempt then
+    /// fails with `other` and may be retried. Absent: an unanswered lookup leaves the
+    /// attempt to its call's timeout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup_timeout: Option<Duration>,
 }
 
 /// How a load balancer picks an instance.

@@ -83,6 +83,9 @@ pub(super) fn check(c: &mut Checker<'_>) {
                     ),
                     _ => {}
                 }
+                if let Some(timeout) = dns.lookup_timeout {
+                    c.positive(path.key("lookup_timeout"), timeout, "5s");
+                }
             }
             Component::LoadBalancer(lb) => {
                 c.component_ref(path.key("targets"), &lb.targets, &["service"]);

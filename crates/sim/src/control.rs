@@ -272,11 +272,14 @@ impl Simulation {
     /// promotion (active-passive), moving a site's traffic (active-active) or a
     /// spare's takeover (N+1).
     pub(crate) fn controller_verdict(&mut self, db: u16, slot: u32, check: u32, ok: bool) {
-        let name = self.comps[db as usize].name.clone();
         let Kind::Db(d) = &mut self.comps[db as usize].kind else {
             return;
         };
-        let Some(f) = d.failover.clone() else { return };
+        let Some((fail_after, promote_us)) =
+            d.failover.as_ref().map(|f| (f.fail_after, f.promote_us))
+        else {
+            return;
+        };
         let i = slot as usize;
         // A stopped controller counts nothing; one restarted since ignores its old checks.
         if d.controller != ProcessState::Running || check <= d.checks[i].latest_counted {
@@ -284,12 +287,12 @@ impl Simulation {
         }
         d.checks[i].latest_counted = check;
         let topology = d.topology;
-        let slots = d.slots.clone();
-        let n = slots[i];
+        let n = d.slots[i];
         if ok {
             d.checks[i].fails = 0;
             if d.down[i] && topology == DatabaseTopology::ActiveActive {
                 d.down[i] = false;
+                let name = self.comps[db as usize].name.clone();
                 let node = self.node_name(n);
                 self.mark(
                     MarkerKind::Health,
@@ -305,12 +308,13 @@ impl Simulation {
         let busy = d.promoting || d.down[i];
         self.decide(
             "failover.detect",
-            fails >= f.fail_after,
-            f64::from(fails) - f64::from(f.fail_after),
+            fails >= fail_after,
+            f64::from(fails) - f64::from(fail_after),
         );
-        if fails < f.fail_after || busy {
+        if fails < fail_after || busy {
             return;
         }
+        let name = self.comps[db as usize].name.clone();
         let node = self.node_name(n);
         self.mark(
             MarkerKind::Detect,
@@ -331,7 +335,7 @@ impl Simulation {
                             d.promoting = true;
                         }
                         self.q.push(
-                            self.now + f.promote_us,
+                            self.now + promote_us,
                             Ev::Promote {
                                 db,
                                 slot: i as u32,
@@ -375,6 +379,7 @@ impl Simulation {
                     }
                     None => {
                         // Rebalance the shard onto the next surviving serving node.
+                        let slots = &d.slots;
                         let k = slots.len();
                         (1..k)
                             .map(|j| slots[(i + j) % k])

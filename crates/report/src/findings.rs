@@ -336,26 +336,25 @@ fn detection_cause(summary: &Summary, experiment: &Experiment) -> String {
             Component::Database(db) if mentioned(name) => {
                 if let Some(f) = &db.failover {
                     return format!(
-                        "the failover controller of `{name}` declares the primary failed after {}, signal `{source}`",
-                        checks_by_design(f.fail_after, f.check_every, f.check_timeout)
+                        "the failover controller of `{name}` declares the primary failed after {} failed checks {}, signal `{source}`",
+                        f.fail_after,
+                        interval_by_design(f.fail_after, f.check_every, f.check_timeout)
                     );
                 }
                 if let Some(m) = &db.monitor {
                     return format!(
-                        "the monitor of `{name}` takes a node out of service after {}, signal `{source}`",
-                        checks_by_design(m.fail_after, m.check_every, m.check_timeout)
+                        "the monitor of `{name}` takes a node out of service after {} failed checks {}, signal `{source}`",
+                        m.fail_after,
+                        interval_by_design(m.fail_after, m.check_every, m.check_timeout)
                     );
                 }
             }
             Component::LoadBalancer(lb) if mentioned(name) => {
                 if let Some(h) = &lb.health_check {
                     return format!(
-                        "the health check of `{name}` needs {} failures at a {} interval ({} to {} by design, each check waiting up to {})",
+                        "the health check of `{name}` needs {} failures {}",
                         h.unhealthy_after,
-                        duration(h.interval.as_secs_f64()),
-                        duration(h.interval.as_secs_f64() * f64::from(h.unhealthy_after.saturating_sub(1))),
-                        duration(h.interval.as_secs_f64() * f64::from(h.unhealthy_after) + h.timeout.as_secs_f64()),
-                        duration(h.timeout.as_secs_f64())
+                        interval_by_design(h.unhealthy_after, h.interval, Some(h.timeout))
                     );
                 }
             }
@@ -374,11 +373,11 @@ fn detection_cause(summary: &Summary, experiment: &Experiment) -> String {
     }
 }
 
-/// "`fail_after` failed checks at a `check_every` interval (from to to by design)": the
-/// bounds of the detection a design promises. A hung node's failures count when each
+/// "at a `check_every` interval (from to to by design)": the bounds of the detection
+/// that `fails` failed checks in a row promise. A hung node's failures count when each
 /// check's timeout expires, so the timeout adds to the upper bound.
-fn checks_by_design(
-    fail_after: u32,
+fn interval_by_design(
+    fails: u32,
     check_every: faultline_spec::Duration,
     check_timeout: Option<faultline_spec::Duration>,
 ) -> String {
@@ -388,10 +387,10 @@ fn checks_by_design(
         format!(", each check waiting up to {}", duration(t.as_secs_f64()))
     });
     format!(
-        "{fail_after} failed checks at a {} interval ({} to {} by design{waiting})",
+        "at a {} interval ({} to {} by design{waiting})",
         duration(every_s),
-        duration(every_s * f64::from(fail_after.saturating_sub(1))),
-        duration(every_s * f64::from(fail_after) + timeout_s)
+        duration(every_s * f64::from(fails.saturating_sub(1))),
+        duration(every_s * f64::from(fails) + timeout_s)
     )
 }
 

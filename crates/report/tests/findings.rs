@@ -95,14 +95,21 @@ fn a_recovery_before_activation_is_told_only_beyond_the_rto_resolution() {
     assert!(told(&seconds_later), "{seconds_later:#?}");
 }
 
-/// The detection part of the RTO names the design that detects: a failover controller
-/// or a monitor, its checks and their interval. With a check timeout, a hung node's
+/// The detection part of the RTO names the design that detects: a failover controller,
+/// a monitor or a balancer's health check, its checks and their interval. With a check timeout, a hung node's
 /// last failed check counts that much later, so the design's upper bound grows by it.
 #[test]
 fn the_detection_cause_counts_the_failover_check_timeout() {
-    let cause = |text: &str| {
+    // The findings of the demo run with `text` as its experiment, its detection
+    // marked by `detected_by`.
+    let cause_by = |text: &str, detected_by: &str| {
         let experiment = faultline_spec::parse(text, Path::new("timeout.yaml")).expect("valid");
-        let record = common::record(common::Shape::default());
+        let mut record = common::record(common::Shape::default());
+        for marker in &mut record.markers {
+            if marker.kind == MarkerKind::Detect {
+                marker.source = detected_by.to_string();
+            }
+        }
         let found = findings(&analyze(&record, &experiment).summary, &experiment);
         found
             .iter()
@@ -110,6 +117,7 @@ fn the_detection_cause_counts_the_failover_check_timeout() {
             .map(|f| f.text.clone())
             .unwrap_or_else(|| panic!("the detection is explained: {found:#?}"))
     };
+    let cause = |text: &str| cause_by(text, "db.failover.detect");
     let plain = cause(&common::example_text());
     assert!(plain.contains("(2s to 3s by design)"), "{plain}");
     let timed = cause(&common::example_text().replace(
@@ -133,5 +141,14 @@ fn the_detection_cause_counts_the_failover_check_timeout() {
     assert!(
         monitor.contains("the monitor of `db` takes a node out of service after 3 failed checks at a 1s interval (2s to 5s by design, each check waiting up to 2s)"),
         "{monitor}"
+    );
+    // Detected by the balancer's health check (every 5s, 3 failures, 2s timeout).
+    let balanced = cause_by(
+        &common::example_text().replace("detect: [db.failover.detect]", "detect: [lb.health]"),
+        "lb.health",
+    );
+    assert!(
+        balanced.contains("the health check of `lb` needs 3 failures at a 5s interval (10s to 17s by design, each check waiting up to 2s)"),
+        "{balanced}"
     );
 }

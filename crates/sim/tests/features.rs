@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{marker_s, markers_from, offered, ok_failed, run, run_within};
+use common::{marker_s, markers_from, offered, ok_failed, p99_ms_in, run, run_within};
 use faultline_record::MarkerKind;
 
 const BASE: &str = r#"
@@ -31,6 +31,18 @@ workload:
 
 fn with_faults(faults: &str) -> String {
     format!("{BASE}faults:\n{faults}")
+}
+
+/// [`BASE`] with the clients behind the DNS name `front` (TTL 5 s, then `dns_extra`
+/// fields) and a 1 s timeout, and `faults`.
+fn behind_dns(dns_extra: &str, faults: &str) -> String {
+    let text = BASE
+        .replace(
+            "  lb:\n",
+            &format!("  front: {{ kind: dns, resolves_to: lb, ttl: 5s{dns_extra} }}\n  lb:\n"),
+        )
+        .replace("  target: lb\n", "  target: front\n  timeout: 1s\n");
+    format!("{text}faults:\n{faults}")
 }
 
 #[test]
@@ -194,15 +206,10 @@ fn a_balancer_killed_while_paused_drops_what_it_held_and_restarts_fresh() {
 /// answered again. Regression: both faults were accepted and changed nothing.
 #[test]
 fn a_dns_outage_serves_cached_answers_until_they_expire() {
-    let text = BASE
-        .replace(
-            "  lb:\n",
-            "  front: { kind: dns, resolves_to: lb, ttl: 5s }\n  lb:\n",
-        )
-        .replace("  target: lb\n", "  target: front\n  timeout: 1s\n");
     for action in ["kill", "pause"] {
-        let o = run(&format!(
-            "{text}faults:\n  - {{ at: 60s, {action}: front, duration: 20s }}\n"
+        let o = run(&behind_dns(
+            "",
+            &format!("  - {{ at: 60s, {action}: front, duration: 20s }}\n"),
         ));
         let client = |from_s, to_s| ok_failed(&o, "client", from_s, to_s);
         let (cached_ok, _) = client(60, 62);
@@ -230,25 +237,12 @@ fn a_dns_outage_serves_cached_answers_until_they_expire() {
 #[test]
 fn a_resolver_gives_up_on_an_unanswered_lookup_after_its_lookup_timeout() {
     let outage = |lookup_timeout: &str| {
-        let text = BASE
-            .replace(
-                "  lb:\n",
-                &format!(
-                    "  front: {{ kind: dns, resolves_to: lb, ttl: 5s{lookup_timeout} }}\n  lb:\n"
-                ),
-            )
-            .replace("  target: lb\n", "  target: front\n  timeout: 1s\n");
-        run(&format!(
-            "{text}faults:\n  - {{ at: 60s, kill: front, duration: 20s }}\n"
+        run(&behind_dns(
+            lookup_timeout,
+            "  - { at: 60s, kill: front, duration: 20s }\n",
         ))
     };
-    let p99_ms_at_70 = |o: &common::Outcome| {
-        o.seconds["client"]
-            .iter()
-            .find(|p| p.t_s == 70)
-            .and_then(|p| p.p99_ms)
-            .expect("operations ended in second 70")
-    };
+    let p99_ms_at_70 = |o: &common::Outcome| p99_ms_in(o, "client", 70);
     let resolver = outage(", lookup_timeout: 200ms");
     let classes = &resolver.summary.metrics.failure_classes;
     assert!(classes.other > 4000 && classes.timeout == 0, "{classes:?}");
@@ -301,11 +295,7 @@ fn a_paused_balancer_answers_nothing_until_it_resumes() {
     let brief = run(&format!(
         "{text}faults:\n  - {{ at: 60s, pause: lb, duration: 500ms }}\n"
     ));
-    let waited = brief.seconds["client"]
-        .iter()
-        .find(|p| p.t_s == 60)
-        .and_then(|p| p.p99_ms)
-        .expect("operations in second 60");
+    let waited = p99_ms_in(&brief, "client", 60);
     let failed: u64 = brief.seconds["client"].iter().map(|p| p.failed).sum();
     assert_eq!(
         failed, 0,

@@ -90,6 +90,16 @@ pub fn ok_failed(o: &Outcome, series: &str, from_s: u64, to_s: u64) -> (u64, u64
         .fold((0, 0), |(ok, failed), p| (ok + p.ok, failed + p.failed))
 }
 
+/// The 99th percentile latency of `series`'s operations that ended in second `t_s`, in
+/// milliseconds (the test fails when none ended then).
+pub fn p99_ms_in(o: &Outcome, series: &str, t_s: u64) -> f64 {
+    o.seconds[series]
+        .iter()
+        .find(|p| p.t_s == t_s)
+        .and_then(|p| p.p99_ms)
+        .unwrap_or_else(|| panic!("no {series} operation ended in second {t_s}"))
+}
+
 /// The first marker of `kind` (as written in the record) from `source`, in seconds.
 pub fn marker_s(o: &Outcome, kind: faultline_record::MarkerKind, source: &str) -> Option<f64> {
     o.record

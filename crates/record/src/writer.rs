@@ -15,7 +15,7 @@ use crate::types::*;
 /// Closed buckets a folder's files hold before they are handed to the OS: one second
 /// of the run's clock. Handing them over at every bucket close cost a simulated run
 /// about a tenth of its time in the kernel (one small write per 100 ms of simulated
-/// time, thousands per wall second).
+/// time, thousands per wall second; measured in docs/bench/sim.md, "Main at fd04eec").
 pub const FLUSH_EVERY_BUCKETS: u64 = 10;
 
 /// A series registered with a [`Recorder`]: `client` or a component.
